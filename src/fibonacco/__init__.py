@@ -1,0 +1,3 @@
+"""Fibonacco Operations Platform."""
+
+__version__ = "0.1.0"

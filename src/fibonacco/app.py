@@ -1,0 +1,59 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from fibonacco import __version__
+from fibonacco.config import Settings, get_settings
+from fibonacco.kit.db import create_engine, create_sessionmaker
+from fibonacco.kit.handlers import install_error_handlers
+from fibonacco.kit.middleware import RequestContextMiddleware
+from fibonacco.kit.redis import create_redis
+from fibonacco.logging import configure_logging
+
+log = structlog.get_logger("fibonacco.app")
+
+
+def _include_routers(app: FastAPI) -> None:
+    from fibonacco.auth.endpoints import router as auth_router
+    from fibonacco.auth.endpoints import users_router
+    from fibonacco.health.endpoints import router as health_router
+
+    for router in (health_router, auth_router, users_router):
+        app.include_router(router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_engine(settings)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.redis = create_redis(settings)
+        app.state.drivers = {}
+        log.info("api_started", env=settings.APP_ENV.value, version=__version__, drivers=app.state.drivers)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title=settings.APP_NAME,
+        version=__version__,
+        description="REST API of the Fibonacco Operations Platform. Authenticate with `Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+        debug=False,  # never send a traceback to a client, even with APP_DEBUG
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    _include_routers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Users, roles, personal access tokens, login and the auth dependencies every endpoint uses."""

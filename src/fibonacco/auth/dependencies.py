@@ -1,0 +1,50 @@
+"""Typed auth dependencies: `CurrentAuth` for any valid token, `authorize(...)` for role and ability checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from fibonacco.auth.models import Role
+from fibonacco.auth.service import AuthContext, authenticate_token
+from fibonacco.kit.dependencies import SessionDep
+from fibonacco.kit.errors import Forbidden, Unauthenticated
+
+_bearer = HTTPBearer(auto_error=False, description="A personal access token: `Authorization: Bearer fib_…`")
+
+
+async def _authenticate(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> AuthContext:
+    if credentials is None:
+        raise Unauthenticated()
+    return await authenticate_token(session, credentials.credentials)
+
+
+CurrentAuth = Annotated[AuthContext, Depends(_authenticate)]
+
+
+class Authorize:
+    """Requires at least `role` and, on the token, `ability` (e.g. "knowledge:write")."""
+
+    def __init__(self, role: Role, ability: str | None = None) -> None:
+        self.role = role
+        self.ability = ability
+
+    async def __call__(self, auth: CurrentAuth) -> AuthContext:
+        if not auth.user.role.at_least(self.role):
+            raise Forbidden(f"This action needs the {self.role.value} role or higher.")
+        if self.ability is not None and not auth.token.can(self.ability):
+            raise Forbidden(f"This token lacks the '{self.ability}' ability.")
+        return auth
+
+
+def authorize(role: Role, ability: str | None = None) -> object:
+    """`Annotated[AuthContext, authorize(Role.admin, "users:write")]` in a domain's auth aliases."""
+    return Depends(Authorize(role, ability))
+
+
+UsersRead = Annotated[AuthContext, authorize(Role.admin, "users:read")]
+UsersWrite = Annotated[AuthContext, authorize(Role.admin, "users:write")]

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
+
+from fibonacco.auth.models import Role
+from fibonacco.tenant.schemas import Tenant
+
+# "*" (everything the user's role allows) or "<domain>:read|write", e.g. "knowledge:read".
+Ability = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z_]+:(read|write))$")]
+
+
+class User(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    password: SecretStr = Field(min_length=10, max_length=200)
+    role: Role = Role.viewer
+
+
+class UserUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    is_active: bool | None = None
+    password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
+
+
+class Me(BaseModel):
+    user: User
+    tenant: Tenant
+    token: PersonalAccessToken
+
+
+class LoginRequest(BaseModel):
+    email: EmailStr
+    password: SecretStr = Field(min_length=1, max_length=200)
+    token_name: str = Field(default="login", min_length=1, max_length=200)
+
+
+class PersonalAccessToken(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    token_prefix: str
+    abilities: list[str]
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class PersonalAccessTokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    abilities: list[Ability] = Field(default_factory=lambda: ["*"], min_length=1, max_length=50)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="omit for a token that never expires")
+
+
+class IssuedToken(BaseModel):
+    """A newly issued token. `token` is shown only in this response; only its hash is stored."""
+
+    token: str
+    token_type: str = "Bearer"
+    details: PersonalAccessToken
+
+
+class LoginResult(IssuedToken):
+    user: User
+
+
+Me.model_rebuild()

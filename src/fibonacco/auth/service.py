@@ -1,0 +1,158 @@
+"""Users, tokens and login. Services never commit: the request or job that calls them does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.auth.models import PersonalAccessToken, Role, User
+from fibonacco.auth.passwords import hash_password, verify_password
+from fibonacco.auth.repository import TokenLookup, TokenRepository, UserLookup, UserRepository
+from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate, UserUpdate
+from fibonacco.auth.tokens import display_prefix, generate_token, hash_token
+from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from fibonacco.kit.responses import Page
+
+# last_used_at is written at most this often per token, so reads do not each cost a write.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is calling: the user, the token they presented, and so their tenant."""
+
+    user: User
+    token: PersonalAccessToken
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.user.tenant_id
+
+
+# --- users ---
+
+
+async def create_user(
+    session: AsyncSession, tenant_id: uuid.UUID, data: UserCreate, *, actor: AuthContext | None = None
+) -> User:
+    """Create a user; `actor` is the calling user over the API (None from the operator's CLI)."""
+    if actor is not None and data.role == Role.owner and actor.user.role != Role.owner:
+        raise Forbidden("Only an owner can manage owners.")
+    if await UserLookup(session).get_by_email(data.email) is not None:
+        raise Conflict("A user with this email already exists.", details={"field": "email"})
+    user = User(
+        email=data.email.lower(),
+        name=data.name,
+        role=data.role,
+        password_hash=hash_password(data.password.get_secret_value()),
+    )
+    return await UserRepository(session, tenant_id).add(user)
+
+
+async def list_users(session: AsyncSession, tenant_id: uuid.UUID, page: Page) -> tuple[Sequence[User], int]:
+    repository = UserRepository(session, tenant_id)
+    return await repository.paginate(repository.select().order_by(User.created_at), page)
+
+
+async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    return await UserRepository(session, tenant_id).get_or_404(user_id)
+
+
+def _check_may_manage(actor: AuthContext, target: User, new_role: Role | None = None) -> None:
+    """Only an owner may create, change or remove an owner."""
+    touches_owner = target.role == Role.owner or new_role == Role.owner
+    if touches_owner and actor.user.role != Role.owner:
+        raise Forbidden("Only an owner can manage owners.")
+
+
+async def update_user(session: AsyncSession, actor: AuthContext, user_id: uuid.UUID, data: UserUpdate) -> User:
+    repository = UserRepository(session, actor.tenant_id)
+    user = await repository.get_or_404(user_id)
+    _check_may_manage(actor, user, data.role)
+    values = data.model_dump(exclude_unset=True, exclude={"password"})
+    if data.password is not None:
+        values["password_hash"] = hash_password(data.password.get_secret_value())
+    return await repository.update(user, values)
+
+
+async def delete_user(session: AsyncSession, actor: AuthContext, user_id: uuid.UUID) -> None:
+    repository = UserRepository(session, actor.tenant_id)
+    user = await repository.get_or_404(user_id)
+    _check_may_manage(actor, user)
+    if user.id == actor.user.id:
+        raise Conflict("You cannot delete yourself.")
+    await repository.delete(user)
+
+
+# --- tokens ---
+
+
+async def issue_token(
+    session: AsyncSession, user: User, data: PersonalAccessTokenCreate
+) -> tuple[str, PersonalAccessToken]:
+    """Create a token for `user`. The plain token is returned once and never stored."""
+    token = generate_token()
+    expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    row = PersonalAccessToken(
+        user_id=user.id,
+        name=data.name,
+        token_hash=hash_token(token),
+        token_prefix=display_prefix(token),
+        abilities=list(data.abilities),
+        expires_at=expires_at,
+    )
+    await TokenRepository(session, user.tenant_id).add(row)
+    return token, row
+
+
+async def list_tokens(session: AsyncSession, auth: AuthContext) -> Sequence[PersonalAccessToken]:
+    return await TokenRepository(session, auth.tenant_id).list_for_user(auth.user.id)
+
+
+async def revoke_token(session: AsyncSession, auth: AuthContext, token_id: uuid.UUID) -> PersonalAccessToken:
+    row = await TokenRepository(session, auth.tenant_id).get_or_404(token_id)
+    # Tokens are personal: another user's token in the same tenant is not found either.
+    if row.user_id != auth.user.id:
+        raise NotFound("PersonalAccessToken not found.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await session.flush()
+    return row
+
+
+async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
+    now = utcnow()
+    row = await TokenLookup(session).get_by_hash_with_user(hash_token(token))
+    if row is None or not row.is_usable(now) or not row.user.is_active:
+        raise Unauthenticated("Invalid, revoked or expired token.")
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        row.last_used_at = now
+        await TokenLookup(session).touch(row.id, now)
+    return AuthContext(user=row.user, token=row)
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, token_name: str, ttl_days: int
+) -> tuple[str, PersonalAccessToken, User]:
+    user = await UserLookup(session).get_by_email(email)
+    valid = verify_password(user.password_hash if user else None, password)
+    # One answer for an unknown email, a wrong password and a disabled account: nothing to enumerate.
+    if user is None or not valid or not user.is_active:
+        raise Unauthenticated("These credentials do not match our records.")
+    user.last_login_at = utcnow()
+    token, row = await issue_token(
+        session, user, PersonalAccessTokenCreate(name=token_name, expires_in_days=ttl_days)
+    )
+    return token, row, user
+
+
+async def delete_expired_tokens(session: AsyncSession, older_than: timedelta = timedelta(0)) -> int:
+    return await TokenLookup(session).delete_expired(utcnow() - older_than)

@@ -1,0 +1,217 @@
+"""The `fibonacco` command: every process of the platform and the operator's admin commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.config import ConfigurationError, Settings, get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Fibonacco Operations Platform.", no_args_is_help=True, pretty_exceptions_enable=False)
+tenants_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage personal access tokens.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+console = Console()
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return get_settings()
+    except ConfigurationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@asynccontextmanager
+async def cli_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One unit of work for a CLI command, like a request: committed on success."""
+    from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
+
+    engine = create_engine(settings, pool_size=2)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def runner() -> T:
+        async with cli_session(settings) as session:
+            return await work(session)
+
+    from fibonacco.kit.errors import FibonaccoError
+
+    try:
+        return asyncio.run(runner())
+    except FibonaccoError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default PORT)")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the API server."""
+    import uvicorn
+
+    settings = settings_or_exit()
+    uvicorn.run(
+        "fibonacco.app:create_app",
+        factory=True,
+        host=host or settings.HOST,
+        port=port or settings.PORT,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        log_config=None,
+        timeout_graceful_shutdown=25,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations (idempotent: safe on every deploy)."""
+    from fibonacco.migrations.runner import migrate as run_migrations
+
+    applied = run_migrations(settings_or_exit())
+    if not applied:
+        console.print("Nothing to migrate: the database is up to date.")
+    for revision in applied:
+        console.print(f"[green]applied[/green] {revision}")
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole platform locally: embedded PostgreSQL and Redis, API, worker and scheduler, supervised."""
+    from fibonacco.devstack.supervisor import run_dev_stack
+
+    raise typer.Exit(run_dev_stack(settings_or_exit(), console))
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo tenant, its owner and a token (idempotent)."""
+    from fibonacco.devstack.seed import seed_demo as run_seed
+
+    settings = settings_or_exit()
+    result = run_in_session(settings, lambda session: run_seed(session, settings))
+    result.print(console, settings)
+
+
+@tenants_app.command("create")
+def tenants_create(
+    name: Annotated[str, typer.Option(help="display name")],
+    slug: Annotated[str, typer.Option(help="URL slug: lowercase letters, digits and dashes")],
+    domain: Annotated[str | None, typer.Option(help="Learning Center host name")] = None,
+) -> None:
+    from fibonacco.tenant.schemas import TenantCreate
+    from fibonacco.tenant.service import create_tenant
+
+    data = _validated(TenantCreate, name=name, slug=slug, domain=domain)
+    tenant = run_in_session(settings_or_exit(), lambda session: create_tenant(session, data))
+    console.print(f"Tenant [bold]{tenant.slug}[/bold] created: {tenant.id}")
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    from fibonacco.tenant.repository import TenantRepository
+
+    async def fetch(session: AsyncSession) -> list[tuple[str, str, str]]:
+        repository = TenantRepository(session)
+        rows = (await session.execute(repository.select().order_by("created_at"))).scalars().all()
+        return [(str(row.id), row.slug, row.name) for row in rows]
+
+    table = Table("id", "slug", "name")
+    for row in run_in_session(settings_or_exit(), fetch):
+        table.add_row(*row)
+    console.print(table)
+
+
+@users_app.command("create")
+def users_create(
+    tenant: Annotated[str, typer.Option(help="tenant slug")],
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="owner, admin, staff or viewer")] = "viewer",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters")
+    ] = "",
+) -> None:
+    from fibonacco.auth.schemas import UserCreate
+    from fibonacco.auth.service import create_user
+
+    data = _validated(UserCreate, email=email, name=name, role=role, password=password)
+
+    async def work(session: AsyncSession) -> str:
+        tenant_row = await _tenant_or_exit(session, tenant)
+        user = await create_user(session, tenant_row.id, data)
+        return str(user.id)
+
+    console.print(f"User {email} created: {run_in_session(settings_or_exit(), work)}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="the user the token acts as")],
+    name: Annotated[str, typer.Option(help="what the token is for")],
+    ability: Annotated[list[str] | None, typer.Option(help="repeatable; default '*'")] = None,
+    expires_in_days: Annotated[int | None, typer.Option(help="omit for no expiry")] = None,
+) -> None:
+    """Create a token; it is printed once and only its hash is kept."""
+    from fibonacco.auth.repository import UserLookup
+    from fibonacco.auth.schemas import PersonalAccessTokenCreate
+    from fibonacco.auth.service import issue_token
+
+    data = _validated(
+        PersonalAccessTokenCreate, name=name, abilities=ability or ["*"], expires_in_days=expires_in_days
+    )
+
+    async def work(session: AsyncSession) -> str:
+        user = await UserLookup(session).get_by_email(email)
+        if user is None:
+            console.print(f"[red]No user with email {email}.[/red]")
+            raise typer.Exit(1)
+        token, _ = await issue_token(session, user, data)
+        return token
+
+    token = run_in_session(settings_or_exit(), work)
+    console.print("Token (shown once, store it now):")
+    print(token)
+
+
+async def _tenant_or_exit(session: AsyncSession, slug: str) -> object:
+    from fibonacco.tenant.service import get_tenant_by_slug
+
+    tenant = await get_tenant_by_slug(session, slug)
+    if tenant is None:
+        console.print(f"[red]No tenant with slug '{slug}'.[/red]")
+        raise typer.Exit(1)
+    return tenant
+
+
+def _validated(schema: type[T], **values: object) -> T:
+    from pydantic import ValidationError
+
+    try:
+        return schema(**values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+        raise typer.Exit(2) from None

@@ -1,0 +1,189 @@
+"""The one typed settings object.
+
+Variable names are the deployment plan's `.env` names (DESIGN.md §5), so an operator can follow the plan unchanged.
+Derived values are methods. Secrets are `SecretStr`, so they never appear in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Values copied from examples or left blank: refused for secrets outside development.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "null", "changeme", "change-me", "secret", "password", "base64:...", "dev", "development", "example"}
+)
+
+
+class Environment(StrEnum):
+    development = "development"
+    testing = "testing"
+    staging = "staging"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    # --- application (plan: APP_*) ---
+    APP_NAME: str = "Fibonacco Operations Platform"
+    APP_ENV: Environment = Environment.development
+    APP_KEY: SecretStr = SecretStr("dev-insecure-app-key")
+    APP_DEBUG: bool = False
+    APP_URL: str = "http://127.0.0.1:8000"
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(default=8000, ge=1, le=65535)
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["json", "console"] = "json"
+    # Where `make dev` keeps embedded PostgreSQL/Redis data and local files (git-ignored).
+    DATA_DIR: Path = PROJECT_ROOT / ".data"
+    CORS_ORIGINS: list[str] = Field(default_factory=list)
+
+    # --- database (plan: DB_*) ---
+    DB_CONNECTION: Literal["pgsql"] = "pgsql"
+    DB_HOST: str | None = None
+    DB_PORT: int = Field(default=5432, ge=1, le=65535)
+    DB_DATABASE: str = "learning_center"
+    DB_USERNAME: str = "postgres"
+    DB_PASSWORD: SecretStr = SecretStr("")
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_SSLMODE: Literal["disable", "prefer", "require"] = "prefer"
+
+    # --- redis (plan: REDIS_*, *_DRIVER) ---
+    REDIS_HOST: str | None = None
+    REDIS_PASSWORD: SecretStr | None = None
+    REDIS_PORT: int = Field(default=6379, ge=1, le=65535)
+    REDIS_DB: int = Field(default=0, ge=0)
+    REDIS_TLS: bool = False
+    CACHE_DRIVER: Literal["redis"] = "redis"
+    QUEUE_CONNECTION: Literal["redis"] = "redis"
+    SESSION_DRIVER: Literal["redis"] = "redis"
+
+    # --- auth ---
+    AUTH_LOGIN_RATE_LIMIT: int = Field(default=10, ge=1, description="login attempts per minute per email+IP")
+    AUTH_TOKEN_TTL_DAYS: int = Field(default=30, ge=1, description="lifetime of tokens issued by login")
+
+    # --- provider keys (plan) ---
+    ELEVENLABS_API_KEY: SecretStr | None = None
+    OPENROUTER_API_KEY: SecretStr | None = None
+    OPENAI_API_KEY: SecretStr | None = None
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: SecretStr | None = None
+    TWILIO_PHONE_NUMBER: str | None = None
+    STRIPE_KEY: str | None = None
+    STRIPE_SECRET: SecretStr | None = None
+    STRIPE_WEBHOOK_SECRET: SecretStr | None = None
+    AWS_ACCESS_KEY_ID: str | None = None
+    AWS_SECRET_ACCESS_KEY: SecretStr | None = None
+    AWS_DEFAULT_REGION: str = "us-east-1"
+    AWS_BUCKET: str | None = None
+    # Overrides the AWS endpoint (moto's server in tests, LocalStack on a laptop); unset in AWS.
+    AWS_ENDPOINT_URL: str | None = None
+
+    # --- integrations: driver selectors (offline defaults) and provider options ---
+    MAIL_MAILER: Literal["outbox", "ses"] = "outbox"
+    MAIL_FROM_ADDRESS: str = "noreply@fibonacco.local"
+    MAIL_FROM_NAME: str = "Fibonacco"
+    SES_CONFIGURATION_SET: str | None = None
+    SMS_DRIVER: Literal["outbox", "twilio"] = "outbox"
+    VOICE_DRIVER: Literal["outbox", "twilio"] = "outbox"
+    TWILIO_API_BASE_URL: str | None = None  # fake Twilio in tests
+    TTS_DRIVER: Literal["espeak", "elevenlabs"] = "espeak"
+    ELEVENLABS_BASE_URL: str | None = None
+    ELEVENLABS_VOICE_ID: str = "21m00Tcm4TlvDq8ikWAM"
+    ELEVENLABS_MODEL_ID: str = "eleven_multilingual_v2"
+    LLM_PROVIDER: Literal["local", "openai", "openrouter"] = "local"
+    LLM_MODEL: str | None = None
+    OPENAI_BASE_URL: str | None = None
+    OPENROUTER_BASE_URL: str = "https://openrouter.ai/api/v1"
+    EMBEDDINGS_PROVIDER: Literal["hashing", "openai", "minilm"] = "hashing"
+    EMBEDDINGS_MODEL: str | None = None
+    FILESYSTEM_DISK: Literal["local", "s3"] = "local"
+    METRICS_DRIVER: Literal["log", "cloudwatch"] = "log"
+    # Sends per second allowed toward each provider, shared by all workers (token bucket in Redis).
+    SES_SEND_RATE: float = Field(default=14.0, gt=0)
+    TWILIO_SEND_RATE: float = Field(default=1.0, gt=0)
+    ELEVENLABS_REQUEST_RATE: float = Field(default=2.0, gt=0)
+
+    @field_validator("REDIS_PASSWORD", mode="before")
+    @classmethod
+    def _null_means_none(cls, value: Any) -> Any:
+        # The plan writes `REDIS_PASSWORD=null` for "no password".
+        if isinstance(value, str) and value.strip().lower() in {"", "null", "none"}:
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.is_development() or self.APP_ENV == Environment.testing:
+            return self
+        problems = []
+        if self.APP_KEY.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS | {"dev-insecure-app-key"}:
+            problems.append("APP_KEY")
+        if self.DB_HOST and self.DB_PASSWORD.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append("DB_PASSWORD")
+        if problems:
+            raise ValueError(
+                f"placeholder or empty secret in {', '.join(problems)}: set a real value "
+                f"(APP_ENV={self.APP_ENV.value} refuses placeholders)"
+            )
+        return self
+
+    # --- derived values ---
+    def is_development(self) -> bool:
+        return self.APP_ENV == Environment.development
+
+    def is_production(self) -> bool:
+        return self.APP_ENV == Environment.production
+
+    def database_url(self, database: str | None = None) -> str:
+        """SQLAlchemy URL for asyncpg. The password is quoted into the URL, never logged."""
+        from sqlalchemy.engine import URL
+
+        url = URL.create(
+            "postgresql+asyncpg",
+            username=self.DB_USERNAME,
+            password=self.DB_PASSWORD.get_secret_value() or None,
+            host=self.DB_HOST or "127.0.0.1",
+            port=self.DB_PORT,
+            database=database or self.DB_DATABASE,
+        )
+        return url.render_as_string(hide_password=False)
+
+    def redis_url(self) -> str:
+        scheme = "rediss" if self.REDIS_TLS else "redis"
+        auth = ""
+        if self.REDIS_PASSWORD is not None:
+            from urllib.parse import quote
+
+            auth = f":{quote(self.REDIS_PASSWORD.get_secret_value(), safe='')}@"
+        return f"{scheme}://{auth}{self.REDIS_HOST or '127.0.0.1'}:{self.REDIS_PORT}/{self.REDIS_DB}"
+
+
+class ConfigurationError(RuntimeError):
+    """Start-up configuration is invalid; the message names each bad variable and never a secret's value."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]) or "settings"
+            lines.append(f"  {variable}: {error['msg']}")
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The one-command development stack: embedded PostgreSQL + pgvector and Redis, and a process supervisor."""

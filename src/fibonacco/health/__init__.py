@@ -1,0 +1,1 @@
+"""Liveness and readiness endpoints for the load balancer and operators."""

@@ -1,0 +1,1 @@
+"""The framework every domain builds on: database, errors, envelopes, pagination, auth and tenancy."""

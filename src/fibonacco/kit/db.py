@@ -1,0 +1,86 @@
+"""Engine, sessions, the declarative base and the mixins every table uses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, func
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from fibonacco.config import Settings
+
+# Stable constraint names, so Alembic migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RecordModel(Model):
+    """A table with a UUID key and creation/update timestamps."""
+
+    __abstract__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class TenantOwnedModel(RecordModel):
+    """A row that belongs to one tenant; `TenantRepository` scopes every query on it to the caller's tenant."""
+
+    __abstract__ = True
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    connect_args: dict[str, object] = {}
+    if settings.DB_SSLMODE == "require":
+        connect_args["ssl"] = "require"
+    return create_async_engine(
+        settings.database_url(),
+        pool_size=pool_size or settings.DB_POOL_SIZE,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One session for one request or job: committed on success, rolled back on error.
+
+    Jobs enqueued during the unit of work are sent only after the commit succeeds (see `fibonacco.worker.enqueue`).
+    """
+    from fibonacco.worker.buffer import discard_pending_jobs, send_pending_jobs
+
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            discard_pending_jobs(session)
+            raise
+        send_pending_jobs(session)

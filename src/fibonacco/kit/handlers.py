@@ -1,0 +1,76 @@
+"""Render every failure into the error envelope `{"error": {"message", "code", "details"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fibonacco.kit.errors import FibonaccoError
+
+log = structlog.get_logger("fibonacco.errors")
+
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def error_response(
+    status: int, message: str, code: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": {"message": message, "code": code, "details": details}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _fibonacco_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FibonaccoError)
+    return error_response(exc.status_code, exc.message, exc.code, exc.details, exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The offending input is left out on purpose: it may be a password.
+    details = [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    return error_response(422, "The given data was invalid.", "validation_error", details)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _CODES_BY_STATUS.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
+    if exc.status_code == 404 and message == "Not Found":
+        message = "The requested resource was not found."
+    return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))
+
+
+async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    response = error_response(500, "Server error.", "server_error")
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(FibonaccoError, _fibonacco_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled_error)

@@ -1,0 +1,73 @@
+"""Repository bases. All SQL lives in repositories; tenant-owned ones scope every query to one tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.kit.db import RecordModel, TenantOwnedModel
+from fibonacco.kit.errors import NotFound
+from fibonacco.kit.responses import Page
+
+M = TypeVar("M", bound=RecordModel)
+TM = TypeVar("TM", bound=TenantOwnedModel)
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def select(self) -> Select[tuple[M]]:
+        """The base query: every read in this repository starts here."""
+        return select(self.model)
+
+    async def get(self, id: uuid.UUID) -> M | None:
+        result = await self.session.execute(self.select().where(self.model.id == id))
+        return result.scalar_one_or_none()
+
+    async def get_or_404(self, id: uuid.UUID) -> M:
+        row = await self.get(id)
+        if row is None:
+            raise NotFound(f"{self.model.__name__} not found.")
+        return row
+
+    async def paginate(self, statement: Select[tuple[M]], page: Page) -> tuple[Sequence[M], int]:
+        total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        result = await self.session.execute(statement.limit(page.per_page).offset(page.offset))
+        return result.scalars().all(), int(total or 0)
+
+    async def add(self, row: M) -> M:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def update(self, row: M, values: dict[str, Any]) -> M:
+        for name, value in values.items():
+            setattr(row, name, value)
+        await self.session.flush()
+        return row
+
+    async def delete(self, row: M) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+
+class TenantRepository(Repository[TM]):
+    """Sees only one tenant's rows: another tenant's row is simply not found (404), never forbidden."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.tenant_id = tenant_id
+
+    def select(self) -> Select[tuple[TM]]:
+        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+
+    async def add(self, row: TM) -> TM:
+        row.tenant_id = self.tenant_id
+        return await super().add(row)

@@ -1,0 +1,7 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from fibonacco.auth.models import PersonalAccessToken, User
+from fibonacco.kit.db import Model
+from fibonacco.tenant.models import Tenant
+
+__all__ = ["Model", "PersonalAccessToken", "Tenant", "User"]

@@ -1,0 +1,1 @@
+"""Tenants: each business the platform serves; every tenant-owned row points at one."""
