@@ -60,6 +60,12 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     except FibonaccoError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        console.print(
+            f"[red]Cannot reach PostgreSQL at {settings.DB_HOST or '127.0.0.1'}:{settings.DB_PORT} "
+            f"(DB_HOST/DB_PORT): {exc.strerror or exc}[/red]"
+        )
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -108,11 +114,10 @@ def dev() -> None:
 @app.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo tenant, its owner and a token (idempotent)."""
-    from fibonacco.devstack.seed import seed_demo as run_seed
+    from fibonacco.devstack.seed import seed_demo_sync
 
     settings = settings_or_exit()
-    result = run_in_session(settings, lambda session: run_seed(session, settings))
-    result.print(console, settings)
+    seed_demo_sync(settings).print(console, settings)
 
 
 @tenants_app.command("create")

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
@@ -51,11 +51,6 @@ class TokenLookup(Repository[PersonalAccessToken]):
             .where(PersonalAccessToken.token_hash == token_hash)
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def touch(self, token_id: uuid.UUID, now: datetime) -> None:
-        await self.session.execute(
-            update(PersonalAccessToken).where(PersonalAccessToken.id == token_id).values(last_used_at=now)
-        )
 
     async def delete_expired(self, before: datetime) -> int:
         result = await self.session.execute(

@@ -135,7 +135,7 @@ async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
         raise Unauthenticated("Invalid, revoked or expired token.")
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
         row.last_used_at = now
-        await TokenLookup(session).touch(row.id, now)
+        await session.flush()
     return AuthContext(user=row.user, token=row)
 
 

@@ -64,6 +64,9 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Every mapper must be registered before the first query resolves relationships and foreign keys.
+    import fibonacco.models  # noqa: F401
+
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 

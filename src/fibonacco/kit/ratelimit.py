@@ -11,9 +11,10 @@ async def enforce_rate_limit(redis: aioredis.Redis, key: str, *, limit: int, win
     """Count one hit on `key`; raise 429 with `Retry-After` once `limit` hits fall in the current window."""
     full_key = f"ratelimit:{key}"
     async with redis.pipeline(transaction=True) as pipe:
+        # SET NX starts the window (works on Redis 6, which has no EXPIRE NX); INCR counts the hit.
+        pipe.set(full_key, 0, ex=window_seconds, nx=True)
         pipe.incr(full_key)
-        pipe.expire(full_key, window_seconds, nx=True)
         pipe.ttl(full_key)
-        hits, _, ttl = await pipe.execute()
+        _, hits, ttl = await pipe.execute()
     if int(hits) > limit:
         raise TooManyRequests(retry_after=max(int(ttl), 1))

@@ -1,0 +1,3 @@
+from fibonacco.cli import app
+
+app(prog_name="fibonacco")

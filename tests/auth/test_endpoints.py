@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.auth.models import Role
+from fibonacco.auth.service import utcnow
+from fibonacco.auth.tokens import hash_token
+from tests.fixtures import TEST_PASSWORD, MakeActor
+
+
+class TestLogin:
+    async def test_login_me_logout(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        actor = await make_actor(Role.staff)
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        token = data["token"]
+        assert token.startswith("fib_") and data["token_type"] == "Bearer"
+        assert data["details"]["expires_at"] is not None
+        headers = {"Authorization": f"Bearer {token}"}
+
+        me = await client.get("/api/v1/auth/me", headers=headers)
+        assert me.status_code == 200
+        assert me.json()["data"]["user"]["email"] == actor.user.email
+        assert me.json()["data"]["tenant"]["id"] == str(actor.tenant.id)
+        assert "password_hash" not in me.text
+
+        assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 200
+        assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+    async def test_unknown_email_and_wrong_password_answer_alike(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        actor = await make_actor()
+        wrong = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "nope"})
+        unknown = await client.post("/api/v1/auth/login", json={"email": "who@example.com", "password": "nope"})
+        assert wrong.status_code == unknown.status_code == 401
+        assert wrong.json() == unknown.json()
+
+    async def test_login_is_rate_limited(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        actor = await make_actor()
+        statuses = [
+            (await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "x"})).status_code
+            for _ in range(11)
+        ]
+        assert statuses[:10] == [401] * 10
+        assert statuses[10] == 429
+        blocked = await client.post(
+            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
+        )
+        assert blocked.status_code == 429
+        assert blocked.json()["error"]["code"] == "rate_limited"
+        assert int(blocked.headers["Retry-After"]) > 0
+
+    async def test_disabled_user_cannot_log_in(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        actor = await make_actor()
+        actor.user.is_active = False
+        await session.commit()
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 401
+        assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 401
+
+
+class TestTokens:
+    async def test_create_list_revoke(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        actor = await make_actor(Role.viewer)
+        created = await client.post(
+            "/api/v1/auth/tokens",
+            json={"name": "ci", "abilities": ["users:read"], "expires_in_days": 7},
+            headers=actor.headers,
+        )
+        assert created.status_code == 201, created.text
+        new_token = created.json()["data"]["token"]
+        token_id = created.json()["data"]["details"]["id"]
+
+        listed = await client.get("/api/v1/auth/tokens", headers=actor.headers)
+        names = {row["name"] for row in listed.json()["data"]}
+        assert names == {"test", "ci"}
+        assert new_token not in listed.text  # the token is shown once, at creation
+
+        new_headers = {"Authorization": f"Bearer {new_token}"}
+        assert (await client.get("/api/v1/auth/me", headers=new_headers)).status_code == 200
+        revoked = await client.delete(f"/api/v1/auth/tokens/{token_id}", headers=actor.headers)
+        assert revoked.status_code == 200 and revoked.json()["data"]["revoked_at"]
+        assert (await client.get("/api/v1/auth/me", headers=new_headers)).status_code == 401
+
+    async def test_only_a_hash_is_stored(self, make_actor: MakeActor) -> None:
+        actor = await make_actor()
+        assert actor.token_row.token_hash == hash_token(actor.token)
+        assert actor.token not in actor.token_row.token_hash
+
+    async def test_expired_token_is_refused(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        actor = await make_actor(expires_in_days=1)
+        assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 200
+        actor.token_row.expires_at = utcnow() - timedelta(seconds=1)
+        await session.commit()
+        response = await client.get("/api/v1/auth/me", headers=actor.headers)
+        assert response.status_code == 401
+
+    async def test_last_used_is_recorded(self, client: httpx.AsyncClient, make_actor: MakeActor,
+                                         session: AsyncSession) -> None:
+        actor = await make_actor()
+        assert actor.token_row.last_used_at is None
+        await client.get("/api/v1/auth/me", headers=actor.headers)
+        await session.refresh(actor.token_row)
+        assert actor.token_row.last_used_at is not None
+
+    async def test_another_users_token_cannot_be_revoked(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        owner = await make_actor(Role.owner)
+        colleague = await make_actor(Role.staff, tenant=owner.tenant)
+        response = await client.delete(f"/api/v1/auth/tokens/{colleague.token_row.id}", headers=owner.headers)
+        assert response.status_code == 404
+
+    async def test_token_abilities_limit_access(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin, abilities=["users:read"])
+        assert (await client.get("/api/v1/users", headers=admin.headers)).status_code == 200
+        response = await client.post(
+            "/api/v1/users",
+            json={"email": "new@example.com", "name": "New", "password": "long enough pw"},
+            headers=admin.headers,
+        )
+        assert response.status_code == 403
+        assert "users:write" in response.json()["error"]["message"]
+
+    async def test_invalid_ability_is_rejected(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        actor = await make_actor()
+        response = await client.post(
+            "/api/v1/auth/tokens", json={"name": "x", "abilities": ["rm -rf"]}, headers=actor.headers
+        )
+        assert response.status_code == 422
+
+
+class TestUsersAndTenancy:
+    async def test_admin_manages_users_in_own_tenant(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        created = await client.post(
+            "/api/v1/users",
+            json={"email": "Staff@Example.com", "name": "Staff", "password": "long enough pw", "role": "staff"},
+            headers=admin.headers,
+        )
+        assert created.status_code == 201, created.text
+        user = created.json()["data"]
+        assert user["email"] == "staff@example.com" and user["tenant_id"] == str(admin.tenant.id)
+        duplicate = await client.post(
+            "/api/v1/users",
+            json={"email": "staff@example.com", "name": "Again", "password": "long enough pw"},
+            headers=admin.headers,
+        )
+        assert duplicate.status_code == 409
+        updated = await client.patch(f"/api/v1/users/{user['id']}", json={"role": "viewer"}, headers=admin.headers)
+        assert updated.json()["data"]["role"] == "viewer"
+        assert (await client.delete(f"/api/v1/users/{user['id']}", headers=admin.headers)).status_code == 200
+        assert (await client.get(f"/api/v1/users/{user['id']}", headers=admin.headers)).status_code == 404
+
+    async def test_admin_cannot_promote_to_owner(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        staff = await make_actor(Role.staff, tenant=admin.tenant)
+        response = await client.patch(f"/api/v1/users/{staff.user.id}", json={"role": "owner"}, headers=admin.headers)
+        assert response.status_code == 403
+
+    async def test_other_tenants_rows_are_not_found(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        mine = await make_actor(Role.owner)
+        theirs = await make_actor(Role.owner)
+        target = f"/api/v1/users/{theirs.user.id}"
+        assert (await client.get(target, headers=mine.headers)).status_code == 404
+        assert (await client.patch(target, json={"name": "Hacked"}, headers=mine.headers)).status_code == 404
+        assert (await client.delete(target, headers=mine.headers)).status_code == 404
+        listed = await client.get("/api/v1/users", headers=mine.headers)
+        assert str(theirs.user.id) not in listed.text
+        # and the row is untouched
+        still = await client.get(target, headers=theirs.headers)
+        assert still.status_code == 200 and still.json()["data"]["name"] != "Hacked"

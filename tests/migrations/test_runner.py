@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from fibonacco.config import Settings
+from fibonacco.devstack.embedded import EmbeddedPostgres
+from fibonacco.migrations.runner import migrate
+
+
+class TestMigrate:
+    async def test_up_from_empty_then_rerun_is_a_no_op(
+        self, settings: Settings, embedded_postgres: EmbeddedPostgres
+    ) -> None:
+        name = f"migrate_{uuid.uuid4().hex[:8]}"
+        embedded_postgres.create_database(name)
+        fresh = settings.model_copy(update={"DB_DATABASE": name})
+
+        applied = await asyncio.to_thread(migrate, fresh)
+        assert applied and applied[0].startswith("0001:")
+        assert await asyncio.to_thread(migrate, fresh) == []
+
+        engine = create_async_engine(fresh.database_url())
+        async with engine.connect() as connection:
+            extension = await connection.scalar(text("SELECT extversion FROM pg_extension WHERE extname='vector'"))
+            tables = set(
+                (await connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'")))
+                .scalars()
+                .all()
+            )
+        await engine.dispose()
+        assert extension is not None
+        assert {"tenants", "users", "personal_access_tokens", "alembic_version"} <= tables
