@@ -1,0 +1,132 @@
+"""Auto-scaling (plan: Scaling Strategy): the API on CPU (70 %, 300 s in / 60 s out, 1-10 tasks), each
+worker service on its queues' backlog per running task, from the scheduler's `Fibonacco/Queues` `QueueDepth`
+metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .config import QUEUE_METRIC_NAME, QUEUE_METRIC_NAMESPACE, ApiConfig, WorkerConfig
+
+_TT = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
+_CMS = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs
+# The nested argument classes' names run to 130 characters; short local names keep the policy readable.
+_M = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetric"
+_MQ = getattr(aws.appautoscaling, f"{_M}Args")
+_STAT = getattr(aws.appautoscaling, f"{_M}MetricStatArgs")
+_METRIC = getattr(aws.appautoscaling, f"{_M}MetricStatMetricArgs")
+_DIM = getattr(aws.appautoscaling, f"{_M}MetricStatMetricDimensionArgs")
+
+
+def backlog_expression(queue_count: int) -> str:
+    """Jobs waiting per running task; a queue with no datapoint counts as empty."""
+    waiting = " + ".join(f"FILL(q{index}, 0)" for index in range(queue_count))
+    return f"({waiting}) / tasks"
+
+
+@dataclass(frozen=True)
+class AutoScalingArgs:
+    cluster_name: pulumi.Input[str]
+    api_service_name: pulumi.Input[str]
+    api: ApiConfig
+    # worker config -> its service name
+    workers: list[tuple[WorkerConfig, pulumi.Input[str]]]
+
+
+class AutoScaling(pulumi.ComponentResource):
+    def __init__(self, name: str, args: AutoScalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fibonacco:compute:AutoScaling", name, None, opts)
+        self._name = name
+        api_target = self._target(
+            "api", args.cluster_name, args.api_service_name, args.api.min_count, args.api.max_count
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-api-cpu",
+            name="cpu-scaling-policy",
+            policy_type="TargetTrackingScaling",
+            resource_id=api_target.resource_id,
+            scalable_dimension=api_target.scalable_dimension,
+            service_namespace=api_target.service_namespace,
+            target_tracking_scaling_policy_configuration=_TT(
+                target_value=args.api.cpu_target,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                scale_in_cooldown=args.api.scale_in_cooldown,
+                scale_out_cooldown=args.api.scale_out_cooldown,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for worker, service_name in args.workers:
+            target = self._target(
+                worker.name, args.cluster_name, service_name, worker.min_count, worker.max_count
+            )
+            queues = [
+                _MQ(
+                    id=f"q{index}",
+                    return_data=False,
+                    metric_stat=_STAT(
+                        stat="Maximum",
+                        metric=_METRIC(
+                            namespace=QUEUE_METRIC_NAMESPACE,
+                            metric_name=QUEUE_METRIC_NAME,
+                            dimensions=[_DIM(name="Queue", value=queue)],
+                        ),
+                    ),
+                )
+                for index, queue in enumerate(worker.queues)
+            ]
+            tasks = _MQ(
+                id="tasks",
+                return_data=False,
+                metric_stat=_STAT(
+                    stat="Average",
+                    metric=_METRIC(
+                        namespace="ECS/ContainerInsights",
+                        metric_name="RunningTaskCount",
+                        dimensions=[
+                            _DIM(name="ClusterName", value=args.cluster_name),
+                            _DIM(name="ServiceName", value=service_name),
+                        ],
+                    ),
+                ),
+            )
+            backlog = _MQ(
+                id="backlog",
+                label="queued jobs per task",
+                expression=backlog_expression(len(worker.queues)),
+                return_data=True,
+            )
+            aws.appautoscaling.Policy(
+                f"{name}-{worker.name}-queue-depth",
+                name="queue-depth-scaling-policy",
+                policy_type="TargetTrackingScaling",
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                service_namespace=target.service_namespace,
+                target_tracking_scaling_policy_configuration=_TT(
+                    target_value=float(worker.backlog_per_task),
+                    customized_metric_specification=_CMS(metrics=[*queues, tasks, backlog]),
+                    # Workers drain a backlog in bursts: add quickly, remove slowly.
+                    scale_in_cooldown=300,
+                    scale_out_cooldown=60,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({})
+
+    def _target(
+        self, role: str, cluster_name: pulumi.Input[str], service_name: pulumi.Input[str], low: int, high: int
+    ) -> aws.appautoscaling.Target:
+        return aws.appautoscaling.Target(
+            f"{self._name}-{role}-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster_name, "/", service_name),
+            min_capacity=low,
+            max_capacity=high,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
