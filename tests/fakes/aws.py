@@ -33,6 +33,10 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
+    def fresh(self) -> MotoServer:
+        self.reset()
+        return self
+
     def sent_emails(self, region: str = REGION) -> list[Any]:
         """Messages SES accepted (moto `Message`: source, destinations, subject, body)."""
         # The server runs in this process, so its backend is directly readable.

@@ -8,6 +8,7 @@ the fakes, for `load_settings(**provider_overrides, ...)`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from fibonacco.config import Settings, load_settings
 from tests.fakes.aws import REGION, MotoServer
 from tests.fakes.elevenlabs_fake import FakeElevenLabs
 from tests.fakes.openai_fake import FakeOpenAI
-from tests.fakes.server import FakeServer
 from tests.fakes.twilio_fake import FakeTwilio
 
 FAKE_SENDER = "sender@fibonacco.test"
@@ -25,60 +25,46 @@ FAKE_BUCKET = "fibonacco-test-assets"
 FAKE_PHONE_NUMBER = "+15005550006"  # Twilio's "valid" magic From number
 
 
-def _serve(server: FakeServer) -> Iterator[Any]:
-    server.start()
+@dataclass
+class FakeProviders:
+    twilio: FakeTwilio
+    elevenlabs: FakeElevenLabs
+    openai: FakeOpenAI
+    moto: MotoServer
+
+
+@pytest.fixture(scope="session")
+def fake_providers_session() -> Iterator[FakeProviders]:
+    """All fake servers, started once per session (well under a second together)."""
+    fakes = FakeProviders(FakeTwilio(), FakeElevenLabs(), FakeOpenAI(), MotoServer())
+    servers = (fakes.twilio, fakes.elevenlabs, fakes.openai, fakes.moto)
     try:
-        yield server
+        for server in servers:
+            server.start()
+        yield fakes
     finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def _twilio_server() -> Iterator[FakeTwilio]:
-    yield from _serve(FakeTwilio())
-
-
-@pytest.fixture(scope="session")
-def _elevenlabs_server() -> Iterator[FakeElevenLabs]:
-    yield from _serve(FakeElevenLabs())
-
-
-@pytest.fixture(scope="session")
-def _openai_server() -> Iterator[FakeOpenAI]:
-    yield from _serve(FakeOpenAI())
-
-
-@pytest.fixture(scope="session")
-def _moto() -> Iterator[MotoServer]:
-    server = MotoServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture
-def fake_twilio(_twilio_server: FakeTwilio) -> FakeTwilio:
-    _twilio_server.reset()
-    return _twilio_server
+def fake_twilio(fake_providers_session: FakeProviders) -> FakeTwilio:
+    return fake_providers_session.twilio.fresh()
 
 
 @pytest.fixture
-def fake_elevenlabs(_elevenlabs_server: FakeElevenLabs) -> FakeElevenLabs:
-    _elevenlabs_server.reset()
-    return _elevenlabs_server
+def fake_elevenlabs(fake_providers_session: FakeProviders) -> FakeElevenLabs:
+    return fake_providers_session.elevenlabs.fresh()
 
 
 @pytest.fixture
-def fake_openai(_openai_server: FakeOpenAI) -> FakeOpenAI:
-    _openai_server.reset()
-    return _openai_server
+def fake_openai(fake_providers_session: FakeProviders) -> FakeOpenAI:
+    return fake_providers_session.openai.fresh()
 
 
 @pytest.fixture
-def moto_server(_moto: MotoServer) -> MotoServer:
-    _moto.reset()
-    return _moto
+def moto_server(fake_providers_session: FakeProviders) -> MotoServer:
+    return fake_providers_session.moto.fresh()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 import uvicorn
@@ -71,6 +71,11 @@ class FakeServer:
         with self._lock:
             self.requests.clear()
             self._failures.clear()
+
+    def fresh(self) -> Self:
+        """This server, reset: what a function-scoped fixture hands to a test."""
+        self.reset()
+        return self
 
     def fail_next(
         self, status: int, body: Any = None, *, times: int = 1, headers: dict[str, str] | None = None

@@ -45,7 +45,7 @@ async def test_log_metrics_write_a_structured_line() -> None:
             "log_level": "info",
             "namespace": "Fibonacco/Queues",
             "metric": "QueueDepth",
-            "value": 3,
+            "value": 3.0,
             "unit": "Count",
             "dimensions": {"Queue": "sms"},
         }

@@ -36,13 +36,21 @@ class ChatResult:
     completion_tokens: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    messages: Sequence[ChatMessage]
+    context: Sequence[str] = ()  # retrieved knowledge snippets the answer should draw on
+    model: str | None = None  # overrides the provider's default (e.g. a personality's model)
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
 class LLM(ABC):
-    """Chat completion. `context` carries retrieved knowledge snippets the answer should draw on."""
+    """Chat completion, whole or streamed. Implementations provide `complete` and `stream_request`."""
 
     name: str
     model: str
 
-    @abstractmethod
     async def chat(
         self,
         messages: Sequence[ChatMessage],
@@ -51,9 +59,9 @@ class LLM(ABC):
         model: str | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
-    ) -> ChatResult: ...
+    ) -> ChatResult:
+        return await self.complete(ChatRequest(messages, context, model, temperature, max_tokens))
 
-    @abstractmethod
     def stream(
         self,
         messages: Sequence[ChatMessage],
@@ -64,10 +72,17 @@ class LLM(ABC):
         max_tokens: int | None = None,
     ) -> AsyncIterator[str]:
         """Yield the answer's text as it arrives."""
+        return self.stream_request(ChatRequest(messages, context, model, temperature, max_tokens))
+
+    @abstractmethod
+    async def complete(self, request: ChatRequest) -> ChatResult: ...
+
+    @abstractmethod
+    def stream_request(self, request: ChatRequest) -> AsyncIterator[str]: ...
 
 
 def with_context(messages: Sequence[ChatMessage], context: Sequence[str]) -> list[ChatMessage]:
-    """Messages with the knowledge snippets added as a system message before the conversation."""
+    """Messages with the knowledge snippets added as a system message after the persona's own."""
     if not context:
         return list(messages)
     knowledge = "\n\n".join(f"[{i}] {snippet.strip()}" for i, snippet in enumerate(context, 1))
@@ -86,57 +101,36 @@ class OpenAICompatibleLLM(LLM):
         self.name = name
         self.model = model
 
-    def _request(
-        self,
-        messages: Sequence[ChatMessage],
-        context: Sequence[str],
-        model: str | None,
-        temperature: float | None,
-        max_tokens: int | None,
-    ) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": model or self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in with_context(messages, context)],
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": request.model or self.model,
+            "messages": [
+                {"role": m.role, "content": m.content}
+                for m in with_context(request.messages, request.context)
+            ],
         }
-        if temperature is not None:
-            request["temperature"] = temperature
-        if max_tokens is not None:
-            request["max_tokens"] = max_tokens
-        return request
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            params["max_tokens"] = request.max_tokens
+        return params
 
-    async def chat(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        context: Sequence[str] = (),
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> ChatResult:
-        request = self._request(messages, context, model, temperature, max_tokens)
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        params = self._params(request)
         with provider_call(self.name):
-            completion = await self.client.chat.completions.create(**request)
+            completion = await self.client.chat.completions.create(**params)
         usage = completion.usage
         return ChatResult(
             content=(completion.choices[0].message.content or "") if completion.choices else "",
-            model=completion.model or request["model"],
+            model=completion.model or params["model"],
             provider=self.name,
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
         )
 
-    async def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        context: Sequence[str] = (),
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> AsyncIterator[str]:
-        request = self._request(messages, context, model, temperature, max_tokens)
+    async def stream_request(self, request: ChatRequest) -> AsyncIterator[str]:
         with provider_call(self.name):
-            chunks = await self.client.chat.completions.create(**request, stream=True)
+            chunks = await self.client.chat.completions.create(**self._params(request), stream=True)
             async for chunk in chunks:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
@@ -166,27 +160,13 @@ class LocalLLM(LLM):
             chosen = [s for score, _, s in sorted(best, key=lambda item: -item[1]) if score > 0]
         return f"{LOCAL_LABEL}\n\n" + " ".join(chosen)
 
-    async def chat(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        context: Sequence[str] = (),
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> ChatResult:
-        return ChatResult(content=self.answer(messages, context), model=self.model, provider=self.name)
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        return ChatResult(
+            content=self.answer(request.messages, request.context), model=self.model, provider=self.name
+        )
 
-    async def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        context: Sequence[str] = (),
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-    ) -> AsyncIterator[str]:
+    async def stream_request(self, request: ChatRequest) -> AsyncIterator[str]:
         # Word-sized pieces so a streaming UI behaves the same as with a real model.
-        text = self.answer(messages, context)
+        text = self.answer(request.messages, request.context)
         for index, word in enumerate(text.split(" ")):
             yield word if index == 0 else " " + word

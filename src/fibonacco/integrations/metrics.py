@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -12,25 +13,17 @@ import structlog
 from fibonacco.integrations.errors import provider_call
 
 
+@dataclass(frozen=True, slots=True)
+class Metric:
+    namespace: str
+    name: str
+    value: float
+    dimensions: Mapping[str, str]
+    unit: str
+
+
 class Metrics(ABC):
     name: str
-
-    @abstractmethod
-    async def put(
-        self,
-        namespace: str,
-        name: str,
-        value: float,
-        dimensions: Mapping[str, str] | None = None,
-        unit: str = "Count",
-    ) -> None: ...
-
-
-class LogMetrics(Metrics):
-    name = "log"
-
-    def __init__(self) -> None:
-        self.log = structlog.get_logger("fibonacco.metrics")
 
     async def put(
         self,
@@ -40,13 +33,26 @@ class LogMetrics(Metrics):
         dimensions: Mapping[str, str] | None = None,
         unit: str = "Count",
     ) -> None:
+        await self.record(Metric(namespace, name, float(value), dict(dimensions or {}), unit))
+
+    @abstractmethod
+    async def record(self, metric: Metric) -> None: ...
+
+
+class LogMetrics(Metrics):
+    name = "log"
+
+    def __init__(self) -> None:
+        self.log = structlog.get_logger("fibonacco.metrics")
+
+    async def record(self, metric: Metric) -> None:
         self.log.info(
             "metric",
-            namespace=namespace,
-            metric=name,
-            value=value,
-            unit=unit,
-            dimensions=dict(dimensions or {}),
+            namespace=metric.namespace,
+            metric=metric.name,
+            value=metric.value,
+            unit=metric.unit,
+            dimensions=dict(metric.dimensions),
         )
 
 
@@ -56,19 +62,14 @@ class CloudWatchMetrics(Metrics):
     def __init__(self, client: Any) -> None:
         self.client = client  # boto3 "cloudwatch" client
 
-    async def put(
-        self,
-        namespace: str,
-        name: str,
-        value: float,
-        dimensions: Mapping[str, str] | None = None,
-        unit: str = "Count",
-    ) -> None:
+    async def record(self, metric: Metric) -> None:
         datum = {
-            "MetricName": name,
-            "Value": float(value),
-            "Unit": unit,
-            "Dimensions": [{"Name": k, "Value": v} for k, v in (dimensions or {}).items()],
+            "MetricName": metric.name,
+            "Value": metric.value,
+            "Unit": metric.unit,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in metric.dimensions.items()],
         }
         with provider_call(self.name):
-            await asyncio.to_thread(self.client.put_metric_data, Namespace=namespace, MetricData=[datum])
+            await asyncio.to_thread(
+                self.client.put_metric_data, Namespace=metric.namespace, MetricData=[datum]
+            )
