@@ -6,7 +6,7 @@ import logging
 import urllib.request
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
 import time
 import uuid
+from array import array
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
@@ -19,10 +21,18 @@ NATIVE_DIMENSIONS = {"text-embedding-3-large": 3072}
 
 
 def fake_embedding(text: str, dimension: int) -> list[float]:
+    """Deterministic unit vector, rounded to float32 so JSON and base64 encodings carry the same numbers."""
     seed = hashlib.sha256(text.encode()).digest()
     raw = [((seed[i % 32] + i) % 17) - 8.0 for i in range(dimension)]
     norm = math.sqrt(sum(v * v for v in raw)) or 1.0
-    return [v / norm for v in raw]
+    return list(array("f", [v / norm for v in raw]))
+
+
+def encode_embedding(vector: list[float], encoding_format: str | None) -> list[float] | str:
+    # The SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it itself.
+    if encoding_format == "base64":
+        return base64.b64encode(array("f", vector).tobytes()).decode()
+    return vector
 
 
 def openai_error(
@@ -65,8 +75,8 @@ class FakeOpenAI(FakeServer):
     def _answer(self, payload: dict[str, object]) -> str:
         if self.reply is not None:
             return self.reply
-        messages = payload.get("messages") or []
-        last_user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")  # type: ignore[union-attr]
+        messages: list[dict[str, str]] = payload.get("messages") or []  # type: ignore[assignment]
+        last_user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         return f"Fake answer to: {last_user}"
 
     async def _chat(self, request: Request, recorded: RecordedRequest) -> Response:
@@ -121,7 +131,13 @@ class FakeOpenAI(FakeServer):
         model = payload.get("model", "")
         dimension = int(payload.get("dimensions") or NATIVE_DIMENSIONS.get(model, 1536))
         data = [
-            {"object": "embedding", "index": i, "embedding": fake_embedding(text, dimension)}
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": encode_embedding(
+                    fake_embedding(text, dimension), payload.get("encoding_format")
+                ),
+            }
             for i, text in enumerate(inputs)
         ]
         # Out of order on purpose: clients must sort by index.

@@ -69,7 +69,7 @@ def test_pad_to_fills_the_column_without_changing_cosine() -> None:
         pad_to([0.0] * 1537)
 
 
-async def test_openai_batches_at_the_api_input_limit_and_keeps_order(fake_openai: FakeOpenAI) -> None:
+async def test_openai_embedder_from_settings(fake_openai: FakeOpenAI) -> None:
     settings = load_settings(
         APP_ENV="testing",
         EMBEDDINGS_PROVIDER="openai",
@@ -79,15 +79,21 @@ async def test_openai_batches_at_the_api_input_limit_and_keeps_order(fake_openai
     embedder = get_embedder(settings)
     assert isinstance(embedder, OpenAIEmbedder)
     assert (embedder.model_name, embedder.dimension) == ("text-embedding-3-small", 1536)
+    assert await embedder.embed(["hello"]) == [fake_embedding("hello", 1536)]
+    [received] = fake_openai.requests
+    assert received.json()["model"] == "text-embedding-3-small" and received.json()["input"] == ["hello"]
+
+
+async def test_openai_batches_at_the_api_input_limit_and_keeps_order(fake_openai: FakeOpenAI) -> None:
+    client = AsyncOpenAI(api_key=fake_openai.api_key, base_url=f"{fake_openai.url}/v1", max_retries=0)
+    embedder = OpenAIEmbedder(client, dimension=8)  # short vectors keep 2050 of them quick
     texts = [f"entry number {i}" for i in range(2050)]
 
     vectors = await embedder.embed(texts)
 
     assert [len(r.json()["input"]) for r in fake_openai.requests] == [2048, 2]
-    assert all(r.json()["model"] == "text-embedding-3-small" for r in fake_openai.requests)
-    assert "dimensions" not in fake_openai.requests[0].json()
-    assert vectors[0] == fake_embedding("entry number 0", 1536)
-    assert vectors[2049] == fake_embedding("entry number 2049", 1536)
+    assert [r.json()["dimensions"] for r in fake_openai.requests] == [8, 8]
+    assert vectors == [fake_embedding(text, 8) for text in texts]  # in input order, across batches
 
 
 async def test_openai_large_model_is_shortened_to_fit_the_column(fake_openai: FakeOpenAI) -> None:

