@@ -18,7 +18,7 @@ from fibonacco.integrations.errors import provider_call
 log = structlog.get_logger(__name__)
 
 # SES message tags allow only these characters; anything else would make the whole send fail.
-_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.@]")
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class SesEmailSender(EmailSender):
             params["ReplyToAddresses"] = [message.reply_to]
         if message.tags:
             params["EmailTags"] = [
-                {"Name": _TAG_UNSAFE.sub("_", k), "Value": _TAG_UNSAFE.sub("_", v)}
+                {"Name": _TAG_UNSAFE.sub("_", k)[:256], "Value": _TAG_UNSAFE.sub("_", v)[:256]}
                 for k, v in message.tags.items()
             ]
         if self.configuration_set:

@@ -10,12 +10,13 @@ import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any
 
 from fibonacco.integrations._text import STOPWORDS, words
 from fibonacco.integrations.errors import provider_call
+
+if TYPE_CHECKING:  # the SDK takes a while to import; only the registry needs it at run time
+    from openai import AsyncOpenAI
 
 # Width of the database's vector column: every model's vectors are zero-padded to it (DESIGN.md §6).
 EMBEDDING_COLUMN_DIMENSION = 1536

@@ -212,11 +212,8 @@ def _classify_elevenlabs(exc: Exception, provider: str) -> ProviderError:
 
 
 def _classify_transport(exc: Exception, provider: str) -> ProviderError:
-    # httpx / requests failures below the SDKs: timeouts and refused connections are transient.
-    name = type(exc).__name__
-    if "Timeout" in name or "Connect" in name or name in {"ReadError", "WriteError", "RemoteProtocolError"}:
-        return TransientProviderError(f"connection failed: {name}", provider=provider)
-    return TransientProviderError(f"transport error: {name}", provider=provider)
+    # httpx / requests failures below the SDKs (timeouts, resets, refused connections): the network, not us.
+    return TransientProviderError(f"connection failed: {type(exc).__name__}", provider=provider)
 
 
 _CLASSIFIERS = {

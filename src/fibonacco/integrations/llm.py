@@ -5,12 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any, Literal
 
 from fibonacco.integrations._text import content_words, sentences
 from fibonacco.integrations.errors import provider_call
+
+if TYPE_CHECKING:  # the SDK takes a while to import; only the registry needs it at run time
+    from openai import AsyncOpenAI
 
 Role = Literal["system", "user", "assistant"]
 

@@ -56,7 +56,7 @@ def _value(settings: Settings, name: str) -> str | None:
     value = getattr(settings, name)
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
-    return value.strip() or None if isinstance(value, str) else value
+    return (value.strip() or None) if isinstance(value, str) else value
 
 
 def describe_drivers(settings: Settings) -> dict[str, str]:

@@ -11,11 +11,14 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
-from elevenlabs.client import AsyncElevenLabs
 
 from fibonacco.integrations.errors import PermanentProviderError, TransientProviderError, provider_call
+
+if TYPE_CHECKING:  # the SDK takes a while to import; only the registry needs it at run time
+    from elevenlabs.client import AsyncElevenLabs
 
 log = structlog.get_logger(__name__)
 
