@@ -1,4 +1,5 @@
-"""Infrastructure tests: the Pulumi program run under mocks, plus offline linters. No database or Redis needed."""
+"""Infrastructure tests: the Pulumi program run under mocks, plus offline linters. No database or Redis
+needed."""
 
 from __future__ import annotations
 
@@ -50,9 +51,7 @@ class StackRun:
     def one(self, typ: str, name_part: str = "") -> dict[str, Any]:
         # An exact name wins over a partial one ("ecs-worker" vs "ecs-worker-ai").
         candidates = self.of_type(typ)
-        found = [r for r in candidates if r["name"] == name_part] or [
-            r for r in candidates if name_part in r["name"]
-        ]
+        found = [r for r in candidates if r["name"] == name_part] or [r for r in candidates if name_part in r["name"]]
         assert len(found) == 1, f"expected one {typ} named *{name_part}*, found {[r['name'] for r in found]}"
         return found[0]
 

@@ -56,14 +56,10 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "endpoint": f"{ident}.cluster-abc.{REGION}.rds.amazonaws.com",
             "readerEndpoint": f"{ident}.cluster-ro-abc.{REGION}.rds.amazonaws.com",
             "port": 5432,
-            "masterUserSecrets": [
-                {"secretArn": _arn("secretsmanager", f"secret:rds!cluster-{ident}"), "kmsKeyId": ""}
-            ],
+            "masterUserSecrets": [{"secretArn": _arn("secretsmanager", f"secret:rds!cluster-{ident}"), "kmsKeyId": ""}],
         }
     elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
-        out["primaryEndpointAddress"] = (
-            f"master.{inputs.get('replicationGroupId')}.abc.use1.cache.amazonaws.com"
-        )
+        out["primaryEndpointAddress"] = f"master.{inputs.get('replicationGroupId')}.abc.use1.cache.amazonaws.com"
     elif typ == "aws:lb/loadBalancer:LoadBalancer":
         out |= {
             "dnsName": f"{inputs.get('name')}-1.{REGION}.elb.amazonaws.com",
@@ -205,21 +201,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("stack")
     parser.add_argument("out", type=Path)
-    parser.add_argument(
-        "--set", action="append", default=[], help="key=<json value> overriding the stack file"
-    )
-    parser.add_argument(
-        "--secret", action="append", default=[], help="key=value given as a secret config value"
-    )
+    parser.add_argument("--set", action="append", default=[], help="key=<json value> overriding the stack file")
+    parser.add_argument("--secret", action="append", default=[], help="key=value given as a secret config value")
     ns = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in ns.set)}
     secrets = dict(item.split("=", 1) for item in ns.secret)
     try:
         result = run(ns.stack, overrides, secrets)
     except Exception as exc:  # reported to the test, which decides whether it was expected
-        ns.out.write_text(
-            json.dumps({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
-        )
+        ns.out.write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}))
         return 1
     ns.out.write_text(json.dumps(result, indent=1))
     return 0

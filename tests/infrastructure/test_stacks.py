@@ -1,4 +1,5 @@
-"""The deployment plan, requirement by requirement, checked against what the Pulumi program declares for each stack."""
+"""The deployment plan, requirement by requirement, checked against what the Pulumi program declares for each
+stack."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def stack_file(name: str) -> dict:
     return yaml.safe_load((PULUMI_DIR / f"Pulumi.{name}.yaml").read_text())["config"]
 
 
-# --- project layout and stack files ---------------------------------------------------------------------------
+# --- project layout and stack files ---
 
 
 def test_project_is_a_python_pulumi_program_with_the_plans_module_files() -> None:
@@ -73,7 +74,7 @@ def test_a_queue_without_a_worker_is_a_config_error(runs: dict[str, StackRun]) -
         assert queue in error
 
 
-# --- structure ------------------------------------------------------------------------------------------------
+# --- structure ---
 
 
 def test_every_cloud_resource_belongs_to_a_component(stack: StackRun) -> None:
@@ -105,7 +106,7 @@ def test_exports_use_the_names_the_plans_commands_read(stack: StackRun) -> None:
     assert network["subnets"] == stack.export("private_subnet_ids")
 
 
-# --- VPC ------------------------------------------------------------------------------------------------------
+# --- VPC ---
 
 
 def test_dev_builds_the_plans_vpc(dev: StackRun) -> None:
@@ -124,10 +125,7 @@ def test_dev_builds_the_plans_vpc(dev: StackRun) -> None:
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
     assert dev.of_type("aws:ec2/internetGateway:InternetGateway")
     assert dev.of_type("aws:ec2/natGateway:NatGateway")
-    tables = {
-        r["inputs"]["tags"]["Name"]: r["inputs"]["routes"]
-        for r in dev.of_type("aws:ec2/routeTable:RouteTable")
-    }
+    tables = {r["inputs"]["tags"]["Name"]: r["inputs"]["routes"] for r in dev.of_type("aws:ec2/routeTable:RouteTable")}
     assert tables["learning-center-dev-public"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": "vpc-igw-id"}]
     private = [routes for name, routes in tables.items() if "-private-" in name]
     assert private and all(r[0]["natGatewayId"].startswith("vpc-nat-") for r in private)
@@ -145,13 +143,12 @@ def test_production_uses_the_existing_vpc(production: StackRun) -> None:
     assert production.export("database_subnet_ids")[0].startswith("subnet-database-")
     # Optional VPC endpoints are on in production: AWS API calls stay inside the VPC, reachable from ECS only.
     services = {
-        r["inputs"]["serviceName"].rsplit(".", 1)[-1]
-        for r in production.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        r["inputs"]["serviceName"].rsplit(".", 1)[-1] for r in production.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
     assert {"secretsmanager", "logs", "dkr", "api", "monitoring"} <= services
 
 
-# --- security groups (the plan's table) -----------------------------------------------------------------------
+# --- security groups (the plan's table) ---
 
 
 def test_only_the_alb_is_reachable_from_the_internet(stack: StackRun) -> None:
@@ -173,9 +170,7 @@ def test_internal_groups_take_one_port_from_one_source(stack: StackRun, group: s
         if r["inputs"]["securityGroupId"] == group
     ]
     source = "sg-alb-id" if group == "sg-ecs-id" else "sg-ecs-id"
-    assert [(r["fromPort"], r["toPort"], r["referencedSecurityGroupId"]) for r in rules] == [
-        (port, port, source)
-    ]
+    assert [(r["fromPort"], r["toPort"], r["referencedSecurityGroupId"]) for r in rules] == [(port, port, source)]
 
 
 def test_database_and_cache_have_no_egress(stack: StackRun) -> None:
@@ -185,7 +180,7 @@ def test_database_and_cache_have_no_egress(stack: StackRun) -> None:
     assert [(r["fromPort"], r["referencedSecurityGroupId"]) for r in alb] == [(8000, "sg-ecs-id")]
 
 
-# --- RDS ------------------------------------------------------------------------------------------------------
+# --- RDS ---
 
 
 def test_aurora_postgresql_as_planned(stack: StackRun) -> None:
@@ -212,7 +207,7 @@ def test_aurora_postgresql_as_planned(stack: StackRun) -> None:
         assert len(instances) == 1
 
 
-# --- Redis ----------------------------------------------------------------------------------------------------
+# --- Redis ---
 
 
 def test_redis_as_planned_and_never_evicting_jobs(stack: StackRun) -> None:
@@ -232,7 +227,7 @@ def test_redis_as_planned_and_never_evicting_jobs(stack: StackRun) -> None:
     assert subnets == stack.export("private_subnet_ids")
 
 
-# --- ECS ------------------------------------------------------------------------------------------------------
+# --- ECS ---
 
 
 def test_cluster_insights_and_logs(stack: StackRun) -> None:
@@ -300,9 +295,7 @@ def test_dev_scheduler_is_an_eventbridge_rule_every_minute(dev: StackRun) -> Non
     rule = dev.inputs("aws:cloudwatch/eventRule:EventRule", "scheduler-rule")
     assert rule["scheduleExpression"] == "rate(1 minute)"
     target = dev.inputs("aws:cloudwatch/eventTarget:EventTarget", "scheduler-target")
-    assert target["ecsTarget"]["taskDefinitionArn"].endswith(
-        "task-definition/learning-center-dev-scheduler:1"
-    )
+    assert target["ecsTarget"]["taskDefinitionArn"].endswith("task-definition/learning-center-dev-scheduler:1")
     assert target["ecsTarget"]["launchType"] == "FARGATE"
     assert target["ecsTarget"]["networkConfiguration"]["assignPublicIp"] is False
     policy = dev.policy("scheduler-events-policy")
@@ -317,9 +310,7 @@ def test_production_scheduler_is_one_continuous_task(production: StackRun) -> No
     service = production.inputs("aws:ecs/service:Service", "ecs-scheduler")
     assert service["desiredCount"] == 1
     assert service["deploymentMaximumPercent"] == 100  # never two schedulers during a deploy
-    assert [
-        t for t in production.of_type("aws:cloudwatch/eventTarget:EventTarget") if "scheduler" in t["name"]
-    ] == []
+    assert [t for t in production.of_type("aws:cloudwatch/eventTarget:EventTarget") if "scheduler" in t["name"]] == []
     assert "learning-center-production-scheduler" in production.export("ecs_service_names")
 
 
@@ -330,7 +321,7 @@ def test_scheduler_mode_is_a_config_choice(runs: dict[str, StackRun]) -> None:
     assert [r for r in run.of_type("aws:cloudwatch/eventRule:EventRule") if "scheduler" in r["name"]] == []
 
 
-# --- secrets --------------------------------------------------------------------------------------------------
+# --- secrets ---
 
 SECRET_NAMES = {"APP_KEY", "DB_PASSWORD", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "ELEVENLABS_API_KEY",
                 "TWILIO_AUTH_TOKEN", "STRIPE_SECRET", "STRIPE_WEBHOOK_SECRET"}  # fmt: skip
@@ -377,11 +368,7 @@ def test_secret_config_values_stay_secret(runs: dict[str, StackRun]) -> None:
 
 def test_app_environment_selects_the_aws_drivers(stack: StackRun) -> None:
     env = {e["name"]: e["value"] for e in stack.task_container("api")["environment"]}
-    assert (
-        env["MAIL_MAILER"] == "ses"
-        and env["FILESYSTEM_DISK"] == "s3"
-        and env["METRICS_DRIVER"] == "cloudwatch"
-    )
+    assert env["MAIL_MAILER"] == "ses" and env["FILESYSTEM_DISK"] == "s3" and env["METRICS_DRIVER"] == "cloudwatch"
     assert env["AWS_BUCKET"] == stack.export("s3_assets_bucket")
     assert env["DB_HOST"] == stack.export("rds_endpoint") and env["DB_SSLMODE"] == "require"
     assert env["REDIS_HOST"] == stack.export("redis_endpoint")
@@ -390,7 +377,7 @@ def test_app_environment_selects_the_aws_drivers(stack: StackRun) -> None:
     assert "AWS_ACCESS_KEY_ID" not in env  # the task role provides credentials
 
 
-# --- IAM ------------------------------------------------------------------------------------------------------
+# --- IAM ---
 
 
 def _statements(stack: StackRun, name: str) -> dict[str, dict]:
@@ -432,7 +419,7 @@ def test_no_policy_grants_wildcard_actions_or_unconditioned_wildcard_resources(s
         assert not role["inputs"].get("managedPolicyArns")
 
 
-# --- ALB ------------------------------------------------------------------------------------------------------
+# --- ALB ---
 
 
 def test_alb_https_with_redirect_and_health_checked_target_group(stack: StackRun) -> None:
@@ -469,7 +456,7 @@ def test_certificates_are_dns_validated_and_cloudfronts_is_in_us_east_1(stack: S
     assert len(stack.of_type("aws:acm/certificateValidation:CertificateValidation")) == 2
 
 
-# --- S3 and CloudFront ----------------------------------------------------------------------------------------
+# --- S3 and CloudFront ---
 
 
 def test_buckets_versioned_private_encrypted_with_glacier_lifecycle(stack: StackRun) -> None:
@@ -482,11 +469,7 @@ def test_buckets_versioned_private_encrypted_with_glacier_lifecycle(stack: Stack
     assert len(versioning) == 2
     assert all(v["inputs"]["versioningConfiguration"]["status"] == "Enabled" for v in versioning)
     assert (
-        len(
-            stack.of_type(
-                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-            )
-        )
+        len(stack.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"))
         == 2
     )
     for lifecycle in stack.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"):
@@ -507,9 +490,7 @@ def test_cloudfront_serves_the_spa_through_oac(stack: StackRun) -> None:
     [origin] = dist["origins"]
     assert origin["originAccessControlId"] == "cloudfront-oac-id"
     assert origin["domainName"].startswith(f"learning-center-frontend-{stack.name}.s3.")
-    errors = {
-        (e["errorCode"], e["responseCode"], e["responsePagePath"]) for e in dist["customErrorResponses"]
-    }
+    errors = {(e["errorCode"], e["responseCode"], e["responsePagePath"]) for e in dist["customErrorResponses"]}
     assert errors == {(403, 200, "/index.html"), (404, 200, "/index.html")}
     assert dist["defaultCacheBehavior"]["compress"] is True
     assert dist["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
@@ -530,7 +511,7 @@ def test_cloudfront_serves_the_spa_through_oac(stack: StackRun) -> None:
     assert grant["Condition"]["StringEquals"]["AWS:SourceArn"].endswith("cloudfront-distribution")
 
 
-# --- Route53 and ECR ------------------------------------------------------------------------------------------
+# --- Route53 and ECR ---
 
 
 def test_dns_points_api_at_the_alb_and_app_learn_at_cloudfront(stack: StackRun) -> None:
@@ -556,24 +537,17 @@ def test_ecr_keeps_the_last_ten_images(stack: StackRun) -> None:
     assert rule["action"] == {"type": "expire"}
 
 
-# --- scaling --------------------------------------------------------------------------------------------------
+# --- scaling ---
 
 
 def test_api_scales_on_cpu_as_planned(stack: StackRun) -> None:
     target = stack.inputs("aws:appautoscaling/target:Target", "api-target")
-    assert (
-        target["resourceId"]
-        == f"service/{stack.export('ecs_cluster_name')}/{stack.export('ecs_service_name')}"
-    )
+    assert target["resourceId"] == f"service/{stack.export('ecs_cluster_name')}/{stack.export('ecs_service_name')}"
     assert target["maxCapacity"] == 10 and target["minCapacity"] == (1 if stack.name == "dev" else 2)
-    config = stack.inputs("aws:appautoscaling/policy:Policy", "api-cpu")[
-        "targetTrackingScalingPolicyConfiguration"
-    ]
+    config = stack.inputs("aws:appautoscaling/policy:Policy", "api-cpu")["targetTrackingScalingPolicyConfiguration"]
     assert config["targetValue"] == 70
     assert (config["scaleInCooldown"], config["scaleOutCooldown"]) == (300, 60)
-    assert (
-        config["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
-    )
+    assert config["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
 
 
 def test_workers_scale_on_their_queue_depth(stack: StackRun) -> None:
@@ -599,7 +573,7 @@ def test_workers_scale_on_their_queue_depth(stack: StackRun) -> None:
         assert (target["minCapacity"], target["maxCapacity"]) == (worker["min_count"], worker["max_count"])
 
 
-# --- monitoring -----------------------------------------------------------------------------------------------
+# --- monitoring ---
 
 
 def test_alarms_cover_the_plans_list_and_notify_the_topic(stack: StackRun) -> None:
@@ -614,9 +588,7 @@ def test_alarms_cover_the_plans_list_and_notify_the_topic(stack: StackRun) -> No
     assert alarms["queue-default-depth"]["dimensions"] == {"Queue": "default"}
     failed = stack.inputs("aws:cloudwatch/eventRule:EventRule", "failed-tasks")
     pattern = json.loads(failed["eventPattern"])
-    assert pattern["detail-type"] == ["ECS Task State Change"] and pattern["detail"]["lastStatus"] == [
-        "STOPPED"
-    ]
+    assert pattern["detail-type"] == ["ECS Task State Change"] and pattern["detail"]["lastStatus"] == ["STOPPED"]
     target = stack.inputs("aws:cloudwatch/eventTarget:EventTarget", "failed-tasks-sns")
     assert target["arn"] == stack.export("alarm_topic_arn")
     assert stack.inputs("aws:sns/topic:Topic")["kmsMasterKeyId"] == "alarms-key-id"
