@@ -1,0 +1,1 @@
+"""Operator helpers for the AWS deployment (infrastructure/pulumi): `fibonacco infra cost`."""
