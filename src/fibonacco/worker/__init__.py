@@ -1,1 +1,1 @@
-"""Background jobs: the broker, the actor decorator, enqueue-after-commit, failed jobs, batches and schedules."""
+"""Background jobs: broker, actor decorator, enqueue-after-commit, failed jobs, batches and schedules."""

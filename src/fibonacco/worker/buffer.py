@@ -14,8 +14,9 @@ _PENDING_KEY = "fibonacco.pending_jobs"
 
 
 class Sendable(Protocol):
-    def send_with_options(self, *, args: tuple[Any, ...] = ..., kwargs: dict[str, Any] | None = ...,
-                          **options: Any) -> Any: ...
+    def send_with_options(
+        self, *, args: tuple[Any, ...] = ..., kwargs: dict[str, Any] | None = ..., **options: Any
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ class PendingJob:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def enqueue(session: AsyncSession, actor: Sendable, *args: Any, _options: dict[str, Any] | None = None,
-            **kwargs: Any) -> None:
+def enqueue(
+    session: AsyncSession, actor: Sendable, *args: Any, _options: dict[str, Any] | None = None, **kwargs: Any
+) -> None:
     """Send `actor(*args, **kwargs)` once `session` commits. Arguments must be ids and plain values."""
     session.info.setdefault(_PENDING_KEY, []).append(PendingJob(actor, args, kwargs, _options or {}))
 

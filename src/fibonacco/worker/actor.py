@@ -1,0 +1,98 @@
+"""The `actor` decorator every domain uses, and the resources a job runs with.
+
+    @actor("campaign.send_email", queue="emails", time_limit=timedelta(seconds=60))
+    async def send_campaign_email(recipient_id: str, *, tenant_id: str) -> None:
+        async with job_session() as session:  # one unit of work: committed, then its jobs are sent
+            ...
+
+Jobs take ids and plain values (JSON), never ORM objects. A job working for a tenant takes `tenant_id` as a
+keyword argument, so its failure is shown to that tenant's admins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, Literal, ParamSpec
+
+import dramatiq
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from fibonacco.config import get_settings
+from fibonacco.integrations.errors import PermanentProviderError
+from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
+from fibonacco.kit.redis import create_redis
+from fibonacco.worker.broker import QUEUES, broker
+
+P = ParamSpec("P")
+Queue = Literal["default", "emails", "sms", "calls", "tts", "embeddings"]
+Actor = dramatiq.Actor[P, None]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def _ms(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds() * 1000)
+
+
+def actor(
+    name: str,
+    *,
+    queue: Queue = "default",
+    tries: int | None = None,
+    time_limit: timedelta | None = None,
+    min_backoff: timedelta | None = None,
+    max_backoff: timedelta | None = None,
+    throws: tuple[type[BaseException], ...] = (PermanentProviderError,),
+) -> Callable[[Callable[P, Awaitable[None]]], Actor[P]]:
+    """Declare an async job named `"domain.event"` on `queue`.
+
+    `tries` (default JOB_TRIES) counts the first run; retries back off exponentially from `min_backoff`
+    (JOB_MIN_BACKOFF_SECONDS). `time_limit` (JOB_TIME_LIMIT_SECONDS) bounds each try. Exceptions in `throws`
+    are not retried: a permanent provider error goes straight to failed jobs.
+    """
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"actor name {name!r} must look like 'domain.event' (lowercase, one dot)")
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; queues are {', '.join(QUEUES)}")
+    if tries is not None and tries < 1:
+        raise ValueError("tries must be at least 1")
+    options = {
+        "max_retries": None if tries is None else tries - 1,
+        "time_limit": _ms(time_limit),
+        "min_backoff": _ms(min_backoff),
+        "max_backoff": _ms(max_backoff),
+        "throws": throws or None,
+    }
+
+    def decorate(fn: Callable[P, Awaitable[None]]) -> Actor[P]:
+        # Unset options fall back to the broker-wide defaults taken from settings.
+        declared: dict[str, Any] = {key: value for key, value in options.items() if value is not None}
+        return dramatiq.actor(actor_name=name, queue_name=queue, broker=broker, **declared)(fn)
+
+    return decorate
+
+
+@lru_cache(maxsize=1)
+def _sessionmaker() -> async_sessionmaker[AsyncSession]:
+    # One engine per worker process, created on first use inside it (never inherited across a fork).
+    settings = get_settings()
+    return create_sessionmaker(create_engine(settings, pool_size=settings.WORKER_THREADS))
+
+
+@asynccontextmanager
+async def job_session() -> AsyncIterator[AsyncSession]:
+    """One unit of work for (part of) a job: committed on success, rolled back on error; jobs enqueued with
+    `fibonacco.worker.enqueue` inside it are sent after the commit."""
+    async with unit_of_work(_sessionmaker()) as session:
+        yield session
+
+
+@lru_cache(maxsize=1)
+def job_redis() -> aioredis.Redis:
+    """The worker process's Redis client for idempotency keys, locks and caches."""
+    return create_redis(get_settings())

@@ -1,0 +1,129 @@
+"""Dramatiq middleware: our logging in worker processes, and the bookkeeping done when a job ends for good.
+
+A job "ends" when it succeeds, is skipped, or fails without a try left; a failure that will be retried is not
+an end. At its end the job's overlap lock (scheduled jobs) is released, its batch is counted, and a failure is
+recorded in `failed_jobs`.
+"""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import structlog
+from dramatiq import Broker
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import Middleware, SkipMessage
+
+from fibonacco.config import get_settings
+from fibonacco.worker.locks import release_if_owner
+
+# Message options we set (Dramatiq passes unknown options through untouched).
+BATCH_OPTION = "fibonacco_batch_id"
+# The tenant a job works for, when it is not in a `tenant_id` keyword argument (set for batch jobs).
+TENANT_OPTION = "fibonacco_tenant_id"
+OVERLAP_LOCK_OPTION = "fibonacco_overlap_lock"
+# Options worth keeping on a failed job, so a retry still counts in its batch.
+KEPT_OPTIONS = (BATCH_OPTION, TENANT_OPTION)
+# A success is counted in its batch once, although a redelivered job may finish twice.
+BATCH_COUNTED_TTL_SECONDS = 7 * 24 * 3600
+
+log = structlog.get_logger("fibonacco.worker")
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on the worker process's event loop from a worker thread (middleware hooks are sync)."""
+    loop_thread = get_event_loop_thread()
+    assert loop_thread is not None, "the AsyncIO middleware starts the event loop before any message"
+    return loop_thread.run_coroutine(coroutine)
+
+
+class ConfigureLogging(Middleware):
+    def after_process_boot(self, broker: Broker) -> None:
+        from fibonacco.logging import configure_logging
+
+        configure_logging(get_settings())
+
+
+class Bookkeeping(Middleware):
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        batch_id = message.options.get(BATCH_OPTION)
+        if batch_id and _run(self._batch_cancelled(uuid.UUID(batch_id))):
+            raise SkipMessage(f"batch {batch_id} was cancelled")
+
+    def after_process_message(
+        self,
+        broker: Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        if exception is None or message.failed:
+            self._ended(broker, message, exception)
+
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
+        self._ended(broker, message, None)
+
+    def _ended(self, broker: Broker, message: MessageProxy, exception: BaseException | None) -> None:
+        assert isinstance(broker, RedisBroker)
+        lock = message.options.get(OVERLAP_LOCK_OPTION)
+        if lock:
+            release_if_owner(broker.client, lock, message.message_id)
+        batch_id = message.options.get(BATCH_OPTION)
+        counted_key = f"fibonacco:batch-counted:{batch_id}:{message.message_id}"
+        if (
+            batch_id
+            and exception is None
+            and not broker.client.set(counted_key, 1, nx=True, ex=BATCH_COUNTED_TTL_SECONDS)
+        ):
+            batch_id = None  # this job's success was already counted by an earlier delivery
+        try:
+            _run(self._record(message, exception, batch_id))
+        except Exception:
+            if batch_id and exception is None:
+                broker.client.delete(counted_key)  # let a redelivery count it
+            log.exception("job_bookkeeping_failed", actor=message.actor_name, message_id=message.message_id)
+
+    async def _batch_cancelled(self, batch_id: uuid.UUID) -> bool:
+        from fibonacco.worker import service
+        from fibonacco.worker.actor import job_session
+
+        async with job_session() as session:
+            return await service.batch_is_cancelled(session, batch_id)
+
+    async def _record(
+        self, message: MessageProxy, exception: BaseException | None, batch_id: str | None
+    ) -> None:
+        from fibonacco.worker import service
+        from fibonacco.worker.actor import job_session
+
+        now = datetime.now(UTC)
+        async with job_session() as session:
+            if exception is not None:
+                log.error("job_failed", actor=message.actor_name, message_id=message.message_id)
+                await service.record_failed_job(
+                    session,
+                    message_id=uuid.UUID(message.message_id),
+                    queue=message.queue_name,
+                    actor=message.actor_name,
+                    args=list(message.args),
+                    kwargs=message.kwargs,
+                    options={key: message.options[key] for key in KEPT_OPTIONS if key in message.options},
+                    exception="".join(traceback.format_exception(exception)),
+                    failed_at=now,
+                )
+            if batch_id:
+                await service.record_batch_outcome(
+                    session,
+                    uuid.UUID(batch_id),
+                    uuid.UUID(message.message_id),
+                    failed=exception is not None,
+                    now=now,
+                )
