@@ -39,9 +39,7 @@ account_id = aws.get_caller_identity().account_id
 net = cfg.network
 if net.use_existing_vpc:
     assert net.existing_vpc_id is not None  # config.load() refuses the combination otherwise
-    network = ExistingVpc(
-        "vpc", ExistingVpcArgs(vpc_id=net.existing_vpc_id, min_subnets=net.az_count)
-    ).network
+    network = ExistingVpc("vpc", ExistingVpcArgs(vpc_id=net.existing_vpc_id, min_subnets=net.az_count)).network
 else:
     network = Vpc("vpc", VpcArgs(prefix, net.vpc_cidr, net.az_count, net.nat_gateway_count, tags)).network
 groups = SecurityGroups(
@@ -49,9 +47,7 @@ groups = SecurityGroups(
 )
 VpcEndpoints(
     "endpoints",
-    VpcEndpointsArgs(
-        cfg.region, network, net.vpc_endpoints, groups.endpoints.id if groups.endpoints else None, tags
-    ),
+    VpcEndpointsArgs(cfg.region, network, net.vpc_endpoints, groups.endpoints.id if groups.endpoints else None, tags),
 )
 
 # --- Phase 1: data, storage, registry, secrets ---
@@ -73,9 +69,7 @@ cdn_cert = ValidatedCertificate(
 # --- Phase 2: load balancer and containers ---
 alb = LoadBalancer(
     "alb",
-    LoadBalancerArgs(
-        prefix, network.vpc_id, network.public_subnet_ids, groups.alb.id, api_cert.arn, production, tags
-    ),
+    LoadBalancerArgs(prefix, network.vpc_id, network.public_subnet_ids, groups.alb.id, api_cert.arn, production, tags),
 )
 endpoints = Endpoints(
     db_host=database.endpoint,
@@ -128,10 +122,7 @@ DnsRecords(
         zone_id,
         {
             cfg.domains.api: AliasTarget(alb.dns_name, alb.zone_id, ipv6=False),
-            **{
-                domain: AliasTarget(cdn.domain_name, cdn.hosted_zone_id, ipv6=True)
-                for domain in cfg.domains.frontend
-            },
+            **{domain: AliasTarget(cdn.domain_name, cdn.hosted_zone_id, ipv6=True) for domain in cfg.domains.frontend},
         },
     ),
 )

@@ -52,6 +52,9 @@ exit 0
 
 FAKE_DOCKER = """#!/usr/bin/env bash
 echo "docker $*" >> "$CALLS"
+# Like the real one, read the password the pipe sends (an unread pipe would SIGPIPE the sender).
+[[ "$*" == *--password-stdin* ]] && cat > /dev/null
+exit 0
 """
 
 

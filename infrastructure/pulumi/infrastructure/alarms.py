@@ -6,6 +6,7 @@ silent). Everything notifies one SNS topic, encrypted with a key CloudWatch and 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -24,7 +25,7 @@ class AlarmsArgs:
     cluster_name: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
     # role ("api", "worker", ...) -> ECS service name
-    services: dict[str, pulumi.Input[str]]
+    services: Mapping[str, pulumi.Input[str]]
     alb_arn_suffix: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
     db_cluster_id: pulumi.Input[str]
@@ -44,9 +45,7 @@ class Alarms(pulumi.ComponentResource):
         for role, service in args.services.items():
             dims = {"ClusterName": args.cluster_name, "ServiceName": service}
             self._alarm(f"{role}-cpu", "AWS/ECS", "CPUUtilization", dims, ">", cfg.cpu_percent, "Average")
-            self._alarm(
-                f"{role}-memory", "AWS/ECS", "MemoryUtilization", dims, ">", cfg.memory_percent, "Average"
-            )
+            self._alarm(f"{role}-memory", "AWS/ECS", "MemoryUtilization", dims, ">", cfg.memory_percent, "Average")
         lb_dims = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
         self._alarm(
             "api-no-healthy-target",
@@ -84,9 +83,7 @@ class Alarms(pulumi.ComponentResource):
             missing="breaching",
         )
         db_dims = {"DBClusterIdentifier": args.db_cluster_id}
-        self._alarm(
-            "db-connections", "AWS/RDS", "DatabaseConnections", db_dims, ">", cfg.db_connections, "Maximum"
-        )
+        self._alarm("db-connections", "AWS/RDS", "DatabaseConnections", db_dims, ">", cfg.db_connections, "Maximum")
         self._alarm("db-cpu", "AWS/RDS", "CPUUtilization", db_dims, ">", cfg.cpu_percent, "Average")
         for node in range(1, args.redis_nodes + 1):
             node_id = pulumi.Output.concat(args.redis_group_id, f"-{node:03d}")
@@ -128,9 +125,7 @@ class Alarms(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        aws.cloudwatch.EventTarget(
-            f"{name}-failed-tasks-sns", rule=failed.name, arn=self.topic.arn, opts=child
-        )
+        aws.cloudwatch.EventTarget(f"{name}-failed-tasks-sns", rule=failed.name, arn=self.topic.arn, opts=child)
         self._topic_policy(failed.arn)
         if cfg.email:
             aws.sns.TopicSubscription(

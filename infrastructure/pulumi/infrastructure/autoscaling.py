@@ -61,9 +61,7 @@ class AutoScaling(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         for worker, service_name in args.workers:
-            target = self._target(
-                worker.name, args.cluster_name, service_name, worker.min_count, worker.max_count
-            )
+            target = self._target(worker.name, args.cluster_name, service_name, worker.min_count, worker.max_count)
             queues = [
                 _MQ(
                     id=f"q{index}",

@@ -6,12 +6,28 @@ frontend certificate is always requested there.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 CLOUDFRONT_CERT_REGION = "us-east-1"
+
+
+Option = aws.acm.outputs.CertificateDomainValidationOption
+
+
+def _record_for(domain: str) -> Callable[[Sequence[Option]], tuple[str, str, str]]:
+    """The (name, type, value) of the DNS record ACM wants for `domain`."""
+
+    def pick(options: Sequence[Option]) -> tuple[str, str, str]:
+        option = next(o for o in options if o.domain_name == domain)
+        if not (option.resource_record_name and option.resource_record_type and option.resource_record_value):
+            raise ValueError(f"ACM gave no validation record for {domain}")
+        return option.resource_record_name, option.resource_record_type, option.resource_record_value
+
+    return pick
 
 
 @dataclass(frozen=True)
@@ -42,15 +58,13 @@ class ValidatedCertificate(pulumi.ComponentResource):
         )
         fqdns = []
         for domain in args.domains:
-            option = certificate.domain_validation_options.apply(
-                lambda options, d=domain: next(o for o in options if o.domain_name == d)
-            )
+            wanted = certificate.domain_validation_options.apply(_record_for(domain))
             record = aws.route53.Record(
                 f"{name}-validation-{domain}",
                 zone_id=args.zone_id,
-                name=option.apply(lambda o: o.resource_record_name),
-                type=option.apply(lambda o: o.resource_record_type),
-                records=[option.apply(lambda o: o.resource_record_value)],
+                name=wanted[0],
+                type=wanted[1],
+                records=[wanted[2]],
                 ttl=300,
                 allow_overwrite=True,
                 opts=child,

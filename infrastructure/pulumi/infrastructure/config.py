@@ -245,8 +245,7 @@ def _network(cfg: pulumi.Config) -> NetworkConfig:
     existing_id = cfg.get("existing_vpc_id")
     if use_existing and not (existing_id and _VPC_ID.match(existing_id)):
         raise ConfigError(
-            f"existing_vpc_id={existing_id!r}: use_existing_vpc is true, so set the real VPC id "
-            "(vpc-0123abcd...)"
+            f"existing_vpc_id={existing_id!r}: use_existing_vpc is true, so set the real VPC id (vpc-0123abcd...)"
         )
     cidr = cfg.get("vpc_cidr") or "10.0.0.0/16"
     try:
@@ -273,9 +272,7 @@ def _network(cfg: pulumi.Config) -> NetworkConfig:
 def _database(cfg: pulumi.Config, production: bool) -> DatabaseConfig:
     count = cfg.get_int("db_instance_count") or (2 if production else 1)
     if production and count < 2:
-        raise ConfigError(
-            "db_instance_count: production is Multi-AZ, so it needs a writer and a reader (>= 2)"
-        )
+        raise ConfigError("db_instance_count: production is Multi-AZ, so it needs a writer and a reader (>= 2)")
     return DatabaseConfig(
         engine_version=cfg.get("db_engine_version") or "15.15",
         instance_class=cfg.require("db_instance_class"),
@@ -369,7 +366,5 @@ def load() -> StackConfig:
         alarms=_alarms(cfg.get_object("alarms") or {}),
         log_retention_days=cfg.get_int("log_retention_days") or 7,
         image_tag=cfg.get("image_tag") or "latest",
-        secret_values={
-            key: value for key in SECRET_CONFIG_KEYS if (value := cfg.get_secret(key)) is not None
-        },
+        secret_values={key: value for key in SECRET_CONFIG_KEYS if (value := cfg.get_secret(key)) is not None},
     )

@@ -32,9 +32,7 @@ class Registry(pulumi.ComponentResource):
             # Mutable because the plan deploys `latest`; every image is also pushed under its git SHA.
             image_tag_mutability="MUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[
-                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")
-            ],
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
             force_delete=not args.production,
             tags=args.tags,
             opts=child,

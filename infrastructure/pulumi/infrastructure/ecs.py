@@ -135,16 +135,12 @@ class Ecs(pulumi.ComponentResource):
             health_check_grace_period_seconds=60,
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True
-            ),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
             tags=args.tags,
             # Auto-scaling owns the running count after creation.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[args.listener], ignore_changes=["desired_count"]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.listener], ignore_changes=["desired_count"]),
         )
 
         # --- queue workers (plan Phase 4), one service per worker group ---
@@ -183,9 +179,7 @@ class Ecs(pulumi.ComponentResource):
             )
             # Never two at once during a deploy (the Redis lock would cope, but there is no need to rely on
             # it).
-            self.scheduler_service = self._background_service(
-                "scheduler", task, 1, max_percent=100, min_percent=0
-            )
+            self.scheduler_service = self._background_service("scheduler", task, 1, max_percent=100, min_percent=0)
             self.scheduler_task = task
         else:
             self.scheduler_task = self._task_definition(
@@ -224,9 +218,7 @@ class Ecs(pulumi.ComponentResource):
                 "essential": True,
                 "command": command,
                 "environment": [{"name": n, "value": v} for n, v in zip(env_names, env_values, strict=True)],
-                "secrets": [
-                    {"name": n, "valueFrom": v} for n, v in zip(secret_names, secret_values, strict=True)
-                ],
+                "secrets": [{"name": n, "valueFrom": v} for n, v in zip(secret_names, secret_values, strict=True)],
                 "linuxParameters": {"initProcessEnabled": True},
                 "logConfiguration": {
                     "logDriver": "awslogs",
@@ -286,9 +278,7 @@ class Ecs(pulumi.ComponentResource):
             network_configuration=self.network_configuration,
             deployment_minimum_healthy_percent=min_percent,
             deployment_maximum_percent=max_percent,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True
-            ),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
             tags=args.tags,

@@ -144,9 +144,7 @@ class TaskRoles(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.register_outputs(
-            {"execution_role_arn": self.execution_role.arn, "task_role_arn": self.task_role.arn}
-        )
+        self.register_outputs({"execution_role_arn": self.execution_role.arn, "task_role_arn": self.task_role.arn})
 
 
 @dataclass(frozen=True)

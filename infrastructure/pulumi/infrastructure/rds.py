@@ -7,12 +7,19 @@ whole backup retention period.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .config import DatabaseConfig
+
+
+def _secret_arn(secrets: Sequence[aws.rds.outputs.ClusterMasterUserSecret]) -> str:
+    if not secrets or not secrets[0].secret_arn:
+        raise ValueError("the cluster has no RDS-managed master secret (manage_master_user_password)")
+    return secrets[0].secret_arn
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Database(pulumi.ComponentResource):
         self.cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=f"{args.prefix}-db",
-            engine="aurora-postgresql",
+            engine=aws.rds.EngineType.AURORA_POSTGRESQL,
             engine_version=cfg.engine_version,
             database_name=cfg.name,
             master_username=cfg.username,
@@ -80,7 +87,7 @@ class Database(pulumi.ComponentResource):
                 f"{name}-instance-{index}",
                 identifier=f"{args.prefix}-db-{index}",
                 cluster_identifier=self.cluster.id,
-                engine="aurora-postgresql",
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 engine_version=self.cluster.engine_version,
                 instance_class=cfg.instance_class,
                 db_subnet_group_name=subnet_group.name,
@@ -97,9 +104,7 @@ class Database(pulumi.ComponentResource):
         self.reader_endpoint = self.cluster.reader_endpoint
         self.port = self.cluster.port
         # ARN of the RDS-managed secret holding {"username", "password"}.
-        self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
-            lambda secrets: secrets[0].secret_arn
-        )
+        self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(_secret_arn)
         self.register_outputs(
             {
                 "endpoint": self.endpoint,

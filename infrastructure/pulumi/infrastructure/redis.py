@@ -44,9 +44,7 @@ class Redis(pulumi.ComponentResource):
             name=f"{args.prefix}-redis{major}",
             family=f"redis{major}",
             description=f"{args.prefix}: never evict queued jobs",
-            parameters=[
-                aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="noeviction")
-            ],
+            parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="noeviction")],
             tags=args.tags,
             opts=child,
         )

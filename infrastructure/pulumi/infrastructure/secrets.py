@@ -54,9 +54,7 @@ SECRET_SPECS = (
         lambda a: "twilio" in (a.sms_driver, a.voice_driver),
     ),
     SecretSpec("STRIPE_SECRET", "stripe/secret", "stripe_secret", lambda a: a.payments),
-    SecretSpec(
-        "STRIPE_WEBHOOK_SECRET", "stripe/webhook-secret", "stripe_webhook_secret", lambda a: a.payments
-    ),
+    SecretSpec("STRIPE_WEBHOOK_SECRET", "stripe/webhook-secret", "stripe_webhook_secret", lambda a: a.payments),
 )
 
 
@@ -90,7 +88,8 @@ class Secrets(pulumi.ComponentResource):
                 aws.secretsmanager.SecretVersion(
                     f"{name}-{spec.path.replace('/', '-')}-value",
                     secret_id=secret.id,
-                    secret_string=pulumi.Output.secret(value),
+                    # config.get_secret() values are secret outputs: encrypted in state, masked in logs.
+                    secret_string=value,
                     opts=child,
                 )
             self.arns[spec.env_var] = secret.arn

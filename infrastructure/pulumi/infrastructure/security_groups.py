@@ -23,9 +23,7 @@ class SecurityGroupsArgs:
 
 
 class SecurityGroups(pulumi.ComponentResource):
-    def __init__(
-        self, name: str, args: SecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: SecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fibonacco:network:SecurityGroups", name, None, opts)
         self._name, self._args = name, args
         self.alb = self._group("alb", "ALB: HTTP/HTTPS from the internet")
@@ -53,9 +51,7 @@ class SecurityGroups(pulumi.ComponentResource):
         if args.vpc_endpoints:
             self.endpoints = self._group("endpoints", "VPC interface endpoints: HTTPS from ECS tasks only")
             self._ingress("endpoints-from-ecs", self.endpoints, 443, source=self.ecs)
-        self.register_outputs(
-            {"alb": self.alb.id, "ecs": self.ecs.id, "rds": self.rds.id, "redis": self.redis.id}
-        )
+        self.register_outputs({"alb": self.alb.id, "ecs": self.ecs.id, "rds": self.rds.id, "redis": self.redis.id})
 
     def _group(self, kind: str, description: str) -> aws.ec2.SecurityGroup:
         # No inline rules: AWS's default allow-all egress is removed, so a group with no egress rule has none.

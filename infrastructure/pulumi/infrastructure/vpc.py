@@ -86,9 +86,7 @@ class Vpc(pulumi.ComponentResource):
 
         nats = []
         for index in range(args.nat_gateway_count):
-            eip = aws.ec2.Eip(
-                f"{name}-nat-eip-{index}", domain="vpc", tags=tagged(f"nat-{index}"), opts=child
-            )
+            eip = aws.ec2.Eip(f"{name}-nat-eip-{index}", domain="vpc", tags=tagged(f"nat-{index}"), opts=child)
             nats.append(
                 aws.ec2.NatGateway(
                     f"{name}-nat-{index}",
@@ -105,11 +103,7 @@ class Vpc(pulumi.ComponentResource):
             rt = aws.ec2.RouteTable(
                 f"{name}-private-rt-{zone}",
                 vpc_id=self.vpc.id,
-                routes=[
-                    aws.ec2.RouteTableRouteArgs(
-                        cidr_block="0.0.0.0/0", nat_gateway_id=nats[index % len(nats)].id
-                    )
-                ],
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nats[index % len(nats)].id)],
                 tags=tagged(f"private-{zone}"),
                 opts=child,
             )

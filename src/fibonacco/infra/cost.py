@@ -94,7 +94,7 @@ def _fargate(prices: dict[str, Any], tasks: list[tuple[str, int, int, int]]) -> 
 
 def _secret_count(app: dict[str, Any]) -> int:
     """APP_KEY, the RDS-managed secret, and one per credential the configured drivers use (see secrets.py)."""
-    drivers = [
+    drivers: list[bool] = [
         app.get("tts_driver", "elevenlabs") == "elevenlabs",
         app.get("llm_provider", "openrouter") == "openrouter",
         "openai" in (app.get("llm_provider"), app.get("embeddings_provider", "openai")),
