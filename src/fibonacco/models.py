@@ -2,6 +2,15 @@
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.db import Model
+from fibonacco.knowledge.models import FaqCategory, KnowledgeEntry, KnowledgeVote
 from fibonacco.tenant.models import Tenant
 
-__all__ = ["Model", "PersonalAccessToken", "Tenant", "User"]
+__all__ = [
+    "FaqCategory",
+    "KnowledgeEntry",
+    "KnowledgeVote",
+    "Model",
+    "PersonalAccessToken",
+    "Tenant",
+    "User",
+]

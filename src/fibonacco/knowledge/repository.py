@@ -1,0 +1,397 @@
+"""All knowledge SQL. Tenant repositories scope every query; `EmbeddingQueue` is the pipeline's view across
+tenants (its jobs carry only an entry id)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Result,
+    Select,
+    UnaryExpression,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.kit.responses import Page
+from fibonacco.knowledge.models import (
+    TEXT_SEARCH_CONFIG,
+    EmbeddingStatus,
+    FaqCategory,
+    KnowledgeEntry,
+    KnowledgeVote,
+)
+from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
+
+# pgvector's default; raised to `limit` when more rows are asked for.
+HNSW_EF_SEARCH = 40
+# How far an iterative scan may walk before giving up (pgvector's default is 20,000). Beyond it, the exact
+# fallback below answers instead, so this only bounds the cost of the approximate attempt.
+HNSW_MAX_SCAN_TUPLES = 50_000
+# Snippet markers: control characters absent from real text, so the snippet can be HTML-escaped and the markers
+# turned into <mark> afterwards.
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_STOP = "\x03"
+_HEADLINE_OPTIONS = (
+    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxFragments=2, MaxWords=30, MinWords=12, "
+    'FragmentDelimiter=" … "'
+)
+_REGCONFIG: ColumnClause[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
+
+_SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
+    KnowledgeSort.newest: KnowledgeEntry.created_at.desc(),
+    KnowledgeSort.oldest: KnowledgeEntry.created_at.asc(),
+    KnowledgeSort.recently_updated: KnowledgeEntry.updated_at.desc(),
+    KnowledgeSort.alphabetical: KnowledgeEntry.title.asc(),
+    KnowledgeSort.most_used: KnowledgeEntry.usage_count.desc(),
+    KnowledgeSort.most_helpful: KnowledgeEntry.helpful_count.desc(),
+}
+
+
+@dataclass(frozen=True)
+class VectorMatch:
+    entry_id: uuid.UUID
+    similarity: float
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    entry_id: uuid.UUID
+    rank: float
+    headline: str
+
+
+@dataclass(frozen=True)
+class EmbeddingWork:
+    """What the pipeline embeds: the entry's id and the exact text it saw."""
+
+    entry_id: uuid.UUID
+    text: str
+
+
+def filter_conditions(filters: KnowledgeFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.category is not None:
+        conditions.append(KnowledgeEntry.category == filters.category)
+    if filters.subcategory is not None:
+        conditions.append(KnowledgeEntry.subcategory == filters.subcategory)
+    if filters.industry_code is not None:
+        conditions.append(KnowledgeEntry.industry_codes.contains([filters.industry_code]))
+    if filters.tag is not None:
+        conditions.append(KnowledgeEntry.tags.contains([filters.tag]))
+    if filters.validation_status is not None:
+        conditions.append(KnowledgeEntry.validation_status == filters.validation_status)
+    if filters.embedding_status is not None:
+        conditions.append(KnowledgeEntry.embedding_status == filters.embedding_status)
+    if filters.is_public is not None:
+        conditions.append(KnowledgeEntry.is_public.is_(filters.is_public))
+    return conditions
+
+
+def embedding_text(title: str, content: str) -> str:
+    """The text an entry's embedding is made from."""
+    return f"{title}\n\n{content}"
+
+
+@asynccontextmanager
+async def local_settings(session: AsyncSession, settings: dict[str, str]) -> AsyncIterator[None]:
+    """Planner/pgvector settings for the reads inside, undone afterwards.
+
+    `set_config(..., is_local => true)` lasts until the end of the transaction; doing it in a savepoint that
+    is rolled back confines it to these reads, so the rest of the request plans normally. Reads only.
+    """
+    async with session.begin_nested() as savepoint:
+        assignments = [func.set_config(name, value, True) for name, value in settings.items()]
+        await session.execute(select(*assignments))
+        yield
+        await savepoint.rollback()
+
+
+class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
+    model = KnowledgeEntry
+
+    def scope(self) -> list[ColumnElement[bool]]:
+        """Conditions every query of this repository starts from."""
+        return [KnowledgeEntry.tenant_id == self.tenant_id]
+
+    def select(self) -> Select[KnowledgeEntry]:
+        return select(KnowledgeEntry).where(*self.scope())
+
+    async def list_page(
+        self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
+    ) -> tuple[Sequence[KnowledgeEntry], int]:
+        statement = self.select().where(*filter_conditions(filters)).order_by(_SORT_COLUMNS[sort], KnowledgeEntry.id)
+        return await self.paginate(statement, page)
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, KnowledgeEntry]:
+        if not ids:
+            return {}
+        rows = (await self.session.execute(self.select().where(KnowledgeEntry.id.in_(ids)))).scalars().all()
+        return {row.id: row for row in rows}
+
+    async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
+        statement = self.select().where(KnowledgeEntry.source_url == source_url)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_for_update(self, entry_id: uuid.UUID) -> KnowledgeEntry | None:
+        statement = self.select().where(KnowledgeEntry.id == entry_id).with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def count_usage(self, entry_ids: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(
+            update(KnowledgeEntry)
+            .where(*self.scope(), KnowledgeEntry.id.in_(entry_ids))
+            .values(usage_count=KnowledgeEntry.usage_count + 1, updated_at=KnowledgeEntry.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    # --- search ---
+
+    async def nearest(
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+    ) -> list[VectorMatch]:
+        """The `limit` entries closest in cosine distance among those embedded by `model_name`.
+
+        The HNSW attempt normally suffices. If it comes back short (a very selective filter exhausted
+        `max_scan_tuples`, or fewer rows match), an exact search over the filtered rows answers, so a filtered
+        query returns `limit` rows whenever that many match.
+        """
+        statement = self._nearest_statement(vector, model_name, filters, limit)
+        matches = await self.approximate_nearest(vector, model_name, filters, limit)
+        if len(matches) < limit:
+            # Index scans off: the planner filters first (bitmap or sequential scan), then sorts exactly.
+            async with local_settings(self.session, {"enable_indexscan": "off"}):
+                matches = _vector_matches(await self.session.execute(statement))
+        return matches
+
+    async def approximate_nearest(
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+    ) -> list[VectorMatch]:
+        """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
+        filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
+        approximate = {
+            "hnsw.iterative_scan": "relaxed_order",
+            "hnsw.ef_search": str(max(HNSW_EF_SEARCH, limit)),
+            "hnsw.max_scan_tuples": str(HNSW_MAX_SCAN_TUPLES),
+        }
+        async with local_settings(self.session, approximate):
+            result = await self.session.execute(self._nearest_statement(vector, model_name, filters, limit))
+            return _vector_matches(result)
+
+    def _nearest_statement(
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+    ) -> Select[uuid.UUID, float]:
+        distance = KnowledgeEntry.embedding.cosine_distance(vector)
+        # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
+        candidates = (
+            select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+            .where(
+                *self.scope(),
+                *filter_conditions(filters),
+                KnowledgeEntry.embedding_model == model_name,
+                KnowledgeEntry.embedding.is_not(None),
+            )
+            .order_by(distance)
+            .limit(limit)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        return select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
+
+    async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
+        """Entries matching a web-search style query, best `ts_rank_cd` first, with highlighted snippets."""
+        tsquery = func.websearch_to_tsquery(_REGCONFIG, query)
+        rank = func.ts_rank_cd(KnowledgeEntry.search_vector, tsquery)
+        ranked = (
+            select(KnowledgeEntry.id.label("id"), rank.label("rank"))
+            .where(*self.scope(), *filter_conditions(filters), KnowledgeEntry.search_vector.bool_op("@@")(tsquery))
+            .order_by(rank.desc(), KnowledgeEntry.id)
+            .limit(limit)
+            .subquery("ranked")
+        )
+        # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
+        entry = aliased(KnowledgeEntry)
+        headline = func.ts_headline(_REGCONFIG, entry.content, tsquery, _HEADLINE_OPTIONS)
+        statement = (
+            select(ranked.c.id, ranked.c.rank, headline.label("headline"))
+            .join(entry, entry.id == ranked.c.id)
+            .order_by(ranked.c.rank.desc(), ranked.c.id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return [TextMatch(entry_id=row.id, rank=float(row.rank), headline=row.headline) for row in rows]
+
+
+class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
+    """One tenant's public entries: no query of the Learning Center can reach a private entry."""
+
+    def scope(self) -> list[ColumnElement[bool]]:
+        return [*super().scope(), KnowledgeEntry.is_public.is_(True)]
+
+
+class FaqCategoryRepository(TenantRepository[FaqCategory]):
+    model = FaqCategory
+
+    async def list_all(self) -> Sequence[FaqCategory]:
+        statement = self.select().order_by(FaqCategory.display_order, FaqCategory.name, FaqCategory.id)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_by_slug(self, slug: str) -> FaqCategory | None:
+        statement = self.select().where(FaqCategory.slug == slug)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def ancestor_ids(self, category_id: uuid.UUID) -> set[uuid.UUID]:
+        """`category_id` and every category above it (the walk stops at a repeat, so even bad data ends)."""
+        tree = (
+            select(FaqCategory.id, FaqCategory.parent_id)
+            .where(FaqCategory.tenant_id == self.tenant_id, FaqCategory.id == category_id)
+            .cte("ancestors", recursive=True)
+        )
+        parent = aliased(FaqCategory)
+        step = select(parent.id, parent.parent_id).where(
+            parent.tenant_id == self.tenant_id, parent.id == tree.c.parent_id
+        )
+        tree = tree.union(step)
+        return set((await self.session.execute(select(tree.c.id))).scalars().all())
+
+    async def lock_tree(self) -> None:
+        """Serialise moves within this tenant's tree until the transaction ends."""
+        key = func.hashtextextended(f"faq_categories:{self.tenant_id}", 0)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    async def has_children(self, category_id: uuid.UUID) -> bool:
+        statement = select(self.select().where(FaqCategory.parent_id == category_id).exists())
+        return bool(await self.session.scalar(statement))
+
+
+class KnowledgeVoteRepository(TenantRepository[KnowledgeVote]):
+    model = KnowledgeVote
+
+    async def get_for_voter(self, entry_id: uuid.UUID, voter_key: str) -> KnowledgeVote | None:
+        statement = self.select().where(KnowledgeVote.entry_id == entry_id, KnowledgeVote.voter_key == voter_key)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+class EmbeddingQueue(Repository[KnowledgeEntry]):
+    """The embedding pipeline's view across tenants: jobs carry only an entry id (DESIGN.md §4)."""
+
+    model = KnowledgeEntry
+
+    async def claim(
+        self, *, entry_ids: Sequence[uuid.UUID] | None = None, limit: int, stale_before: datetime
+    ) -> list[EmbeddingWork]:
+        """Mark entries `processing` and return their text; concurrent claimers skip each other's rows.
+
+        Without `entry_ids`: pending entries, and `processing` ones abandoned before `stale_before` (a
+        worker killed mid-job). With them: those entries unless already completed, so a redelivered job is a
+        no-op once its work is done but does resume after a worker died mid-job.
+        """
+        if entry_ids is not None:
+            wanted: ColumnElement[bool] = KnowledgeEntry.id.in_(entry_ids) & (
+                KnowledgeEntry.embedding_status != EmbeddingStatus.completed
+            )
+        else:
+            wanted = or_(
+                KnowledgeEntry.embedding_status == EmbeddingStatus.pending,
+                (KnowledgeEntry.embedding_status == EmbeddingStatus.processing)
+                & (KnowledgeEntry.updated_at < stale_before),
+            )
+        locked = (
+            select(KnowledgeEntry.id)
+            .where(wanted)
+            .order_by(KnowledgeEntry.updated_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = (
+            update(KnowledgeEntry)
+            .where(KnowledgeEntry.id.in_(locked))
+            .values(embedding_status=EmbeddingStatus.processing, embedding_error=None, updated_at=func.now())
+            .returning(KnowledgeEntry.id, KnowledgeEntry.title, KnowledgeEntry.content)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return [EmbeddingWork(entry_id=row.id, text=embedding_text(row.title, row.content)) for row in rows]
+
+    async def store(self, work: EmbeddingWork, vector: list[float], model_name: str) -> bool:
+        """Save an embedding unless the entry changed meanwhile (then a newer job owns it); True if saved."""
+        statement = (
+            update(KnowledgeEntry)
+            .where(*self._unchanged(work))
+            .values(
+                embedding=vector,
+                embedding_model=model_name,
+                embedding_status=EmbeddingStatus.completed,
+                embedding_error=None,
+                embedded_at=func.now(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(await self.session.execute(statement)) == 1
+
+    async def fail(self, work: EmbeddingWork, error: str) -> None:
+        statement = (
+            update(KnowledgeEntry)
+            .where(*self._unchanged(work))
+            .values(embedding_status=EmbeddingStatus.failed, embedding_error=error)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
+    async def mark_missing_pending(self, model_name: str) -> int:
+        """Mark pending every entry without a current embedding (none yet, failed, or another model's)."""
+        statement = (
+            update(KnowledgeEntry)
+            .where(
+                KnowledgeEntry.embedding_status != EmbeddingStatus.processing,
+                or_(
+                    KnowledgeEntry.embedding_status != EmbeddingStatus.completed,
+                    KnowledgeEntry.embedding_model.is_distinct_from(model_name),
+                ),
+            )
+            .values(embedding_status=EmbeddingStatus.pending)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(await self.session.execute(statement))
+
+    async def pending_ids(self) -> list[uuid.UUID]:
+        statement = (
+            select(KnowledgeEntry.id)
+            .where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)
+            .order_by(KnowledgeEntry.updated_at)
+        )
+        return list((await self.session.execute(statement)).scalars().all())
+
+    async def count_pending(self) -> int:
+        statement = select(func.count()).where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)
+        return int(await self.session.scalar(statement) or 0)
+
+    @staticmethod
+    def _unchanged(work: EmbeddingWork) -> list[ColumnElement[bool]]:
+        # Still ours: being processed, with the very text we embedded.
+        return [
+            KnowledgeEntry.id == work.entry_id,
+            KnowledgeEntry.embedding_status == EmbeddingStatus.processing,
+            func.concat(KnowledgeEntry.title, "\n\n", KnowledgeEntry.content) == work.text,
+        ]
+
+
+def _vector_matches(result: Result[uuid.UUID, float]) -> list[VectorMatch]:
+    return [VectorMatch(entry_id=row.id, similarity=1.0 - float(row.distance)) for row in result]
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

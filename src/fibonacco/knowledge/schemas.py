@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
+from fibonacco.tenant.schemas import SLUG_PATTERN
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+IndustryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+SourceUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+
+MAX_SEARCH_LIMIT = 50
+
+
+# --- knowledge entries ---
+
+
+class KnowledgeEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    title: str
+    content: str
+    category: str | None
+    subcategory: str | None
+    industry_codes: list[str]
+    tags: list[str]
+    is_public: bool
+    allowed_agents: list[str]
+    source: str | None
+    source_url: str | None
+    validation_status: ValidationStatus
+    validated_at: datetime | None
+    validated_by: uuid.UUID | None
+    usage_count: int
+    helpful_count: int
+    not_helpful_count: int
+    metadata: dict[str, Any] = Field(validation_alias="extra")
+    created_by: uuid.UUID | None
+    embedding_status: EmbeddingStatus
+    embedding_error: str | None
+    embedding_model: str | None
+    embedded_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublicKnowledgeEntry(BaseModel):
+    """What the public Learning Center sees: the article, never the internal bookkeeping."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    title: str
+    content: str
+    category: str | None
+    subcategory: str | None
+    industry_codes: list[str]
+    tags: list[str]
+    helpful_count: int
+    not_helpful_count: int
+    updated_at: datetime
+
+
+class _EntryFields(BaseModel):
+    category: Label | None = None
+    subcategory: Label | None = None
+    industry_codes: list[IndustryCode] = Field(default_factory=list, max_length=50)
+    tags: list[Label] = Field(default_factory=list, max_length=50)
+    is_public: bool = False
+    allowed_agents: list[Label] = Field(default_factory=list, max_length=50)
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    source_url: SourceUrl | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class KnowledgeEntryCreate(_EntryFields):
+    title: Title
+    content: Content
+    validation_status: ValidationStatus = ValidationStatus.unvalidated
+
+
+class KnowledgeEntryUpdate(BaseModel):
+    """Only the fields sent are changed; a changed title or content is re-embedded."""
+
+    title: Title | None = None
+    content: Content | None = None
+    category: Label | None = None
+    subcategory: Label | None = None
+    industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
+    tags: list[Label] | None = Field(default=None, max_length=50)
+    is_public: bool | None = None
+    allowed_agents: list[Label] | None = Field(default=None, max_length=50)
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    source_url: SourceUrl | None = None
+    metadata: dict[str, Any] | None = None
+    validation_status: ValidationStatus | None = None
+
+
+class KnowledgeSort(StrEnum):
+    newest = "-created_at"
+    oldest = "created_at"
+    recently_updated = "-updated_at"
+    alphabetical = "title"
+    most_used = "-usage_count"
+    most_helpful = "-helpful_count"
+
+
+class KnowledgeFilters(BaseModel):
+    """The filters shared by the list and every search mode."""
+
+    category: str | None = None
+    subcategory: str | None = None
+    industry_code: str | None = None
+    tag: str | None = None
+    validation_status: ValidationStatus | None = None
+    embedding_status: EmbeddingStatus | None = None
+    is_public: bool | None = None
+
+
+class Vote(BaseModel):
+    helpful: bool
+
+
+class PublicVote(Vote):
+    visitor_id: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = Field(
+        default=None,
+        description="A random id the Learning Center keeps per browser; only a keyed hash of it is stored. "
+        "Without it the client address stands in.",
+    )
+
+
+class VoteResult(BaseModel):
+    entry_id: uuid.UUID
+    helpful: bool
+    helpful_count: int
+    not_helpful_count: int
+
+
+class EmbeddingQueued(BaseModel):
+    entry_id: uuid.UUID
+    embedding_status: EmbeddingStatus
+
+
+# --- FAQ categories ---
+
+
+class FaqCategory(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    parent_id: uuid.UUID | None
+    display_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FaqCategoryNode(FaqCategory):
+    children: list[FaqCategoryNode] = Field(default_factory=list)
+
+
+class FaqCategoryCreate(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    slug: Slug
+    description: str | None = Field(default=None, max_length=5000)
+    parent_id: uuid.UUID | None = None
+    display_order: int = Field(default=0, ge=-1_000_000, le=1_000_000)
+
+
+class FaqCategoryUpdate(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    slug: Slug | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    parent_id: uuid.UUID | None = None
+    display_order: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+
+
+# --- search ---
+
+
+class SearchMode(StrEnum):
+    semantic = "semantic"
+    full_text = "full-text"
+    hybrid = "hybrid"
+
+
+class SearchHit(BaseModel):
+    entry: KnowledgeEntry
+    score: float = Field(description="higher is better; cosine similarity, ts_rank_cd or fused RRF score by mode")
+    semantic_score: float | None = Field(default=None, description="cosine similarity, when semantically matched")
+    text_score: float | None = Field(default=None, description="ts_rank_cd, when matched by full text")
+    highlight: str | None = Field(
+        default=None, description="HTML-escaped snippet of the content with matches wrapped in <mark>"
+    )
+
+
+class PublicSearchHit(BaseModel):
+    entry: PublicKnowledgeEntry
+    score: float
+    highlight: str | None = None
+
+
+class SearchResults(BaseModel):
+    mode: SearchMode
+    query: str
+    embedding_model: str | None = Field(description="model the query was embedded with (semantic and hybrid)")
+    hits: list[SearchHit]
+
+
+class PublicSearchResults(BaseModel):
+    mode: SearchMode
+    query: str
+    hits: list[PublicSearchHit]

@@ -1,0 +1,438 @@
+"""Knowledge entries, FAQ categories, votes, search and the embedding pipeline's steps. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.integrations.embeddings import Embedder, pad_to
+from fibonacco.integrations.errors import ProviderError
+from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from fibonacco.kit.responses import Page
+from fibonacco.knowledge.models import (
+    EmbeddingStatus,
+    FaqCategory,
+    KnowledgeEntry,
+    KnowledgeVote,
+    ValidationStatus,
+)
+from fibonacco.knowledge.repository import (
+    HIGHLIGHT_START,
+    HIGHLIGHT_STOP,
+    EmbeddingQueue,
+    EmbeddingWork,
+    FaqCategoryRepository,
+    KnowledgeEntryRepository,
+    KnowledgeVoteRepository,
+    PublicKnowledgeEntryRepository,
+)
+from fibonacco.knowledge.schemas import (
+    FaqCategoryCreate,
+    FaqCategoryNode,
+    FaqCategoryUpdate,
+    KnowledgeEntryCreate,
+    KnowledgeEntryUpdate,
+    KnowledgeFilters,
+    KnowledgeSort,
+    SearchMode,
+)
+from fibonacco.tenant.models import Tenant
+from fibonacco.tenant.repository import TenantRepository
+
+# Reciprocal rank fusion constant (Cormack et al.): damps the weight of the very top ranks.
+RRF_K = 60
+# Each side of a hybrid search contributes this many candidates per result asked for.
+HYBRID_DEPTH_FACTOR = 3
+# A `processing` entry untouched this long belongs to a worker that died mid-job; it is claimed again.
+STALE_PROCESSING_AFTER = timedelta(minutes=15)
+_TEXT_FIELDS = frozenset({"title", "content"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
+    """Mark `entry` pending and send its embedding job once the unit of work commits."""
+    # Imported here: the tasks module imports this one for the pipeline's steps.
+    from fibonacco.knowledge.tasks import generate_embedding
+    from fibonacco.worker.buffer import enqueue
+
+    entry.embedding_status = EmbeddingStatus.pending
+    entry.embedding_error = None
+    enqueue(session, generate_embedding, str(entry.id))
+
+
+# --- entries ---
+
+
+async def list_entries(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
+) -> tuple[Sequence[KnowledgeEntry], int]:
+    return await KnowledgeEntryRepository(session, tenant_id).list_page(filters, sort, page)
+
+
+async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
+    return await KnowledgeEntryRepository(session, tenant_id).get_or_404(entry_id)
+
+
+async def _check_source_url_free(
+    repository: KnowledgeEntryRepository, source_url: str | None, entry_id: uuid.UUID | None = None
+) -> None:
+    if source_url is None:
+        return
+    existing = await repository.get_by_source_url(source_url)
+    if existing is not None and existing.id != entry_id:
+        raise Conflict(
+            "Another entry already has this source URL.",
+            details={"field": "source_url", "entry_id": str(existing.id)},
+        )
+
+
+def _validation_values(status: ValidationStatus, user_id: uuid.UUID | None) -> dict[str, object]:
+    if status == ValidationStatus.unvalidated:
+        return {"validation_status": status, "validated_at": None, "validated_by": None}
+    return {"validation_status": status, "validated_at": utcnow(), "validated_by": user_id}
+
+
+async def create_entry(
+    session: AsyncSession, tenant_id: uuid.UUID, data: KnowledgeEntryCreate, *, created_by: uuid.UUID | None
+) -> KnowledgeEntry:
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    await _check_source_url_free(repository, data.source_url)
+    values = data.model_dump(exclude={"metadata", "validation_status"})
+    entry = KnowledgeEntry(
+        **values,
+        **_validation_values(data.validation_status, created_by),
+        extra=data.metadata,
+        created_by=created_by,
+    )
+    await repository.add(entry)
+    _queue_embedding(session, entry)
+    return entry
+
+
+async def update_entry(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    data: KnowledgeEntryUpdate,
+    *,
+    user_id: uuid.UUID | None,
+) -> KnowledgeEntry:
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    entry = await repository.get_or_404(entry_id)
+    values = data.model_dump(exclude_unset=True)
+    for required in ("title", "content", "metadata", "industry_codes", "tags", "allowed_agents", "is_public"):
+        if required in values and values[required] is None:
+            raise ValidationFailed(
+                "The given data was invalid.",
+                details=[{"field": f"body.{required}", "message": "may not be null", "type": "null"}],
+            )
+    if "source_url" in values:
+        await _check_source_url_free(repository, values["source_url"], entry.id)
+    if "metadata" in values:
+        values["extra"] = values.pop("metadata")
+    status = values.pop("validation_status", None)
+    if status is not None and status != entry.validation_status:
+        values.update(_validation_values(status, user_id))
+    text_changed = any(name in values and values[name] != getattr(entry, name) for name in _TEXT_FIELDS)
+    await repository.update(entry, values)
+    if text_changed:
+        _queue_embedding(session, entry)
+    return entry
+
+
+async def delete_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> None:
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    await repository.delete(await repository.get_or_404(entry_id))
+
+
+async def request_embedding(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
+    """(Re-)embed one entry now, e.g. after a failure; the job runs after the request commits."""
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    entry = await repository.get_or_404(entry_id)
+    _queue_embedding(session, entry)
+    await session.flush()
+    return entry
+
+
+# --- votes ---
+
+
+def anonymous_voter_key(app_key: str, tenant_id: uuid.UUID, visitor: str) -> str:
+    """A stable key per visitor that reveals nothing about them: keyed with APP_KEY, scoped to the tenant."""
+    digest = hmac.new(app_key.encode(), f"{tenant_id}:{visitor}".encode(), hashlib.sha256).hexdigest()
+    return f"anon:{digest}"
+
+
+def user_voter_key(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+async def vote(
+    session: AsyncSession,
+    entry_repository: KnowledgeEntryRepository,
+    entry_id: uuid.UUID,
+    *,
+    voter_key: str,
+    helpful: bool,
+    user_id: uuid.UUID | None = None,
+) -> KnowledgeEntry:
+    """Record one voter's verdict; voting again replaces it. Counts stay equal to the votes held."""
+    # The row lock serialises votes on one entry, so the check-then-write below cannot race.
+    entry = await entry_repository.get_for_update(entry_id)
+    if entry is None:
+        raise NotFound("KnowledgeEntry not found.")
+    votes = KnowledgeVoteRepository(session, entry.tenant_id)
+    existing = await votes.get_for_voter(entry.id, voter_key)
+    if existing is not None and existing.helpful == helpful:
+        return entry
+    if existing is None:
+        ballot = KnowledgeVote(entry_id=entry.id, voter_key=voter_key, user_id=user_id, helpful=helpful)
+        await votes.add(ballot)
+    else:
+        existing.helpful = helpful
+        # The earlier verdict no longer counts.
+        if helpful:
+            entry.not_helpful_count -= 1
+        else:
+            entry.helpful_count -= 1
+    if helpful:
+        entry.helpful_count += 1
+    else:
+        entry.not_helpful_count += 1
+    await session.flush()
+    return entry
+
+
+# --- public Learning Center ---
+
+
+async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
+    tenant = await TenantRepository(session).get_active_by_slug_or_domain(slug_or_domain)
+    if tenant is None:
+        raise NotFound("Learning Center not found.")
+    return tenant
+
+
+async def get_public_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
+    """A public entry, counted as one use (a read of the article)."""
+    repository = PublicKnowledgeEntryRepository(session, tenant_id)
+    entry = await repository.get_or_404(entry_id)
+    await repository.count_usage([entry.id])
+    await session.refresh(entry, ["usage_count"])
+    return entry
+
+
+# --- search ---
+
+
+@dataclass
+class Hit:
+    entry: KnowledgeEntry
+    score: float
+    semantic_score: float | None = None
+    text_score: float | None = None
+    highlight: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    mode: SearchMode
+    query: str
+    embedding_model: str | None
+    hits: list[Hit]
+
+
+def reciprocal_rank_fusion(*rankings: Sequence[uuid.UUID], k: int = RRF_K) -> dict[uuid.UUID, float]:
+    """Σ 1/(k + rank) over the rankings an id appears in (rank from 1), best first."""
+    scores: dict[uuid.UUID, float] = {}
+    for ranking in rankings:
+        for rank, entry_id in enumerate(ranking, start=1):
+            scores[entry_id] = scores.get(entry_id, 0.0) + 1.0 / (k + rank)
+    return dict(sorted(scores.items(), key=lambda item: item[1], reverse=True))
+
+
+def render_highlight(headline: str) -> str:
+    """The snippet as safe HTML: the entry's own text escaped, only our markers become <mark>."""
+    return html.escape(headline).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+
+
+async def embed_query(embedder: Embedder, query: str) -> list[float]:
+    try:
+        (vector,) = await embedder.embed([query])
+    except ProviderError as exc:
+        raise ServiceUnavailable(f"Semantic search is unavailable: {exc.message}") from exc
+    return pad_to(vector)
+
+
+async def search(
+    repository: KnowledgeEntryRepository,
+    mode: SearchMode,
+    query: str,
+    filters: KnowledgeFilters,
+    limit: int,
+    embedder: Embedder,
+) -> SearchOutcome:
+    """Search the repository's entries (a tenant's, or a tenant's public ones) with the list's filters."""
+    depth = limit if mode != SearchMode.hybrid else limit * HYBRID_DEPTH_FACTOR
+    semantic: dict[uuid.UUID, float] = {}
+    textual: dict[uuid.UUID, tuple[float, str]] = {}
+    if mode in (SearchMode.semantic, SearchMode.hybrid):
+        vector = await embed_query(embedder, query)
+        matches = await repository.nearest(vector, embedder.model_name, filters, depth)
+        semantic = {match.entry_id: match.similarity for match in matches}
+    if mode in (SearchMode.full_text, SearchMode.hybrid):
+        text_matches = await repository.matching_text(query, filters, depth)
+        textual = {match.entry_id: (match.rank, match.headline) for match in text_matches}
+
+    if mode == SearchMode.semantic:
+        scores = semantic
+    elif mode == SearchMode.full_text:
+        scores = {entry_id: rank for entry_id, (rank, _) in textual.items()}
+    else:
+        scores = reciprocal_rank_fusion(list(semantic), list(textual))
+    ranked = list(scores)[:limit]
+    entries = await repository.get_many(ranked)
+    hits = [
+        Hit(
+            entry=entries[entry_id],
+            score=scores[entry_id],
+            semantic_score=semantic.get(entry_id),
+            text_score=textual[entry_id][0] if entry_id in textual else None,
+            highlight=render_highlight(textual[entry_id][1]) if entry_id in textual else None,
+        )
+        for entry_id in ranked
+        if entry_id in entries
+    ]
+    model = embedder.model_name if mode != SearchMode.full_text else None
+    return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=hits)
+
+
+# --- FAQ categories ---
+
+
+async def list_category_tree(session: AsyncSession, tenant_id: uuid.UUID) -> list[FaqCategoryNode]:
+    rows = await FaqCategoryRepository(session, tenant_id).list_all()
+    nodes = {row.id: FaqCategoryNode.model_validate(row) for row in rows}
+    roots: list[FaqCategoryNode] = []
+    # Rows arrive in display order, so appending keeps every level sorted.
+    for row in rows:
+        node = nodes[row.id]
+        parent = nodes.get(row.parent_id) if row.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def _invalid_parent(message: str) -> ValidationFailed:
+    details = [{"field": "body.parent_id", "message": message, "type": "value_error"}]
+    return ValidationFailed(message, details=details)
+
+
+async def _check_parent(repository: FaqCategoryRepository, parent_id: uuid.UUID, moving: uuid.UUID | None) -> None:
+    if await repository.get(parent_id) is None:
+        raise _invalid_parent("The parent category does not exist.")
+    if moving is not None and moving in await repository.ancestor_ids(parent_id):
+        raise _invalid_parent("A category cannot be placed under itself or one of its descendants.")
+
+
+async def _check_slug_free(repository: FaqCategoryRepository, slug: str, category_id: uuid.UUID | None) -> None:
+    existing = await repository.get_by_slug(slug)
+    if existing is not None and existing.id != category_id:
+        raise Conflict("Another category already has this slug.", details={"field": "slug"})
+
+
+async def create_category(session: AsyncSession, tenant_id: uuid.UUID, data: FaqCategoryCreate) -> FaqCategory:
+    repository = FaqCategoryRepository(session, tenant_id)
+    await _check_slug_free(repository, data.slug, None)
+    if data.parent_id is not None:
+        await _check_parent(repository, data.parent_id, None)
+    return await repository.add(FaqCategory(**data.model_dump()))
+
+
+async def update_category(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID, data: FaqCategoryUpdate
+) -> FaqCategory:
+    repository = FaqCategoryRepository(session, tenant_id)
+    category = await repository.get_or_404(category_id)
+    values = data.model_dump(exclude_unset=True)
+    for required in ("name", "slug", "display_order"):
+        if required in values and values[required] is None:
+            raise ValidationFailed(
+                "The given data was invalid.",
+                details=[{"field": f"body.{required}", "message": "may not be null", "type": "null"}],
+            )
+    if "slug" in values:
+        await _check_slug_free(repository, values["slug"], category.id)
+    if values.get("parent_id") is not None:
+        # Two concurrent moves could each pass the cycle check alone; one tree lock per tenant orders them.
+        await repository.lock_tree()
+        await _check_parent(repository, values["parent_id"], category.id)
+    return await repository.update(category, values)
+
+
+async def delete_category(session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID) -> None:
+    repository = FaqCategoryRepository(session, tenant_id)
+    category = await repository.get_or_404(category_id)
+    if await repository.has_children(category.id):
+        raise Conflict("Move or delete this category's subcategories first.")
+    await repository.delete(category)
+
+
+# --- embedding pipeline steps (the jobs in tasks.py commit between them) ---
+
+
+async def claim_for_embedding(
+    session: AsyncSession, *, entry_ids: Sequence[uuid.UUID] | None = None, limit: int
+) -> list[EmbeddingWork]:
+    return await EmbeddingQueue(session).claim(
+        entry_ids=entry_ids, limit=limit, stale_before=utcnow() - STALE_PROCESSING_AFTER
+    )
+
+
+async def compute_embeddings(embedder: Embedder, work: Sequence[EmbeddingWork]) -> list[list[float]]:
+    """Vectors for `work`, zero-padded to the column; raises the provider's error for the caller to record."""
+    vectors = await embedder.embed([item.text for item in work])
+    return [pad_to(vector) for vector in vectors]
+
+
+async def store_embeddings(
+    session: AsyncSession, work: Sequence[EmbeddingWork], vectors: Sequence[list[float]], model_name: str
+) -> tuple[int, int]:
+    """Save each vector; an all-zero one (text without words) fails its entry. Returns (stored, failed)."""
+    queue = EmbeddingQueue(session)
+    stored = failed = 0
+    for item, vector in zip(work, vectors, strict=True):
+        if not any(vector):
+            await queue.fail(item, "The text has no words to embed.")
+            failed += 1
+        elif await queue.store(item, vector, model_name):
+            stored += 1
+    return stored, failed
+
+
+async def fail_embeddings(session: AsyncSession, work: Sequence[EmbeddingWork], error: str) -> None:
+    queue = EmbeddingQueue(session)
+    for item in work:
+        await queue.fail(item, error)
+
+
+async def mark_missing_embeddings(session: AsyncSession, model_name: str) -> int:
+    """Entries without a `model_name` embedding (never made, failed, another model's) become pending."""
+    return await EmbeddingQueue(session).mark_missing_pending(model_name)
+
+
+async def pending_entry_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return await EmbeddingQueue(session).pending_ids()
+
+
+async def count_pending(session: AsyncSession) -> int:
+    return await EmbeddingQueue(session).count_pending()

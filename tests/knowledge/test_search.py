@@ -1,0 +1,302 @@
+"""Search: semantic (offline hashing embedder), full-text and hybrid ranking, filters, and k results under a
+selective filter."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.auth.models import Role
+from fibonacco.integrations.embeddings import HashingEmbedder, pad_to
+from fibonacco.knowledge.models import KnowledgeEntry
+from fibonacco.knowledge.repository import KnowledgeEntryRepository, embedding_text
+from fibonacco.knowledge.schemas import KnowledgeFilters
+from fibonacco.knowledge.service import reciprocal_rank_fusion
+from fibonacco.tenant.models import Tenant
+from tests.fixtures import Actor, MakeActor
+from tests.knowledge.conftest import EmbedPending, MakeEntry
+
+# A small labelled corpus: each query below has one relevant entry.
+CORPUS = {
+    "password": (
+        "Resetting a forgotten password",
+        "Open the sign-in page, choose 'Forgot password' and follow the reset link we email you.",
+    ),
+    "invoices": (
+        "Downloading invoices",
+        "Monthly invoices are in Billing. Download each invoice as a PDF for your accountant.",
+    ),
+    "cancel": (
+        "Cancelling a subscription",
+        "Cancel your subscription plan from Settings; the plan stays active until the period ends.",
+    ),
+    "campaign": (
+        "Scheduling an email campaign",
+        "Pick recipients, write the email, then schedule the campaign send time or send it now.",
+    ),
+    "export": (
+        "Exporting customer data",
+        "Export customers and their conversations as a CSV file from the CRM export menu.",
+    ),
+    "phone": (
+        "Setting up phone calls",
+        "Connect a Twilio number to place outbound phone calls and receive call status updates.",
+    ),
+    "ads": ("Creating an ad", "Generate an ad from a campaign, set the daily budget, targeting and schedule window."),
+    "hours": ("Opening hours", "Our support team answers chats and calls weekdays from nine to five."),
+}
+QUERIES = {
+    "I forgot my password, how do I reset it?": "password",
+    "where can I download a PDF invoice": "invoices",
+    "how to cancel my subscription plan": "cancel",
+    "schedule when an email campaign is sent": "campaign",
+    "export customers to CSV": "export",
+    "outbound phone calls with Twilio": "phone",
+    "ad budget and targeting": "ads",
+}
+
+
+async def seed_corpus(make_entry: MakeEntry, tenant: Tenant, **values: object) -> dict[str, uuid.UUID]:
+    ids = {}
+    for label, (title, content) in CORPUS.items():
+        ids[label] = (await make_entry(tenant, title=title, content=content, **values)).id
+    return ids
+
+
+async def search(client: httpx.AsyncClient, actor: Actor, mode: str, q: str, **params: object) -> list[dict]:  # type: ignore[type-arg]
+    response = await client.get(f"/api/v1/search/{mode}", params={"q": q, **params}, headers=actor.headers)
+    assert response.status_code == 200, response.text
+    hits: list[dict] = response.json()["data"]["hits"]  # type: ignore[type-arg]
+    return hits
+
+
+class TestRanking:
+    @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+    async def test_the_relevant_entry_ranks_first(
+        self,
+        client: httpx.AsyncClient,
+        make_actor: MakeActor,
+        make_entry: MakeEntry,
+        embed_pending: EmbedPending,
+        mode: str,
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        ids = await seed_corpus(make_entry, viewer.tenant)
+        tally = await embed_pending()
+        assert tally.stored == len(CORPUS)
+        for query, label in QUERIES.items():
+            hits = await search(client, viewer, mode, query, limit=3)
+            assert hits[0]["entry"]["id"] == str(ids[label]), query
+            scores = [hit["score"] for hit in hits]
+            assert scores == sorted(scores, reverse=True)
+
+    async def test_semantic_scores_are_cosine_similarities(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        title, content = CORPUS["password"]
+        await make_entry(viewer.tenant, title=title, content=content)
+        await embed_pending()
+        (hit,) = await search(client, viewer, "semantic", embedding_text(title, content))
+        assert hit["score"] == pytest.approx(1.0, abs=1e-5)
+        assert hit["semantic_score"] == hit["score"] and hit["text_score"] is None
+
+    async def test_full_text_ranks_and_highlights_safely(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        strong = await make_entry(
+            viewer.tenant,
+            title="Invoice downloads",
+            content="Every invoice is a PDF for R&D. <script>alert(1)</script> Invoices are monthly.",
+        )
+        weak = await make_entry(viewer.tenant, title="Billing", content="Your invoice arrives by email.")
+        await make_entry(viewer.tenant, title="Unrelated", content="Opening hours of the support team.")
+        hits = await search(client, viewer, "full-text", "invoices")
+        assert [hit["entry"]["id"] for hit in hits] == [str(strong.id), str(weak.id)]
+        assert hits[0]["score"] > hits[1]["score"] > 0
+        assert hits[0]["text_score"] == hits[0]["score"] and hits[0]["semantic_score"] is None
+        highlight = hits[0]["highlight"]
+        assert "<mark>invoice</mark>" in highlight.lower()
+        # The entry's own text is escaped (PostgreSQL's parser already drops tags): only our <mark> is markup.
+        assert "<script" not in highlight and "R&amp;D" in highlight
+        assert highlight.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+    async def test_full_text_understands_web_search_syntax(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        both = await make_entry(viewer.tenant, title="Refund policy", content="Refunds for annual plans.")
+        await make_entry(viewer.tenant, title="Refund timing", content="Refunds for monthly plans.")
+        hits = await search(client, viewer, "full-text", "refund -monthly")
+        assert [hit["entry"]["id"] for hit in hits] == [str(both.id)]
+        phrase = await search(client, viewer, "full-text", '"monthly plans"')
+        assert len(phrase) == 1 and phrase[0]["entry"]["title"] == "Refund timing"
+
+    async def test_hybrid_fuses_both_rankings(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        ids = await seed_corpus(make_entry, viewer.tenant)
+        await embed_pending()
+        hits = await search(client, viewer, "hybrid", "download invoice PDF", limit=5)
+        top = hits[0]
+        assert top["entry"]["id"] == str(ids["invoices"])
+        # Found by both searches: both scores reported, fused score = 1/(60+1) + 1/(60+1).
+        assert top["semantic_score"] is not None and top["text_score"] is not None
+        assert top["score"] == pytest.approx(2 / 61)
+        assert "<mark>" in top["highlight"]
+        # Entries only the semantic side found are still there, with a lower fused score.
+        assert any(hit["text_score"] is None for hit in hits[1:])
+
+    def test_reciprocal_rank_fusion(self) -> None:
+        a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        fused = reciprocal_rank_fusion([a, b], [b, c], k=60)
+        assert list(fused) == [b, a, c]
+        assert fused[b] == pytest.approx(1 / 62 + 1 / 61)
+
+
+class TestFilters:
+    async def test_filters_apply_to_every_mode(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        billing = await make_entry(
+            viewer.tenant,
+            title="Invoice help",
+            content="Download an invoice.",
+            category="billing",
+            tags=["pdf"],
+            industry_codes=["44"],
+        )
+        await make_entry(viewer.tenant, title="Invoice help", content="Download an invoice.", category="sales")
+        await embed_pending()
+        for mode in ("semantic", "full-text", "hybrid"):
+            for params in ({"category": "billing"}, {"tag": "pdf"}, {"industry_code": "44"}):
+                hits = await search(client, viewer, mode, "invoice", **params)
+                assert [hit["entry"]["id"] for hit in hits] == [str(billing.id)], (mode, params)
+
+    async def test_only_embeddings_of_the_current_model_are_compared(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        await make_entry(viewer.tenant, title="Invoices", content="Download invoices.")
+        await embed_pending(HashingEmbedder(dimension=256))  # another embedding space
+        assert await search(client, viewer, "semantic", "invoices") == []
+
+    async def test_tenants_never_see_each_other(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending
+    ) -> None:
+        mine = await make_actor(Role.viewer)
+        theirs = await make_actor(Role.viewer)
+        await seed_corpus(make_entry, theirs.tenant, is_public=True)
+        await embed_pending()
+        for mode in ("semantic", "full-text", "hybrid"):
+            assert await search(client, mine, mode, "invoice PDF download", limit=50) == []
+
+    async def test_query_and_limit_are_validated(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        viewer = await make_actor(Role.viewer)
+        for params in ({"q": ""}, {"q": "x", "limit": 0}, {"q": "x", "limit": 51}):
+            response = await client.get("/api/v1/search/semantic", params=params, headers=viewer.headers)
+            assert response.status_code == 422, params
+        assert (await client.get("/api/v1/search/fuzzy?q=x", headers=viewer.headers)).status_code == 422
+        assert (await client.get("/api/v1/search/semantic?q=x")).status_code == 401
+
+
+async def set_local(session: AsyncSession, **settings: str) -> None:
+    for name, value in settings.items():
+        await session.execute(text(f"SET LOCAL {name.replace('__', '.')} = {value}"))
+
+
+async def add_embedded_entries(session: AsyncSession, tenant: Tenant, count: int, category: str) -> None:
+    """`count` entries with vectors from the offline embedder, written in bulk (faster than the pipeline)."""
+    embedder = HashingEmbedder()
+    model = embedder.model_name
+    rows = []
+    for i in range(count):
+        title, content = f"{category} note {i}", f"Notes about {category} topic {i % 37} and item {i}."
+        vector = pad_to(embedder.embed_one(embedding_text(title, content)))
+        rows.append(
+            KnowledgeEntry(
+                tenant_id=tenant.id,
+                title=title,
+                content=content,
+                category=category,
+                embedding=vector,
+                embedding_model=model,
+                embedding_status="completed",
+            )
+        )
+    session.add_all(rows)
+    await session.flush()
+
+
+# Planner settings under which only the HNSW index can produce the order, so these tests exercise it (on so few
+# rows the planner would rather filter through the btree and sort, which is exact anyway).
+HNSW_ONLY = {"enable_seqscan": "off", "enable_bitmapscan": "off", "enable_sort": "off"}
+
+
+class TestSelectiveFilters:
+    """A filter matching 1 % of the rows: plain HNSW (ef_search 40) comes back short, our search does not."""
+
+    LIMIT = 20
+    # Near the common rows, far from the rare ones: the index's first candidates are all filtered out.
+    QUERY = "general notes about general topic 5"
+
+    @pytest.fixture
+    async def tenant(self, make_actor: MakeActor, session: AsyncSession) -> Actor:
+        viewer = await make_actor(Role.viewer)
+        await add_embedded_entries(session, viewer.tenant, 1980, "general")
+        await add_embedded_entries(session, viewer.tenant, 25, "rare")
+        await session.execute(text("ANALYZE knowledge_entries"))
+        return viewer
+
+    async def test_plain_hnsw_scan_would_come_back_short(self, session: AsyncSession, tenant: Actor) -> None:
+        # The control: without iterative scans the index hands over ef_search candidates, then the filter
+        # leaves a few. Had this returned LIMIT rows, the test below would prove nothing.
+        query = pad_to(HashingEmbedder().embed_one(self.QUERY))
+        await set_local(session, **HNSW_ONLY, hnsw__iterative_scan="off", hnsw__ef_search="40")
+        statement = text(
+            "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
+            "ORDER BY embedding <=> CAST(:query AS vector) LIMIT :limit"
+        )
+        params = {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT}
+        plan = "\n".join((await session.execute(text(f"EXPLAIN {statement.text}"), params)).scalars())
+        assert "ix_knowledge_entries_embedding_hnsw" in plan
+        rows = (await session.execute(statement, params)).all()
+        assert len(rows) < self.LIMIT
+
+    async def test_approximate_scan_alone_returns_limit_rows(self, session: AsyncSession, tenant: Actor) -> None:
+        await set_local(session, **HNSW_ONLY)  # the plan the control test checks
+        repository = KnowledgeEntryRepository(session, tenant.tenant.id)
+        query = pad_to(HashingEmbedder().embed_one(self.QUERY))
+        matches = await repository.approximate_nearest(
+            query, HashingEmbedder().model_name, KnowledgeFilters(category="rare"), self.LIMIT
+        )
+        assert len(matches) == self.LIMIT
+
+    async def test_search_returns_the_exact_top_k(
+        self, client: httpx.AsyncClient, session: AsyncSession, tenant: Actor
+    ) -> None:
+        hits = await search(client, tenant, "semantic", self.QUERY, category="rare", limit=self.LIMIT)
+        assert len(hits) == self.LIMIT
+        assert {hit["entry"]["category"] for hit in hits} == {"rare"}
+        query = pad_to(HashingEmbedder().embed_one(self.QUERY))
+        exact = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
+                        "ORDER BY embedding <=> CAST(:query AS vector), id LIMIT :limit"
+                    ),
+                    {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert {hit["entry"]["id"] for hit in hits} == {str(row) for row in exact}
