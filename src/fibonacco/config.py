@@ -72,6 +72,25 @@ class Settings(BaseSettings):
     AUTH_LOGIN_RATE_LIMIT: int = Field(default=10, ge=1, description="login attempts per minute per email+IP")
     AUTH_TOKEN_TTL_DAYS: int = Field(default=30, ge=1, description="lifetime of tokens issued by login")
 
+    # --- jobs and scheduler ---
+    WORKER_PROCESSES: int = Field(default=1, ge=1, description="worker processes per `fibonacco worker`")
+    WORKER_THREADS: int = Field(default=8, ge=1, description="jobs run concurrently by each worker process")
+    # A worker silent for this long is presumed dead and its unfinished jobs are re-queued (at-least-once).
+    # Live workers poll Redis about every second, so a few seconds is safe; it bounds redelivery after a crash.
+    WORKER_HEARTBEAT_TIMEOUT_SECONDS: float = Field(default=15, ge=2)
+    # Share of broker commands that also run the re-queue pass; 1.0 re-queues within ~1 s of the timeout.
+    WORKER_MAINTENANCE_CHANCE: float = Field(default=1.0, gt=0, le=1)
+    # On SIGTERM, in-flight jobs get this long to finish (keep the ECS stopTimeout above it).
+    WORKER_SHUTDOWN_TIMEOUT_SECONDS: float = Field(default=30, ge=0)
+    WORKER_LIVENESS_INTERVAL_SECONDS: float = Field(default=10, gt=0, description="liveness heartbeat period")
+    JOB_TRIES: int = Field(default=3, ge=1, description="tries per job before it lands in failed jobs")
+    JOB_MIN_BACKOFF_SECONDS: float = Field(default=10, gt=0, description="first retry delay; doubles per try")
+    JOB_MAX_BACKOFF_SECONDS: float = Field(default=3600, gt=0)
+    JOB_TIME_LIMIT_SECONDS: float = Field(default=600, gt=0, description="default per-try time limit")
+    JOB_RETENTION_DAYS: int = Field(default=7, ge=1, description="failed jobs and finished batches kept this long")
+    # The active scheduler renews its lock every third of this; a standby takes over once it expires.
+    SCHEDULER_LOCK_TTL_SECONDS: float = Field(default=30, ge=1)
+
     # --- provider keys (plan) ---
     ELEVENLABS_API_KEY: SecretStr | None = None
     OPENROUTER_API_KEY: SecretStr | None = None

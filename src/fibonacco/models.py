@@ -4,9 +4,12 @@ from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.db import Model
 from fibonacco.knowledge.models import FaqCategory, KnowledgeEntry, KnowledgeVote
 from fibonacco.tenant.models import Tenant
+from fibonacco.worker.models import FailedJob, JobBatch
 
 __all__ = [
+    "FailedJob",
     "FaqCategory",
+    "JobBatch",
     "KnowledgeEntry",
     "KnowledgeVote",
     "Model",
