@@ -298,7 +298,7 @@ def test_dev_scheduler_is_an_eventbridge_rule_every_minute(dev: StackRun) -> Non
     assert target["ecsTarget"]["taskDefinitionArn"].endswith("task-definition/learning-center-dev-scheduler:1")
     assert target["ecsTarget"]["launchType"] == "FARGATE"
     assert target["ecsTarget"]["networkConfiguration"]["assignPublicIp"] is False
-    policy = dev.policy("scheduler-events-policy")
+    policy = dev.policy("scheduler-events-role-policy")
     run_task = next(s for s in policy["Statement"] if s["Action"] == "ecs:RunTask")
     assert run_task["Resource"].endswith("task-definition/learning-center-dev-scheduler:*")
     assert run_task["Condition"]["ArnEquals"]["ecs:cluster"].endswith("cluster/learning-center-dev-cluster")

@@ -5,6 +5,7 @@ metric."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +20,22 @@ _MQ = getattr(aws.appautoscaling, f"{_M}Args")
 _STAT = getattr(aws.appautoscaling, f"{_M}MetricStatArgs")
 _METRIC = getattr(aws.appautoscaling, f"{_M}MetricStatMetricArgs")
 _DIM = getattr(aws.appautoscaling, f"{_M}MetricStatMetricDimensionArgs")
+
+
+def _metric(metric_id: str, namespace: str, name: str, dimensions: dict[str, pulumi.Input[str]], stat: str) -> Any:
+    """One metric-math input of a customized target-tracking metric (not returned on its own)."""
+    return _MQ(
+        id=metric_id,
+        return_data=False,
+        metric_stat=_STAT(
+            stat=stat,
+            metric=_METRIC(
+                namespace=namespace,
+                metric_name=name,
+                dimensions=[_DIM(name=key, value=value) for key, value in dimensions.items()],
+            ),
+        ),
+    )
 
 
 def backlog_expression(queue_count: int) -> str:
@@ -63,34 +80,15 @@ class AutoScaling(pulumi.ComponentResource):
         for worker, service_name in args.workers:
             target = self._target(worker.name, args.cluster_name, service_name, worker.min_count, worker.max_count)
             queues = [
-                _MQ(
-                    id=f"q{index}",
-                    return_data=False,
-                    metric_stat=_STAT(
-                        stat="Maximum",
-                        metric=_METRIC(
-                            namespace=QUEUE_METRIC_NAMESPACE,
-                            metric_name=QUEUE_METRIC_NAME,
-                            dimensions=[_DIM(name="Queue", value=queue)],
-                        ),
-                    ),
-                )
+                _metric(f"q{index}", QUEUE_METRIC_NAMESPACE, QUEUE_METRIC_NAME, {"Queue": queue}, "Maximum")
                 for index, queue in enumerate(worker.queues)
             ]
-            tasks = _MQ(
-                id="tasks",
-                return_data=False,
-                metric_stat=_STAT(
-                    stat="Average",
-                    metric=_METRIC(
-                        namespace="ECS/ContainerInsights",
-                        metric_name="RunningTaskCount",
-                        dimensions=[
-                            _DIM(name="ClusterName", value=args.cluster_name),
-                            _DIM(name="ServiceName", value=service_name),
-                        ],
-                    ),
-                ),
+            tasks = _metric(
+                "tasks",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                {"ClusterName": args.cluster_name, "ServiceName": service_name},
+                "Average",
             )
             backlog = _MQ(
                 id="backlog",

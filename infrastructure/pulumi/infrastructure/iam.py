@@ -36,6 +36,28 @@ def policy_document(*statements: pulumi.Input[dict[str, Any]]) -> pulumi.Output[
     )
 
 
+def role_with_policy(
+    resource_name: str,
+    role_name: str,
+    service: str,
+    document: pulumi.Output[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """A role `service` can assume, with one inline policy and nothing attached."""
+    role = aws.iam.Role(
+        resource_name,
+        name=role_name,
+        assume_role_policy=assume_role_policy(service),
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.iam.RolePolicy(
+        f"{resource_name}-policy", role=role.id, policy=document, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    return role
+
+
 @dataclass(frozen=True)
 class TaskRolesArgs:
     prefix: str
@@ -52,18 +74,11 @@ class TaskRolesArgs:
 class TaskRoles(pulumi.ComponentResource):
     def __init__(self, name: str, args: TaskRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fibonacco:security:TaskRoles", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.execution_role = aws.iam.Role(
+        self.execution_role = role_with_policy(
             f"{name}-execution",
-            name=f"{args.prefix}-ecs-execution",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-policy",
-            role=self.execution_role.id,
-            policy=policy_document(
+            f"{args.prefix}-ecs-execution",
+            "ecs-tasks.amazonaws.com",
+            policy_document(
                 # GetAuthorizationToken has no resource-level permissions.
                 {"Sid": "EcrAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
                 pulumi.Output.from_input(args.repository_arn).apply(
@@ -95,21 +110,16 @@ class TaskRoles(pulumi.ComponentResource):
                     }
                 ),
             ),
-            opts=child,
+            args.tags,
+            self,
         )
 
-        self.task_role = aws.iam.Role(
-            f"{name}-task",
-            name=f"{args.prefix}-ecs-task",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
-            tags=args.tags,
-            opts=child,
-        )
         ses_arn = f"arn:aws:ses:{args.region}:{args.account_id}"
-        aws.iam.RolePolicy(
-            f"{name}-task-policy",
-            role=self.task_role.id,
-            policy=policy_document(
+        self.task_role = role_with_policy(
+            f"{name}-task",
+            f"{args.prefix}-ecs-task",
+            "ecs-tasks.amazonaws.com",
+            policy_document(
                 pulumi.Output.from_input(args.assets_bucket_arn).apply(
                     lambda arn: {
                         "Sid": "AssetsList",
@@ -142,7 +152,8 @@ class TaskRoles(pulumi.ComponentResource):
                     "Condition": {"StringLike": {"cloudwatch:namespace": APP_METRIC_NAMESPACE_PATTERN}},
                 },
             ),
-            opts=child,
+            args.tags,
+            self,
         )
         self.register_outputs({"execution_role_arn": self.execution_role.arn, "task_role_arn": self.task_role.arn})
 
@@ -161,18 +172,11 @@ class EventsRole(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventsRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fibonacco:security:EventsRole", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.role = aws.iam.Role(
+        self.role = role_with_policy(
             f"{name}-role",
-            name=f"{args.prefix}-scheduler-events",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=self.role.id,
-            policy=policy_document(
+            f"{args.prefix}-scheduler-events",
+            "events.amazonaws.com",
+            policy_document(
                 pulumi.Output.all(args.task_definition_arn, args.cluster_arn).apply(
                     lambda arns: {
                         "Sid": "RunSchedulerTask",
@@ -193,6 +197,7 @@ class EventsRole(pulumi.ComponentResource):
                     }
                 ),
             ),
-            opts=child,
+            args.tags,
+            self,
         )
         self.register_outputs({"role_arn": self.role.arn})

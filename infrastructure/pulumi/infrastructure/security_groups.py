@@ -72,26 +72,29 @@ class SecurityGroups(pulumi.ComponentResource):
         source: aws.ec2.SecurityGroup | None = None,
         cidr: str | None = None,
     ) -> None:
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{rule}",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=source.id if source else None,
-            cidr_ipv4=cidr,
-            description=rule,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self._rule(aws.vpc.SecurityGroupIngressRule, rule, group, port, source, cidr)
 
     def _egress(self, rule: str, group: aws.ec2.SecurityGroup, port: int, to: aws.ec2.SecurityGroup) -> None:
-        aws.vpc.SecurityGroupEgressRule(
+        self._rule(aws.vpc.SecurityGroupEgressRule, rule, group, port, to, None)
+
+    def _rule(
+        self,
+        kind: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
+        rule: str,
+        group: aws.ec2.SecurityGroup,
+        port: int,
+        peer: aws.ec2.SecurityGroup | None,
+        cidr: str | None,
+    ) -> None:
+        """One TCP port to/from one peer: another security group, or a CIDR (only the ALB's internet rules)."""
+        kind(
             f"{self._name}-{rule}",
             security_group_id=group.id,
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
-            referenced_security_group_id=to.id,
+            referenced_security_group_id=peer.id if peer else None,
+            cidr_ipv4=cidr,
             description=rule,
             opts=pulumi.ResourceOptions(parent=self),
         )
