@@ -60,14 +60,11 @@ class AutoScaling(pulumi.ComponentResource):
         api_target = self._target(
             "api", args.cluster_name, args.api_service_name, args.api.min_count, args.api.max_count
         )
-        aws.appautoscaling.Policy(
-            f"{name}-api-cpu",
-            name="cpu-scaling-policy",
-            policy_type="TargetTrackingScaling",
-            resource_id=api_target.resource_id,
-            scalable_dimension=api_target.scalable_dimension,
-            service_namespace=api_target.service_namespace,
-            target_tracking_scaling_policy_configuration=_TT(
+        self._policy(
+            "api-cpu",
+            "cpu-scaling-policy",
+            api_target,
+            _TT(
                 target_value=args.api.cpu_target,
                 predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type="ECSServiceAverageCPUUtilization"
@@ -75,7 +72,6 @@ class AutoScaling(pulumi.ComponentResource):
                 scale_in_cooldown=args.api.scale_in_cooldown,
                 scale_out_cooldown=args.api.scale_out_cooldown,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         for worker, service_name in args.workers:
             target = self._target(worker.name, args.cluster_name, service_name, worker.min_count, worker.max_count)
@@ -96,23 +92,31 @@ class AutoScaling(pulumi.ComponentResource):
                 expression=backlog_expression(len(worker.queues)),
                 return_data=True,
             )
-            aws.appautoscaling.Policy(
-                f"{name}-{worker.name}-queue-depth",
-                name="queue-depth-scaling-policy",
-                policy_type="TargetTrackingScaling",
-                resource_id=target.resource_id,
-                scalable_dimension=target.scalable_dimension,
-                service_namespace=target.service_namespace,
-                target_tracking_scaling_policy_configuration=_TT(
+            self._policy(
+                f"{worker.name}-queue-depth",
+                "queue-depth-scaling-policy",
+                target,
+                _TT(
                     target_value=float(worker.backlog_per_task),
                     customized_metric_specification=_CMS(metrics=[*queues, tasks, backlog]),
                     # Workers drain a backlog in bursts: add quickly, remove slowly.
                     scale_in_cooldown=300,
                     scale_out_cooldown=60,
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({})
+
+    def _policy(self, key: str, policy_name: str, target: aws.appautoscaling.Target, config: Any) -> None:
+        aws.appautoscaling.Policy(
+            f"{self._name}-{key}",
+            name=policy_name,
+            policy_type="TargetTrackingScaling",
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            service_namespace=target.service_namespace,
+            target_tracking_scaling_policy_configuration=config,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _target(
         self, role: str, cluster_name: pulumi.Input[str], service_name: pulumi.Input[str], low: int, high: int

@@ -269,10 +269,16 @@ def _network(cfg: pulumi.Config) -> NetworkConfig:
     )
 
 
-def _database(cfg: pulumi.Config, production: bool) -> DatabaseConfig:
-    count = cfg.get_int("db_instance_count") or (2 if production else 1)
+def _node_count(cfg: pulumi.Config, key: str, production: bool) -> int:
+    """Database instances / cache nodes: production is Multi-AZ, so it needs a primary and a replica."""
+    count = cfg.get_int(key) or (2 if production else 1)
     if production and count < 2:
-        raise ConfigError("db_instance_count: production is Multi-AZ, so it needs a writer and a reader (>= 2)")
+        raise ConfigError(f"{key}={count}: production is Multi-AZ, so it needs a primary and a replica (>= 2)")
+    return count
+
+
+def _database(cfg: pulumi.Config, production: bool) -> DatabaseConfig:
+    count = _node_count(cfg, "db_instance_count", production)
     return DatabaseConfig(
         engine_version=cfg.get("db_engine_version") or "15.15",
         instance_class=cfg.require("db_instance_class"),
@@ -288,9 +294,7 @@ def _database(cfg: pulumi.Config, production: bool) -> DatabaseConfig:
 
 
 def _redis(cfg: pulumi.Config, production: bool) -> RedisConfig:
-    count = cfg.get_int("redis_num_cache_clusters") or (2 if production else 1)
-    if production and count < 2:
-        raise ConfigError("redis_num_cache_clusters: production is Multi-AZ, so it needs >= 2 nodes")
+    count = _node_count(cfg, "redis_num_cache_clusters", production)
     return RedisConfig(
         engine_version=cfg.get("redis_engine_version") or "7.1",
         node_type=cfg.require("redis_node_type"),
