@@ -97,6 +97,8 @@ def test_compose_runs_the_full_stack_migrating_first() -> None:
         "embeddings",
     }
     assert services["api"]["ports"] == ["127.0.0.1:8000:8000"]
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "fibonacco", "worker", "--check"]
+    assert services["scheduler"]["healthcheck"]["test"] == ["CMD", "fibonacco", "scheduler", "--check"]
 
 
 # --- workflows ---

@@ -285,7 +285,7 @@ def test_workers_serve_every_queue(stack: StackRun) -> None:
         served |= set(command[3].split(","))
         assert command[4:] == ["--processes", str(worker["processes"]), "--threads", str(worker["threads"])]
         assert container["stopTimeout"] == 120  # time to finish the current job on deploy
-        assert container["healthCheck"]["command"][0] == "CMD"
+        assert container["healthCheck"]["command"] == ["CMD", "fibonacco", "worker", "--check"]
         stack.one("aws:ecs/service:Service", f"ecs-{worker['name']}")
     assert served == QUEUES
 
@@ -310,6 +310,8 @@ def test_production_scheduler_is_one_continuous_task(production: StackRun) -> No
     service = production.inputs("aws:ecs/service:Service", "ecs-scheduler")
     assert service["desiredCount"] == 1
     assert service["deploymentMaximumPercent"] == 100  # never two schedulers during a deploy
+    health = production.task_container("scheduler")["healthCheck"]["command"]
+    assert health == ["CMD", "fibonacco", "scheduler", "--check"]
     assert [t for t in production.of_type("aws:cloudwatch/eventTarget:EventTarget") if "scheduler" in t["name"]] == []
     assert "learning-center-production-scheduler" in production.export("ecs_service_names")
 

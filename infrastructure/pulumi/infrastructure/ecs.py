@@ -19,15 +19,17 @@ from .iam import EventsRole, EventsRoleArgs, TaskRoles, TaskRolesArgs
 
 # Fargate gives a container at most 120 s between SIGTERM and SIGKILL; workers use it to finish their jobs.
 WORKER_STOP_TIMEOUT = 120
-API_HEALTH_COMMAND = (
-    f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/health', timeout=3)"
-)
-# Worker and scheduler liveness: ECS replaces a task whose main process exits (a Dramatiq child's death makes
-# the main process exit); this check adds "can reach the broker". `fibonacco worker --check` can replace it.
-BROKER_HEALTH_COMMAND = (
-    "import redis; from fibonacco.config import get_settings; "
-    "redis.Redis.from_url(get_settings().redis_url(), socket_timeout=3).ping()"
-)
+# The slim image has no curl; the application's Python is always there.
+API_HEALTH_COMMAND = [
+    "CMD",
+    "python",
+    "-c",
+    f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/health', timeout=3)",
+]
+# Worker and scheduler liveness: each process refreshes a Redis heartbeat key for its host, and `--check` exits 0
+# while the key exists (fibonacco/worker/health.py). A hung process, or one cut off from Redis, is replaced.
+WORKER_HEALTH_COMMAND = ["CMD", "fibonacco", "worker", "--check"]
+SCHEDULER_HEALTH_COMMAND = ["CMD", "fibonacco", "scheduler", "--check"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,9 @@ class EcsArgs:
     tags: dict[str, str]
 
 
-def _health_check(python_code: str, start_period: int) -> dict[str, Any]:
-    # The slim image has no curl; the application's Python is always there.
+def _health_check(command: list[str], start_period: int) -> dict[str, Any]:
     return {
-        "command": ["CMD", "python", "-c", python_code],
+        "command": command,
         "interval": 30,
         "timeout": 5,
         "retries": 3,
@@ -162,7 +163,7 @@ class Ecs(pulumi.ComponentResource):
                 worker.size,
                 extra={
                     "stopTimeout": WORKER_STOP_TIMEOUT,
-                    "healthCheck": _health_check(BROKER_HEALTH_COMMAND, start_period=30),
+                    "healthCheck": _health_check(WORKER_HEALTH_COMMAND, start_period=60),
                 },
             )
             self.worker_services[worker.name] = self._background_service(worker.name, task, worker.min_count)
@@ -175,7 +176,7 @@ class Ecs(pulumi.ComponentResource):
                 "scheduler",
                 ["fibonacco", "scheduler"],
                 args.scheduler.size,
-                extra={"healthCheck": _health_check(BROKER_HEALTH_COMMAND, start_period=30)},
+                extra={"healthCheck": _health_check(SCHEDULER_HEALTH_COMMAND, start_period=60)},
             )
             # Never two at once during a deploy (the Redis lock would cope, but there is no need to rely on
             # it).
