@@ -170,20 +170,16 @@ def spawn() -> Iterator[Processes]:
     processes.stop_all()
 
 
-async def wait_for_status(
-    engine: AsyncEngine, entry_id: uuid.UUID, wanted: EmbeddingStatus, timeout: float = 60
-) -> KnowledgeEntry:
+async def wait_for_status(engine: AsyncEngine, entry_id: uuid.UUID, wanted: EmbeddingStatus) -> KnowledgeEntry:
     sessionmaker = create_sessionmaker(engine)
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        async with sessionmaker() as session:
-            entry = await session.get(KnowledgeEntry, entry_id)
-        assert entry is not None
-        if entry.embedding_status == wanted:
-            return entry
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"entry still {entry.embedding_status} after {timeout}s, wanted {wanted}")
-        await asyncio.sleep(0.2)
+    async with asyncio.timeout(60):
+        while True:
+            async with sessionmaker() as session:
+                entry = await session.get(KnowledgeEntry, entry_id)
+            assert entry is not None
+            if entry.embedding_status == wanted:
+                return entry
+            await asyncio.sleep(0.2)
 
 
 class TestThroughAWorker:

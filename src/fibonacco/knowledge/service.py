@@ -164,6 +164,24 @@ async def request_embedding(session: AsyncSession, tenant_id: uuid.UUID, entry_i
     return entry
 
 
+async def import_entry(session: AsyncSession, tenant_id: uuid.UUID, data: KnowledgeEntryCreate) -> str:
+    """Create or update the entry with `data.source_url`: "created", "updated" or "skipped" (unchanged)."""
+    existing = None
+    if data.source_url is not None:
+        existing = await KnowledgeEntryRepository(session, tenant_id).get_by_source_url(data.source_url)
+    if existing is None:
+        await create_entry(session, tenant_id, data, created_by=None)
+        return "created"
+    # Only the fields the source gives are compared and written: others keep their edits in the platform.
+    provided = data.model_dump(include=data.model_fields_set)
+    current = {name: existing.extra if name == "metadata" else getattr(existing, name) for name in provided}
+    changes = {name: value for name, value in provided.items() if value != current[name]}
+    if not changes:
+        return "skipped"
+    await update_entry(session, tenant_id, existing.id, KnowledgeEntryUpdate(**changes), user_id=None)
+    return "updated"
+
+
 # --- votes ---
 
 
