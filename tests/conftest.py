@@ -30,7 +30,7 @@ if _EMBEDDED_REDIS:
 # A developer's .env must not leak into the tests.
 os.chdir(Path(__file__).parent)
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.fakes.fixtures"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -70,13 +70,15 @@ async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture
 def app(
-    settings: Settings, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], redis: aioredis.Redis
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
 ) -> FastAPI:
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
-    app.state.drivers = {}
     return app
 
 

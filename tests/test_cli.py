@@ -15,7 +15,12 @@ from fibonacco.config import Settings
 def fibonacco(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "fibonacco", *args],
-        input=input, capture_output=True, text=True, timeout=120, env=os.environ.copy(), check=False,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+        check=False,
     )
 
 
@@ -37,7 +42,16 @@ class TestCommands:
         assert fibonacco("tenants", "create", "--name", "CLI Co", "--slug", slug).returncode == 0
         assert fibonacco("tenants", "create", "--name", "Again", "--slug", slug).returncode == 1
         created = fibonacco(
-            "users", "create", "--tenant", slug, "--email", email, "--name", "Ops", "--role", "admin",
+            "users",
+            "create",
+            "--tenant",
+            slug,
+            "--email",
+            email,
+            "--name",
+            "Ops",
+            "--role",
+            "admin",
             input="long enough pw\nlong enough pw\n",
         )
         assert created.returncode == 0, created.stdout + created.stderr

@@ -41,3 +41,15 @@ class TestSettings:
         url = settings.database_url()
         assert url.startswith("postgresql+asyncpg://postgres:") and url.endswith("@db:5432/learning_center")
         assert "p@ss/w:rd%" not in url
+
+
+class TestEnvExample:
+    def test_every_setting_is_documented(self) -> None:
+        from pathlib import Path
+
+        from fibonacco.config import PROJECT_ROOT, Settings
+
+        text = (Path(PROJECT_ROOT) / ".env.example").read_text()
+        documented = {line.lstrip("# ").split("=", 1)[0] for line in text.splitlines() if "=" in line}
+        missing = set(Settings.model_fields) - documented
+        assert not missing, f"add to .env.example: {sorted(missing)}"

@@ -10,11 +10,14 @@ from fastapi import FastAPI
 
 from fibonacco import __version__
 from fibonacco.config import Settings, get_settings
+from fibonacco.integrations.registry import check_configuration, describe_drivers
 from fibonacco.kit.db import create_engine, create_sessionmaker
 from fibonacco.kit.handlers import install_error_handlers
 from fibonacco.kit.middleware import RequestContextMiddleware
 from fibonacco.kit.redis import create_redis
 from fibonacco.logging import configure_logging
+from fibonacco.messages.providers import Providers
+from fibonacco.messages.sns import SnsVerifier
 
 log = structlog.get_logger("fibonacco.app")
 
@@ -22,22 +25,32 @@ log = structlog.get_logger("fibonacco.app")
 def _include_routers(app: FastAPI) -> None:
     from fibonacco.auth.endpoints import router as auth_router
     from fibonacco.auth.endpoints import users_router
+    from fibonacco.files.endpoints import router as files_router
     from fibonacco.health.endpoints import router as health_router
+    from fibonacco.messages.endpoints import callbacks as message_callbacks
+    from fibonacco.messages.endpoints import router as messages_router
 
-    for router in (health_router, auth_router, users_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        messages_router,
+        message_callbacks,
+        files_router,
+    ):
         app.include_router(router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
+    check_configuration(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = create_redis(settings)
-        app.state.drivers = {}
         log.info("api_started", env=settings.APP_ENV.value, version=__version__, drivers=app.state.drivers)
         try:
             yield
@@ -53,6 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=False,  # never send a traceback to a client, even with APP_DEBUG
     )
     app.state.settings = settings
+    app.state.drivers = describe_drivers(settings)
+    app.state.providers = Providers(settings)
+    app.state.sns_verifier = SnsVerifier(allowed_topics=frozenset(settings.SES_EVENTS_TOPIC_ARNS))
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     _include_routers(app)

@@ -13,6 +13,9 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
+from fibonacco.infra.cli import app as infra_app
+from fibonacco.tenant.models import Tenant
+from fibonacco.worker.cli import register as register_worker_commands
 
 T = TypeVar("T")
 
@@ -23,8 +26,10 @@ tokens_app = typer.Typer(help="Manage personal access tokens.", no_args_is_help=
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+register_worker_commands(app)
+app.add_typer(infra_app, name="infra")
 
-console = Console()
+console = Console(soft_wrap=True)  # long URLs and tokens stay on one line, copyable
 
 
 def settings_or_exit() -> Settings:
@@ -156,7 +161,8 @@ def users_create(
     name: Annotated[str, typer.Option()],
     role: Annotated[str, typer.Option(help="owner, admin, staff or viewer")] = "viewer",
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters")
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters"),
     ] = "",
 ) -> None:
     from fibonacco.auth.schemas import UserCreate
@@ -184,9 +190,7 @@ def tokens_create(
     from fibonacco.auth.schemas import PersonalAccessTokenCreate
     from fibonacco.auth.service import issue_token
 
-    data = _validated(
-        PersonalAccessTokenCreate, name=name, abilities=ability or ["*"], expires_in_days=expires_in_days
-    )
+    data = _validated(PersonalAccessTokenCreate, name=name, abilities=ability or ["*"], expires_in_days=expires_in_days)
 
     async def work(session: AsyncSession) -> str:
         user = await UserLookup(session).get_by_email(email)
@@ -201,7 +205,7 @@ def tokens_create(
     print(token)
 
 
-async def _tenant_or_exit(session: AsyncSession, slug: str) -> object:
+async def _tenant_or_exit(session: AsyncSession, slug: str) -> Tenant:
     from fibonacco.tenant.service import get_tenant_by_slug
 
     tenant = await get_tenant_by_slug(session, slug)

@@ -30,16 +30,14 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True)
 
     # --- application (plan: APP_*) ---
     APP_NAME: str = "Fibonacco Operations Platform"
     APP_ENV: Environment = Environment.development
     APP_KEY: SecretStr = SecretStr("dev-insecure-app-key")
     APP_DEBUG: bool = False
-    APP_URL: str = "http://127.0.0.1:8000"
+    APP_URL: str = "http://127.0.0.1:8000"  # default: http://HOST:PORT
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -113,6 +111,8 @@ class Settings(BaseSettings):
     MAIL_FROM_ADDRESS: str = "noreply@fibonacco.local"
     MAIL_FROM_NAME: str = "Fibonacco"
     SES_CONFIGURATION_SET: str | None = None
+    # SNS topics whose SES events the API accepts (empty: any topic with a valid SNS signature).
+    SES_EVENTS_TOPIC_ARNS: list[str] = Field(default_factory=list)
     SMS_DRIVER: Literal["outbox", "twilio"] = "outbox"
     VOICE_DRIVER: Literal["outbox", "twilio"] = "outbox"
     TWILIO_API_BASE_URL: str | None = None  # fake Twilio in tests
@@ -142,8 +142,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _default_app_url(self) -> Settings:
+        # Unset, the public URL follows the bind address, so dev links (files, callbacks) work on any PORT.
+        if "APP_URL" not in self.model_fields_set:
+            self.APP_URL = f"http://{self.HOST}:{self.PORT}"
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.is_development() or self.APP_ENV == Environment.testing:
+        if self.is_development() or self.APP_ENV is Environment.testing:
             return self
         problems = []
         if self.APP_KEY.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS | {"dev-insecure-app-key"}:
@@ -159,10 +166,10 @@ class Settings(BaseSettings):
 
     # --- derived values ---
     def is_development(self) -> bool:
-        return self.APP_ENV == Environment.development
+        return self.APP_ENV is Environment.development
 
     def is_production(self) -> bool:
-        return self.APP_ENV == Environment.production
+        return self.APP_ENV is Environment.production
 
     def database_url(self, database: str | None = None) -> str:
         """SQLAlchemy URL for asyncpg. The password is quoted into the URL, never logged."""

@@ -3,6 +3,7 @@
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.db import Model
 from fibonacco.knowledge.models import FaqCategory, KnowledgeEntry, KnowledgeVote
+from fibonacco.messages.models import Message, MessageEvent, SuppressedAddress, TtsAudio
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.models import FailedJob, JobBatch
 
@@ -12,8 +13,12 @@ __all__ = [
     "JobBatch",
     "KnowledgeEntry",
     "KnowledgeVote",
+    "Message",
+    "MessageEvent",
     "Model",
     "PersonalAccessToken",
+    "SuppressedAddress",
     "Tenant",
+    "TtsAudio",
     "User",
 ]

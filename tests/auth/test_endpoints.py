@@ -14,9 +14,7 @@ from tests.fixtures import TEST_PASSWORD, MakeActor
 class TestLogin:
     async def test_login_me_logout(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
         actor = await make_actor(Role.staff)
-        response = await client.post(
-            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
-        )
+        response = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
         assert response.status_code == 200, response.text
         data = response.json()["data"]
         token = data["token"]
@@ -50,9 +48,7 @@ class TestLogin:
         ]
         assert statuses[:10] == [401] * 10
         assert statuses[10] == 429
-        blocked = await client.post(
-            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
-        )
+        blocked = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
         assert blocked.status_code == 429
         assert blocked.json()["error"]["code"] == "rate_limited"
         assert int(blocked.headers["Retry-After"]) > 0
@@ -63,9 +59,7 @@ class TestLogin:
         actor = await make_actor()
         actor.user.is_active = False
         await session.commit()
-        response = await client.post(
-            "/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD}
-        )
+        response = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
         assert response.status_code == 401
         assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 401
 
@@ -108,8 +102,9 @@ class TestTokens:
         response = await client.get("/api/v1/auth/me", headers=actor.headers)
         assert response.status_code == 401
 
-    async def test_last_used_is_recorded(self, client: httpx.AsyncClient, make_actor: MakeActor,
-                                         session: AsyncSession) -> None:
+    async def test_last_used_is_recorded(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
         actor = await make_actor()
         assert actor.token_row.last_used_at is None
         await client.get("/api/v1/auth/me", headers=actor.headers)
@@ -148,7 +143,12 @@ class TestUsersAndTenancy:
         admin = await make_actor(Role.admin)
         created = await client.post(
             "/api/v1/users",
-            json={"email": "Staff@Example.com", "name": "Staff", "password": "long enough pw", "role": "staff"},
+            json={
+                "email": "Staff@Example.com",
+                "name": "Staff",
+                "password": "long enough pw",
+                "role": "staff",
+            },
             headers=admin.headers,
         )
         assert created.status_code == 201, created.text

@@ -53,9 +53,7 @@ async def login(
     token, row, user = await service.login(
         session, body.email, body.password.get_secret_value(), body.token_name, settings.AUTH_TOKEN_TTL_DAYS
     )
-    result = LoginResult(
-        token=token, details=PersonalAccessToken.model_validate(row), user=User.model_validate(user)
-    )
+    result = LoginResult(token=token, details=PersonalAccessToken.model_validate(row), user=User.model_validate(user))
     return ok(result, "Logged in.")
 
 
@@ -83,9 +81,7 @@ async def list_tokens(auth: CurrentAuth, session: SessionDep) -> Envelope[list[P
     return ok([PersonalAccessToken.model_validate(row) for row in rows])
 
 
-@router.post(
-    "/tokens", response_model=Envelope[IssuedToken], status_code=status.HTTP_201_CREATED, responses=_AUTHED
-)
+@router.post("/tokens", response_model=Envelope[IssuedToken], status_code=status.HTTP_201_CREATED, responses=_AUTHED)
 async def create_token(
     body: PersonalAccessTokenCreate, auth: CurrentAuth, session: SessionDep
 ) -> Envelope[IssuedToken]:
@@ -101,9 +97,7 @@ async def create_token(
     response_model=Envelope[PersonalAccessToken],
     responses=error_responses(Unauthenticated, NotFound),
 )
-async def revoke_token(
-    token_id: uuid.UUID, auth: CurrentAuth, session: SessionDep
-) -> Envelope[PersonalAccessToken]:
+async def revoke_token(token_id: uuid.UUID, auth: CurrentAuth, session: SessionDep) -> Envelope[PersonalAccessToken]:
     row = await service.revoke_token(session, auth, token_id)
     return ok(PersonalAccessToken.model_validate(row), "Token revoked.")
 
@@ -134,9 +128,7 @@ async def get_user(user_id: uuid.UUID, auth: UsersRead, session: SessionDep) -> 
 
 
 @users_router.patch("/{user_id}", response_model=Envelope[User], responses=_USERS_ERRORS)
-async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, session: SessionDep
-) -> Envelope[User]:
+async def update_user(user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, session: SessionDep) -> Envelope[User]:
     user = await service.update_user(session, auth, user_id, body)
     return ok(User.model_validate(user), "User updated.")
 

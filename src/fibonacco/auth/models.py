@@ -62,5 +62,3 @@ class PersonalAccessToken(TenantOwnedModel):
 
     def can(self, ability: str) -> bool:
         return "*" in self.abilities or ability in self.abilities
-
-

@@ -33,9 +33,7 @@ class TokenRepository(TenantRepository[PersonalAccessToken]):
     model = PersonalAccessToken
 
     async def list_for_user(self, user_id: uuid.UUID) -> Sequence[PersonalAccessToken]:
-        statement = (
-            self.select().where(PersonalAccessToken.user_id == user_id).order_by(PersonalAccessToken.created_at)
-        )
+        statement = self.select().where(PersonalAccessToken.user_id == user_id).order_by(PersonalAccessToken.created_at)
         return (await self.session.execute(statement)).scalars().all()
 
 
@@ -53,7 +51,5 @@ class TokenLookup(Repository[PersonalAccessToken]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def delete_expired(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before)
-        )
+        result = await self.session.execute(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))
         return int(getattr(result, "rowcount", 0) or 0)

@@ -148,9 +148,7 @@ async def login(
     if user is None or not valid or not user.is_active:
         raise Unauthenticated("These credentials do not match our records.")
     user.last_login_at = utcnow()
-    token, row = await issue_token(
-        session, user, PersonalAccessTokenCreate(name=token_name, expires_in_days=ttl_days)
-    )
+    token, row = await issue_token(session, user, PersonalAccessTokenCreate(name=token_name, expires_in_days=ttl_days))
     return token, row, user
 
 

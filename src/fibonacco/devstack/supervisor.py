@@ -6,6 +6,7 @@ process only, as ECS would), then the embedded servers.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -31,10 +32,8 @@ HEALTHY_AFTER_SECONDS = 60.0
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM the child if the supervisor itself dies, so nothing is left behind."""
     pr_set_pdeathsig = 1
-    try:
+    with contextlib.suppress(OSError):  # not Linux: children may outlive a killed supervisor
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 @dataclass
@@ -52,13 +51,20 @@ class Child:
             [sys.executable, "-m", "fibonacco", *self.args],
             env={**os.environ, **self.env},
             start_new_session=True,  # Ctrl-C reaches the supervisor only; it forwards SIGTERM itself
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only calls prctl
+            preexec_fn=_die_with_parent,
         )
         self.started_at = time.monotonic()
         self.restart_at = None
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def kill_leftovers(self) -> None:
+        """Kill what the child left in its process group (e.g. a killed Dramatiq main's worker processes)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # nothing left
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def restart_delay(self) -> float:
         if time.monotonic() - self.started_at > HEALTHY_AFTER_SECONDS:
@@ -89,6 +95,7 @@ class Supervisor:
                     self.console.print(f"[yellow]restarting {child.name}[/yellow]")
                     child.start()
                 elif child.restart_at is None and not child.running():
+                    child.kill_leftovers()
                     code = child.process.returncode if child.process else None
                     delay = child.restart_delay()
                     self.console.print(f"[red]{child.name} exited ({code}); restart in {delay:.0f}s[/red]")
@@ -110,9 +117,9 @@ class Supervisor:
             try:
                 child.process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                self.console.print(f"[red]{child.name} did not stop in time; killing its process group[/red]")
-                os.killpg(child.process.pid, signal.SIGKILL)
-                child.process.wait()
+                self.console.print(f"[red]{child.name} did not stop in time; killing it[/red]")
+            child.kill_leftovers()
+            child.process.wait()
 
 
 def run_dev_stack(settings: Settings, console: Console) -> int:

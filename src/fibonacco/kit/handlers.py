@@ -45,7 +45,11 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # The offending input is left out on purpose: it may be a password.
     details = [
-        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"], "type": error["type"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "message": error["msg"],
+            "type": error["type"],
+        }
         for error in exc.errors()
     ]
     return error_response(422, "The given data was invalid.", "validation_error", details)

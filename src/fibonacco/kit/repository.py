@@ -23,7 +23,7 @@ class Repository(Generic[M]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def select(self) -> Select[tuple[M]]:
+    def select(self) -> Select[M]:
         """The base query: every read in this repository starts here."""
         return select(self.model)
 
@@ -37,7 +37,7 @@ class Repository(Generic[M]):
             raise NotFound(f"{self.model.__name__} not found.")
         return row
 
-    async def paginate(self, statement: Select[tuple[M]], page: Page) -> tuple[Sequence[M], int]:
+    async def paginate(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
         total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
         result = await self.session.execute(statement.limit(page.per_page).offset(page.offset))
         return result.scalars().all(), int(total or 0)
@@ -65,7 +65,7 @@ class TenantRepository(Repository[TM]):
         super().__init__(session)
         self.tenant_id = tenant_id
 
-    def select(self) -> Select[tuple[TM]]:
+    def select(self) -> Select[TM]:
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
 
     async def add(self, row: TM) -> TM:

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from fibonacco.integrations.storage import LocalStorage, guess_content_type
+from fibonacco.kit.errors import NotFound, error_responses
+
+router = APIRouter(tags=["files"])
+
+
+@router.get("/files/{key:path}", response_class=FileResponse, responses=error_responses(NotFound))
+async def get_file(key: str, request: Request) -> FileResponse:
+    """A stored file. Keys are unguessable (they embed content hashes and tenant ids)."""
+    storage = request.app.state.providers.storage
+    if not isinstance(storage, LocalStorage):
+        raise NotFound("Files are served by S3 in this deployment.")
+    try:
+        path = storage.path_for(key)
+    except ValueError:
+        raise NotFound() from None
+    if not path.is_file():
+        raise NotFound()
+    return FileResponse(path, media_type=guess_content_type(key))

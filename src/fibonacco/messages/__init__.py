@@ -1,0 +1,1 @@
+"""Every email, SMS, call and TTS audio the platform produces: rows, send jobs, provider callbacks, suppression."""

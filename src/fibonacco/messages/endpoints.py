@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi.responses import Response
+from twilio.request_validator import RequestValidator
+
+from fibonacco.auth.dependencies import authorize
+from fibonacco.auth.models import Role
+from fibonacco.auth.service import AuthContext
+from fibonacco.kit.dependencies import SessionDep, SettingsDep
+from fibonacco.kit.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed, error_responses
+from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
+from fibonacco.messages import service
+from fibonacco.messages.models import Channel, MessageStatus
+from fibonacco.messages.models import TtsAudio as TtsAudioRow
+from fibonacco.messages.providers import CALL_STATUS_PATH, SMS_STATUS_PATH, Providers
+from fibonacco.messages.schemas import Message, MessageCreate, MessageFilters, TtsAudio, TtsCreate
+from fibonacco.messages.sns import InvalidSnsMessage, SnsVerifier, is_sns_url
+
+router = APIRouter(prefix="/api/v1", tags=["messages"])
+callbacks = APIRouter(tags=["provider callbacks"])
+
+MessagesRead = Annotated[AuthContext, authorize(Role.staff, "messages:read")]
+MessagesWrite = Annotated[AuthContext, authorize(Role.admin, "messages:write")]
+SpeechWrite = Annotated[AuthContext, authorize(Role.staff, "tts:write")]
+
+
+def _providers(request: Request) -> Providers:
+    providers: Providers = request.app.state.providers
+    return providers
+
+
+def _sns_verifier(request: Request) -> SnsVerifier:
+    verifier: SnsVerifier = request.app.state.sns_verifier
+    return verifier
+
+
+ProvidersDep = Annotated[Providers, Depends(_providers)]
+
+_ERRORS = error_responses(Unauthenticated, Forbidden, NotFound, ValidationFailed)
+
+
+@router.post("/messages", response_model=Envelope[Message], status_code=status.HTTP_202_ACCEPTED, responses=_ERRORS)
+async def send_message(
+    body: Annotated[MessageCreate, Body()], auth: MessagesWrite, session: SessionDep, settings: SettingsDep
+) -> Envelope[Message]:
+    """Queue an email, SMS or call. It is sent by a worker; follow its status here or in the list."""
+    sender = settings.MAIL_FROM_ADDRESS if body.channel == "email" else settings.TWILIO_PHONE_NUMBER
+    message = await service.create_message(session, auth.tenant_id, body, from_address=sender, created_by=auth.user.id)
+    return ok(Message.model_validate(message), "Message queued.")
+
+
+@router.get("/messages", response_model=PaginatedEnvelope[Message], responses=_ERRORS)
+async def list_messages(
+    auth: MessagesRead,
+    session: SessionDep,
+    page: PageDep,
+    channel: Channel | None = None,
+    status: Annotated[MessageStatus | None, Query()] = None,
+    to: str | None = None,
+) -> PaginatedEnvelope[Message]:
+    """Every message sent (or, with the offline drivers, put in the outbox), newest first."""
+    filters = MessageFilters(channel=channel, status=status, to=to)
+    rows, total = await service.list_messages(session, auth.tenant_id, filters, page)
+    return paginated([Message.model_validate(row) for row in rows], total, page)
+
+
+@router.get("/messages/{message_id}", response_model=Envelope[Message], responses=_ERRORS)
+async def get_message(message_id: uuid.UUID, auth: MessagesRead, session: SessionDep) -> Envelope[Message]:
+    return ok(Message.model_validate(await service.get_message(session, auth.tenant_id, message_id)))
+
+
+async def _speech_out(providers: Providers, audio: TtsAudioRow) -> TtsAudio:
+    out = TtsAudio.model_validate(audio)
+    out.audio_url = await service.audio_url(providers, audio)
+    return out
+
+
+@router.post("/tts", response_model=Envelope[TtsAudio], status_code=status.HTTP_202_ACCEPTED, responses=_ERRORS)
+async def create_speech(
+    body: TtsCreate, auth: SpeechWrite, session: SessionDep, providers: ProvidersDep
+) -> Envelope[TtsAudio]:
+    """Generate speech audio; an identical earlier request answers with the same audio."""
+    audio = await service.request_speech(session, auth.tenant_id, body.text, body.voice, providers)
+    return ok(await _speech_out(providers, audio))
+
+
+@router.get("/tts/{audio_id}", response_model=Envelope[TtsAudio], responses=_ERRORS)
+async def get_speech(
+    audio_id: uuid.UUID, auth: MessagesRead, session: SessionDep, providers: ProvidersDep
+) -> Envelope[TtsAudio]:
+    return ok(await _speech_out(providers, await service.get_speech(session, auth.tenant_id, audio_id)))
+
+
+# --- provider callbacks: verified before anything is read or written ---
+
+
+async def _verified_twilio_params(request: Request, settings: SettingsDep) -> dict[str, str]:
+    form = await request.form()
+    params = {key: str(value) for key, value in form.items()}
+    token = settings.TWILIO_AUTH_TOKEN.get_secret_value() if settings.TWILIO_AUTH_TOKEN else ""
+    # Twilio signs the public URL it called, which is ours (APP_URL), not what the load balancer forwarded.
+    url = settings.APP_URL.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+        raise Forbidden("Invalid Twilio signature.")
+    return params
+
+
+TwilioParams = Annotated[dict[str, str], Depends(_verified_twilio_params)]
+_CALLBACK_ERRORS = error_responses(Forbidden)
+
+
+@callbacks.post(SMS_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
+async def sms_status(params: TwilioParams, session: SessionDep) -> Response:
+    await service.apply_twilio_status(session, params)
+    return Response(status_code=204)
+
+
+@callbacks.post(CALL_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
+async def call_status(params: TwilioParams, session: SessionDep) -> Response:
+    await service.apply_twilio_status(session, params)
+    return Response(status_code=204)
+
+
+@callbacks.post("/api/v1/webhooks/ses", status_code=204, responses=error_responses(Forbidden, ValidationFailed))
+async def ses_events(
+    request: Request, session: SessionDep, verifier: Annotated[SnsVerifier, Depends(_sns_verifier)]
+) -> Response:
+    """Amazon SNS endpoint for the SES configuration set's bounce, complaint and delivery events."""
+    try:
+        message = json.loads(await request.body())
+        if not isinstance(message, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        raise ValidationFailed("The body is not an SNS message.") from None
+    try:
+        await verifier.verify(message)
+    except InvalidSnsMessage as exc:
+        raise Forbidden(f"Invalid SNS message: {exc}.") from None
+    if message["Type"] == "SubscriptionConfirmation":
+        # Confirming means visiting SubscribeURL, which must itself be on SNS.
+        if not is_sns_url(str(message.get("SubscribeURL", ""))):
+            raise Forbidden("Invalid SNS message: subscribe URL is not on an SNS host.")
+        await verifier.fetch(str(message["SubscribeURL"]))
+    elif message["Type"] == "Notification":
+        try:
+            event = json.loads(str(message["Message"]))
+        except ValueError:
+            raise ValidationFailed("The SNS notification does not carry an SES event.") from None
+        await service.apply_ses_event(session, str(message["MessageId"]), event)
+    return Response(status_code=204)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert
+
+from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.messages.models import Channel, Message, MessageEvent, SuppressedAddress, TtsAudio
+from fibonacco.messages.schemas import MessageFilters
+
+
+class MessageRepository(TenantRepository[Message]):
+    model = Message
+
+    def filtered(self, filters: MessageFilters) -> Select[Message]:
+        statement = self.select()
+        if filters.channel is not None:
+            statement = statement.where(Message.channel == filters.channel)
+        if filters.status is not None:
+            statement = statement.where(Message.status == filters.status)
+        if filters.to is not None:
+            statement = statement.where(Message.to_address == filters.to)
+        return statement.order_by(Message.created_at.desc(), Message.id)
+
+    async def is_suppressed(self, channel: Channel, address: str) -> bool:
+        statement = select(SuppressedAddress.id).where(
+            SuppressedAddress.tenant_id == self.tenant_id,
+            SuppressedAddress.channel == channel,
+            SuppressedAddress.address == address.lower(),
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def suppress(self, channel: Channel, address: str, reason: str, message: Message | None) -> None:
+        await self.session.execute(
+            insert(SuppressedAddress)
+            .values(
+                tenant_id=self.tenant_id,
+                channel=channel,
+                address=address.lower(),
+                reason=reason,
+                message_id=message.id if message else None,
+            )
+            .on_conflict_do_nothing(constraint="uq_suppressed_addresses_address")
+        )
+
+
+class MessageLookup(Repository[Message]):
+    """Finds messages across tenants, for jobs (which get an id) and provider callbacks (a provider id)."""
+
+    model = Message
+
+    async def claim(self, message_id: object) -> Message | None:
+        """Lock the row for this unit of work, so two deliveries of one job cannot both send."""
+        statement = select(Message).where(Message.id == message_id).with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_by_provider_id(self, provider_id: str) -> Message | None:
+        statement = select(Message).where(Message.provider_id == provider_id).with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+class MessageEventRepository(Repository[MessageEvent]):
+    model = MessageEvent
+
+    async def record_once(self, message: Message, event_key: str, event_type: str, payload: dict[str, object]) -> bool:
+        """Store the event; False when this exact event was already applied (a replay)."""
+        result = await self.session.execute(
+            insert(MessageEvent)
+            .values(
+                tenant_id=message.tenant_id,
+                message_id=message.id,
+                event_key=event_key,
+                event_type=event_type,
+                payload=payload,
+            )
+            .on_conflict_do_nothing(constraint="uq_message_events_event_key")
+            .returning(MessageEvent.id)
+        )
+        return result.first() is not None
+
+
+class TtsRepository(TenantRepository[TtsAudio]):
+    model = TtsAudio
+
+    async def get_by_cache_key(self, cache_key: str) -> TtsAudio | None:
+        result = await self.session.execute(self.select().where(TtsAudio.cache_key == cache_key))
+        return result.scalar_one_or_none()
+
+
+class TtsLookup(Repository[TtsAudio]):
+    model = TtsAudio
+
+    async def claim(self, audio_id: object) -> TtsAudio | None:
+        statement = select(TtsAudio).where(TtsAudio.id == audio_id).with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
