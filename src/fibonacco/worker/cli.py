@@ -70,15 +70,9 @@ def dramatiq_arguments(
 
 
 def worker(
-    queues: Annotated[
-        str | None, typer.Option(help="comma-separated subset, e.g. emails,sms (default: all)")
-    ] = None,
-    processes: Annotated[
-        int | None, typer.Option(min=1, help="worker processes (default WORKER_PROCESSES)")
-    ] = None,
-    threads: Annotated[
-        int | None, typer.Option(min=1, help="jobs per process (default WORKER_THREADS)")
-    ] = None,
+    queues: Annotated[str | None, typer.Option(help="comma-separated subset, e.g. emails,sms (default: all)")] = None,
+    processes: Annotated[int | None, typer.Option(min=1, help="worker processes (default WORKER_PROCESSES)")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="jobs per process (default WORKER_THREADS)")] = None,
     module: ModulesOption = None,
     check: Annotated[bool, typer.Option("--check", help="exit 0 if a worker on this host is alive")] = False,
 ) -> None:
@@ -95,9 +89,7 @@ def worker(
     if unknown:
         console.print(f"[red]Unknown queue(s): {', '.join(unknown)}. Queues: {', '.join(QUEUES)}.[/red]")
         raise typer.Exit(2)
-    arguments = dramatiq_arguments(
-        settings, queues=selected, processes=processes, threads=threads, modules=module
-    )
+    arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
     # Runs in this process (same pid), so a supervisor's or ECS's SIGTERM reaches Dramatiq's main process.
     parsed = make_argument_parser().parse_args(arguments)  # type: ignore[no-untyped-call]
     raise typer.Exit(main(parsed))  # type: ignore[no-untyped-call]
@@ -105,9 +97,7 @@ def worker(
 
 def scheduler(
     module: ModulesOption = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="exit 0 if a scheduler on this host is alive")
-    ] = False,
+    check: Annotated[bool, typer.Option("--check", help="exit 0 if a scheduler on this host is alive")] = False,
 ) -> None:
     """Run the scheduler: only one of several is active (Redis lock); it enqueues, workers do the work."""
     from fibonacco.worker.scheduler import run_scheduler

@@ -35,9 +35,7 @@ async def queue_stats(auth: QueueRead, session: SessionDep, redis: RedisDep) -> 
 
 
 @router.get("/failed", response_model=PaginatedEnvelope[FailedJob], responses=_ERRORS)
-async def list_failed_jobs(
-    auth: QueueRead, session: SessionDep, page: PageDep
-) -> PaginatedEnvelope[FailedJob]:
+async def list_failed_jobs(auth: QueueRead, session: SessionDep, page: PageDep) -> PaginatedEnvelope[FailedJob]:
     """Jobs that exhausted their tries, newest first."""
     rows, total = await service.list_failed_jobs(session, auth.tenant_id, page)
     return paginated([FailedJob.model_validate(row) for row in rows], total, page)

@@ -98,9 +98,7 @@ class Bookkeeping(Middleware):
         async with job_session() as session:
             return await service.batch_is_cancelled(session, batch_id)
 
-    async def _record(
-        self, message: MessageProxy, exception: BaseException | None, batch_id: str | None
-    ) -> None:
+    async def _record(self, message: MessageProxy, exception: BaseException | None, batch_id: str | None) -> None:
         from fibonacco.worker import service
         from fibonacco.worker.actor import job_session
 

@@ -30,7 +30,7 @@ class _ScopedRepository(Repository[M]):
         super().__init__(session)
         self.tenant_id = tenant_id
 
-    def select(self) -> Select[tuple[M]]:
+    def select(self) -> Select[M]:
         return super().select().where(*self._scope())
 
     def _scope(self) -> list[Any]:
@@ -52,18 +52,14 @@ class FailedJobRepository(_ScopedRepository[FailedJob]):
         statement = insert(FailedJob).values(**values)
         changed = {name: statement.excluded[name] for name in values if name != "id"}
         await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[FailedJob.id], set_={**changed, "updated_at": func.now()}
-            )
+            statement.on_conflict_do_update(index_elements=[FailedJob.id], set_={**changed, "updated_at": func.now()})
         )
 
     async def delete_all(self) -> int:
         return _rowcount(await self.session.execute(delete(FailedJob).where(*self._scope())))
 
     async def delete_failed_before(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(FailedJob).where(FailedJob.failed_at < before, *self._scope())
-        )
+        result = await self.session.execute(delete(FailedJob).where(FailedJob.failed_at < before, *self._scope()))
         return _rowcount(result)
 
     async def count_by_queue(self) -> dict[str, int]:
@@ -78,9 +74,7 @@ class JobBatchRepository(_ScopedRepository[JobBatch]):
         statement = select(JobBatch.cancelled_at.is_not(None)).where(JobBatch.id == batch_id)
         return bool(await self.session.scalar(statement))
 
-    async def record_outcome(
-        self, batch_id: uuid.UUID, job_id: uuid.UUID, *, failed: bool, now: datetime
-    ) -> None:
+    async def record_outcome(self, batch_id: uuid.UUID, job_id: uuid.UUID, *, failed: bool, now: datetime) -> None:
         """Count one job's end in one UPDATE, so concurrent workers never lose a count.
 
         A success counts `pending` down (and clears an earlier failure of the same job, retried); a failure
@@ -107,7 +101,5 @@ class JobBatchRepository(_ScopedRepository[JobBatch]):
         await self.session.execute(update(JobBatch).where(JobBatch.id == batch_id).values(**values))
 
     async def delete_finished_before(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(JobBatch).where(JobBatch.finished_at < before, *self._scope())
-        )
+        result = await self.session.execute(delete(JobBatch).where(JobBatch.finished_at < before, *self._scope()))
         return _rowcount(result)

@@ -108,9 +108,7 @@ def schedule(
         schedule_name = name or actor.actor_name
         if schedule_name in SCHEDULES:
             raise ValueError(f"a schedule named {schedule_name!r} is already declared")
-        SCHEDULES[schedule_name] = Schedule(
-            schedule_name, actor, trigger, cadence, overlap, dict(kwargs or {})
-        )
+        SCHEDULES[schedule_name] = Schedule(schedule_name, actor, trigger, cadence, overlap, dict(kwargs or {}))
         return actor
 
     return register

@@ -104,9 +104,7 @@ async def _retry(session: AsyncSession, repository: FailedJobRepository, job: Fa
     await repository.delete(job)
 
 
-async def retry_failed_job(
-    session: AsyncSession, tenant_id: uuid.UUID | None, job_id: uuid.UUID
-) -> FailedJob:
+async def retry_failed_job(session: AsyncSession, tenant_id: uuid.UUID | None, job_id: uuid.UUID) -> FailedJob:
     """Queue the job again (after commit) and forget its failure; if it fails again it comes back here."""
     repository = FailedJobRepository(session, tenant_id)
     job = await repository.get_or_404(job_id)
@@ -122,9 +120,7 @@ async def retry_all_failed_jobs(session: AsyncSession, tenant_id: uuid.UUID | No
     return len(jobs)
 
 
-async def forget_failed_job(
-    session: AsyncSession, tenant_id: uuid.UUID | None, job_id: uuid.UUID
-) -> FailedJob:
+async def forget_failed_job(session: AsyncSession, tenant_id: uuid.UUID | None, job_id: uuid.UUID) -> FailedJob:
     repository = FailedJobRepository(session, tenant_id)
     job = await repository.get_or_404(job_id)
     await repository.delete(job)
@@ -155,15 +151,11 @@ async def queue_depths(redis: aioredis.Redis) -> dict[str, tuple[int, int, int]]
     return depths
 
 
-async def queue_stats(
-    session: AsyncSession, redis: aioredis.Redis, tenant_id: uuid.UUID | None
-) -> list[QueueStats]:
+async def queue_stats(session: AsyncSession, redis: aioredis.Redis, tenant_id: uuid.UUID | None) -> list[QueueStats]:
     failed = await FailedJobRepository(session, tenant_id).count_by_queue()
     depths = await queue_depths(redis)
     return [
-        QueueStats(
-            queue=queue, waiting=waiting, delayed=delayed, in_flight=in_flight, failed=failed.get(queue, 0)
-        )
+        QueueStats(queue=queue, waiting=waiting, delayed=delayed, in_flight=in_flight, failed=failed.get(queue, 0))
         for queue, (waiting, delayed, in_flight) in depths.items()
     ]
 
