@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from fibonacco import __version__
 from fibonacco.config import Settings, get_settings
@@ -27,15 +28,19 @@ def _include_routers(app: FastAPI) -> None:
     from fibonacco.auth.endpoints import users_router
     from fibonacco.files.endpoints import router as files_router
     from fibonacco.health.endpoints import router as health_router
+    from fibonacco.knowledge.endpoints import router as knowledge_router
     from fibonacco.messages.endpoints import callbacks as message_callbacks
     from fibonacco.messages.endpoints import router as messages_router
+    from fibonacco.worker.endpoints import router as queue_router
 
     for router in (
         health_router,
         auth_router,
         users_router,
+        knowledge_router,
         messages_router,
         message_callbacks,
+        queue_router,
         files_router,
     ):
         app.include_router(router)
@@ -70,6 +75,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.providers = Providers(settings)
     app.state.sns_verifier = SnsVerifier(allowed_topics=frozenset(settings.SES_EVENTS_TOPIC_ARNS))
     install_error_handlers(app)
+    if settings.CORS_ORIGINS:
+        # The Learning Center and Command Center are served from CloudFront on other hosts (app., learn.).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware)
     _include_routers(app)
     return app

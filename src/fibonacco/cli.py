@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
 from fibonacco.infra.cli import app as infra_app
+from fibonacco.knowledge.cli import register as register_knowledge_commands
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.cli import register as register_worker_commands
 
@@ -26,8 +27,6 @@ tokens_app = typer.Typer(help="Manage personal access tokens.", no_args_is_help=
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
-register_worker_commands(app)
-app.add_typer(infra_app, name="infra")
 
 console = Console(soft_wrap=True)  # long URLs and tokens stay on one line, copyable
 
@@ -224,3 +223,9 @@ def _validated(schema: type[T], **values: object) -> T:
         for error in exc.errors():
             console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
         raise typer.Exit(2) from None
+
+
+# Domain commands come after the core ones, so `fibonacco --help` lists serve/migrate/dev first.
+register_worker_commands(app)
+register_knowledge_commands(app)
+app.add_typer(infra_app, name="infra")

@@ -59,3 +59,16 @@ class TestReadiness:
         assert response.status_code == 503
         assert "database" in response.json()["error"]["message"]
         assert response.json()["error"]["details"]["checks"]["redis"] == "ok"
+
+
+class TestCors:
+    async def test_allowed_origin_gets_cors_headers(self, settings: Settings) -> None:
+        from fibonacco.app import create_app
+
+        app = create_app(settings.model_copy(update={"CORS_ORIGINS": ["https://app.example.com"]}))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            allowed = await client.get("/health", headers={"Origin": "https://app.example.com"})
+            other = await client.get("/health", headers={"Origin": "https://evil.example.com"})
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert "access-control-allow-origin" not in other.headers
