@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.worker.health import Role
 
 T = TypeVar("T")
 console = Console()
@@ -40,10 +41,10 @@ def _load(modules: list[str] | None) -> None:
     load_tasks(*(modules or []))
 
 
-def _exit_with_health(settings: Settings, role: str) -> None:
+def _exit_with_health(settings: Settings, role: Role) -> None:
     from fibonacco.worker.health import is_alive
 
-    alive = is_alive(settings, "worker" if role == "worker" else "scheduler")
+    alive = is_alive(settings, role)
     console.print(f"{role}: {'alive' if alive else 'no recent heartbeat on this host'}")
     raise typer.Exit(0 if alive else 1)
 
