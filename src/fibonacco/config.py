@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # --- jobs and scheduler ---
     WORKER_PROCESSES: int = Field(default=1, ge=1, description="worker processes per `fibonacco worker`")
     WORKER_THREADS: int = Field(default=8, ge=1, description="jobs run concurrently by each worker process")
+    # Jobs each worker process holds ahead of its threads (0: Dramatiq's default, twice WORKER_THREADS). Raise it
+    # for workers of short jobs (throughput); keep it low for long ones (TTS, calls), which one process would hoard.
+    WORKER_PREFETCH: int = Field(default=0, ge=0, le=65535)
     # A worker silent for this long is presumed dead and its unfinished jobs are re-queued (at-least-once).
     # Live workers poll Redis about every second, so a few seconds is safe; it bounds redelivery after a crash.
     WORKER_HEARTBEAT_TIMEOUT_SECONDS: float = Field(default=15, ge=2)

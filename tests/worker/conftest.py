@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import redis as sync_redis
-from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -122,13 +121,3 @@ async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
     yield tenant
     async with unit_of_work(create_sessionmaker(engine)) as session:
         await session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its failed jobs
-
-
-@pytest.fixture
-def app(app: FastAPI) -> FastAPI:
-    """The API with the queue routes (until `create_app` includes `fibonacco.worker.endpoints.router` itself)."""
-    from fibonacco.worker.endpoints import router
-
-    if not any(getattr(route, "path", "").startswith(router.prefix) for route in app.routes):
-        app.include_router(router)
-    return app

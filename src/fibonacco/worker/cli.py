@@ -5,6 +5,7 @@ Registered on the main `fibonacco` app with `register(app)`.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -91,6 +92,13 @@ def worker(
         console.print(f"[red]Unknown queue(s): {', '.join(unknown)}. Queues: {', '.join(QUEUES)}.[/red]")
         raise typer.Exit(2)
     arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
+    if settings.WORKER_PREFETCH:
+        import dramatiq.worker
+
+        # Dramatiq reads this at worker construction: the env var reaches spawned processes, the module
+        # attribute forked ones (its import-time copy would otherwise win).
+        os.environ["dramatiq_queue_prefetch"] = str(settings.WORKER_PREFETCH)  # noqa: SIM112 - its own spelling
+        dramatiq.worker.QUEUE_PREFETCH = settings.WORKER_PREFETCH
     # Runs in this process (same pid), so a supervisor's or ECS's SIGTERM reaches Dramatiq's main process.
     parsed = make_argument_parser().parse_args(arguments)  # type: ignore[no-untyped-call]
     raise typer.Exit(main(parsed))  # type: ignore[no-untyped-call]

@@ -84,6 +84,8 @@ class Bookkeeping(Middleware):
             and not broker.client.set(counted_key, 1, nx=True, ex=BATCH_COUNTED_TTL_SECONDS)
         ):
             batch_id = None  # this job's success was already counted by an earlier delivery
+        if exception is None and not batch_id:
+            return  # the common case: nothing to record, no trip to the event loop or the database
         try:
             _run(self._record(message, exception, batch_id))
         except Exception:
