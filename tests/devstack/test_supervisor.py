@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,33 @@ def worker_mains(supervisor: psutil.Process) -> list[psutil.Process]:
     return mains
 
 
+def send_to_outbox(api: httpx.Client) -> None:
+    """With no keys, an email, an SMS and a call land in the outbox and speech becomes an audio file."""
+    for body in (
+        {"channel": "email", "to": "someone@example.com", "subject": "Hello", "body_text": "Hi"},
+        {"channel": "sms", "to": "+15551230000", "body_text": "Hi"},
+        {"channel": "call", "to": "+15551230000", "script": "Hello from Fibonacco."},
+    ):
+        assert api.post("/messages", json=body).status_code == 202
+    speech = api.post("/tts", json={"text": "Welcome to the Learning Center"}).json()["data"]
+
+    def all_sent() -> bool:
+        messages = api.get("/messages").json()["data"]
+        return sorted((m["channel"], m["status"], m["provider"]) for m in messages) == [
+            ("call", "sent", "outbox"),
+            ("email", "sent", "outbox"),
+            ("sms", "sent", "outbox"),
+        ]
+
+    wait_until(all_sent, 30, "the worker to send into the outbox")
+    expected = "completed" if shutil.which("espeak-ng") else "failed"  # the offline engine needs espeak-ng
+    wait_until(lambda: api.get(f"/tts/{speech['id']}").json()["data"]["status"] == expected, 30, "speech")
+    if expected == "completed":
+        audio_url = api.get(f"/tts/{speech['id']}").json()["data"]["audio_url"]
+        audio = httpx.get(audio_url, timeout=10)
+        assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg" and len(audio.content) > 1000
+
+
 class TestDevStack:
     def test_serves_restarts_a_killed_worker_and_stops_cleanly(
         self, tmp_dir: Path, embedded_postgres: EmbeddedPostgres
@@ -60,15 +88,18 @@ class TestDevStack:
             "LOG_LEVEL": "WARNING",
             "DB_DATABASE": database,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fibonacco", "dev"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        log_path = tmp_dir / "dev.log"
+        with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would block the stack
+            process = subprocess.Popen([sys.executable, "-m", "fibonacco", "dev"], env=env, stdout=log, stderr=log)
         supervisor = psutil.Process(process.pid)
         try:
             wait_until(lambda: healthy(port), 60, "the API")
+            api = httpx.Client(
+                base_url=f"http://127.0.0.1:{port}/api/v1",
+                headers={"Authorization": f"Bearer {(tmp_dir / 'demo-token').read_text().strip()}"},
+                timeout=10,
+            )
+            send_to_outbox(api)
             wait_until(lambda: len(worker_mains(supervisor)) == 1, 30, "the worker")
             (worker,) = worker_mains(supervisor)
             worker.kill()
@@ -80,12 +111,20 @@ class TestDevStack:
             descendants = supervisor.children(recursive=True)
             assert len(descendants) >= 3  # api, worker (+ its processes), scheduler
 
+            # The restarted worker does the work.
+            message = api.post("/messages", json={"channel": "sms", "to": "+15551230001", "body_text": "again"})
+            wait_until(
+                lambda: api.get(f"/messages/{message.json()['data']['id']}").json()["data"]["status"] == "sent",
+                30,
+                "the restarted worker to send",
+            )
+
             process.send_signal(signal.SIGINT)
-            output, _ = process.communicate(timeout=60)
+            process.wait(timeout=60)
         finally:
             if process.poll() is None:
                 process.kill()
-        text = output.decode()
+        text = log_path.read_text()
         assert process.returncode == 0, text[-3000:]
         assert "worker exited" in text and "restarting worker" in text
         assert "migrated 0001" in text and "demo token: fib_" in text
