@@ -4,7 +4,8 @@ import asyncio
 import uuid
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fibonacco.config import Settings
 from fibonacco.devstack.embedded import EmbeddedPostgres
@@ -34,3 +35,19 @@ class TestMigrate:
         await engine.dispose()
         assert extension is not None
         assert {"tenants", "users", "personal_access_tokens", "alembic_version"} <= tables
+
+
+class TestModelsMatchMigrations:
+    async def test_autogenerate_finds_nothing_to_do(self, engine: AsyncEngine) -> None:
+        from alembic.autogenerate import compare_metadata
+        from alembic.runtime.migration import MigrationContext
+
+        from fibonacco.models import Model
+
+        def diff(connection: Connection) -> list[object]:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Model.metadata))
+
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(diff)
+        assert differences == [], "models and migrations disagree: write a migration"

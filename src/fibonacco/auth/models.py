@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fibonacco.kit.db import TenantOwnedModel
+from fibonacco.kit.db import TenantOwnedModel, string_enum
 
 
 class Role(StrEnum):
@@ -35,7 +35,7 @@ class User(TenantOwnedModel):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles]),
+        string_enum(Role),
         default=Role.viewer,
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")

@@ -31,6 +31,11 @@ class Repository(Generic[M]):
         result = await self.session.execute(self.select().where(self.model.id == id))
         return result.scalar_one_or_none()
 
+    async def lock(self, id: uuid.UUID) -> M | None:
+        """The row, locked (FOR UPDATE) until the unit of work ends: concurrent jobs on it take turns."""
+        result = await self.session.execute(self.select().where(self.model.id == id).with_for_update())
+        return result.scalar_one_or_none()
+
     async def get_or_404(self, id: uuid.UUID) -> M:
         row = await self.get(id)
         if row is None:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Computed,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
-from fibonacco.kit.db import TenantOwnedModel
+from fibonacco.kit.db import TenantOwnedModel, string_enum
 
 # Full-text configuration of the generated search column and of every query against it.
 TEXT_SEARCH_CONFIG = "english"
@@ -46,13 +45,6 @@ class ValidationStatus(StrEnum):
     rejected = "rejected"
 
 
-def _string_enum(enum: type[StrEnum], name: str) -> Enum:
-    # Stored as plain strings (like users.role): adding a value needs no ALTER TYPE.
-    return Enum(
-        enum, name=name, native_enum=False, length=20, values_callable=lambda members: [m.value for m in members]
-    )
-
-
 class KnowledgeEntry(TenantOwnedModel):
     __tablename__ = "knowledge_entries"
     # Server-made values (updated_at, the search vector) come back in RETURNING, so responses need no reload.
@@ -71,7 +63,7 @@ class KnowledgeEntry(TenantOwnedModel):
     # Imports are idempotent by this (a URL or the imported file's path), hence unique per tenant.
     source_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     validation_status: Mapped[ValidationStatus] = mapped_column(
-        _string_enum(ValidationStatus, "validation_status"),
+        string_enum(ValidationStatus),
         default=ValidationStatus.unvalidated,
         server_default=ValidationStatus.unvalidated.value,
     )
@@ -85,7 +77,7 @@ class KnowledgeEntry(TenantOwnedModel):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
     embedding_status: Mapped[EmbeddingStatus] = mapped_column(
-        _string_enum(EmbeddingStatus, "embedding_status"),
+        string_enum(EmbeddingStatus),
         default=EmbeddingStatus.pending,
         server_default=EmbeddingStatus.pending.value,
     )

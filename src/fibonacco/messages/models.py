@@ -5,15 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fibonacco.kit.db import TenantOwnedModel
-
-
-def _enum(kind: type[StrEnum], length: int = 20) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+from fibonacco.kit.db import TenantOwnedModel, string_enum
 
 
 class Channel(StrEnum):
@@ -57,8 +53,8 @@ _FINAL = {
 class Message(TenantOwnedModel):
     __tablename__ = "messages"
 
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, 10), index=True)
-    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), default=MessageStatus.queued, index=True)
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel, 10), index=True)
+    status: Mapped[MessageStatus] = mapped_column(string_enum(MessageStatus), default=MessageStatus.queued, index=True)
     to_address: Mapped[str] = mapped_column(String(320), index=True)
     from_address: Mapped[str | None] = mapped_column(String(320), default=None)
     reply_to: Mapped[str | None] = mapped_column(String(320), default=None)
@@ -97,7 +93,7 @@ class SuppressedAddress(TenantOwnedModel):
     __tablename__ = "suppressed_addresses"
     __table_args__ = (UniqueConstraint("tenant_id", "channel", "address", name="uq_suppressed_addresses_address"),)
 
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, 10))
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel, 10))
     address: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(50))
     message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), default=None)
@@ -120,7 +116,7 @@ class TtsAudio(TenantOwnedModel):
     voice: Mapped[str] = mapped_column(String(100))
     provider: Mapped[str] = mapped_column(String(20))
     cache_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[TtsStatus] = mapped_column(_enum(TtsStatus), default=TtsStatus.pending)
+    status: Mapped[TtsStatus] = mapped_column(string_enum(TtsStatus), default=TtsStatus.pending)
     storage_key: Mapped[str | None] = mapped_column(String(512), default=None)
     content_type: Mapped[str | None] = mapped_column(String(50), default=None)
     size_bytes: Mapped[int | None] = mapped_column(Integer, default=None)

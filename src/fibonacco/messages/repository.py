@@ -48,11 +48,6 @@ class MessageLookup(Repository[Message]):
 
     model = Message
 
-    async def claim(self, message_id: object) -> Message | None:
-        """Lock the row for this unit of work, so two deliveries of one job cannot both send."""
-        statement = select(Message).where(Message.id == message_id).with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
-
     async def get_by_provider_id(self, provider_id: str) -> Message | None:
         statement = select(Message).where(Message.provider_id == provider_id).with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
@@ -87,8 +82,6 @@ class TtsRepository(TenantRepository[TtsAudio]):
 
 
 class TtsLookup(Repository[TtsAudio]):
-    model = TtsAudio
+    """Speech rows by id, for the generation job."""
 
-    async def claim(self, audio_id: object) -> TtsAudio | None:
-        statement = select(TtsAudio).where(TtsAudio.id == audio_id).with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+    model = TtsAudio

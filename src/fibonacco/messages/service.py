@@ -11,14 +11,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.errors import PermanentProviderError, TransientProviderError
+from fibonacco.kit.db import RecordModel
 from fibonacco.kit.ratelimit import acquire_token
+from fibonacco.kit.repository import Repository
 from fibonacco.kit.responses import Page
 from fibonacco.messages.models import Channel, Message, MessageStatus, TtsAudio, TtsStatus
 from fibonacco.messages.providers import Providers
@@ -40,6 +42,8 @@ INTERRUPTED_ERROR = (
 )
 SUPPRESSED_ERROR = "Not sent: this address bounced or complained before."
 
+
+Row = TypeVar("Row", bound=RecordModel)
 
 # Opens one unit of work (`fibonacco.worker.actor.job_session` in a worker): sending spans three of them.
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -102,7 +106,7 @@ async def get_message(session: AsyncSession, tenant_id: uuid.UUID, message_id: u
 
 async def _claim_for_sending(new_unit: UnitOfWorkFactory, message_id: uuid.UUID) -> Message | None:
     async with new_unit() as session:
-        message = await MessageLookup(session).claim(message_id)
+        message = await MessageLookup(session).lock(message_id)
         if message is None:
             log.warning("message_missing", message_id=str(message_id))
             return None
@@ -136,14 +140,15 @@ async def send_message(
     try:
         result = await providers.send(message)
     except TransientProviderError as exc:
-        await _record(new_unit, message_id, status=MessageStatus.queued, error=exc.message)
+        await _record(new_unit, MessageLookup, message_id, status=MessageStatus.queued, error=exc.message)
         raise
     except (PermanentProviderError, ValueError) as exc:
         error = exc.message if isinstance(exc, PermanentProviderError) else str(exc)
-        await _record(new_unit, message_id, status=MessageStatus.failed, error=error, failed_at=utcnow())
+        await _record(new_unit, MessageLookup, message_id, status=MessageStatus.failed, error=error, failed_at=utcnow())
         return MessageStatus.failed
     await _record(
         new_unit,
+        MessageLookup,
         message_id,
         status=MessageStatus.sent,
         error=None,
@@ -154,11 +159,15 @@ async def send_message(
     return MessageStatus.sent
 
 
-async def _record(new_unit: UnitOfWorkFactory, message_id: uuid.UUID, **values: object) -> None:
+async def _record(
+    new_unit: UnitOfWorkFactory, lookup: type[Repository[Row]], row_id: uuid.UUID, **values: object
+) -> None:
+    """Write a job's outcome onto its row in a unit of work of its own (the provider call sits between)."""
     async with new_unit() as session:
-        message = await MessageLookup(session).claim(message_id)
-        if message is not None:
-            await MessageLookup(session).update(message, values)
+        repository = lookup(session)
+        row = await repository.lock(row_id)
+        if row is not None:
+            await repository.update(row, values)
 
 
 # --- text to speech ---
@@ -201,7 +210,7 @@ async def generate_speech(
 ) -> TtsStatus | None:
     """Synthesize and store the audio. Safe to repeat: the storage key is derived from the request."""
     async with new_unit() as session:
-        audio = await TtsLookup(session).claim(audio_id)
+        audio = await TtsLookup(session).lock(audio_id)
         if audio is None or audio.status == TtsStatus.completed:
             return None
         audio.status = TtsStatus.processing
@@ -213,14 +222,15 @@ async def generate_speech(
         storage_key = f"tts/{tenant_id}/{key}.{speech.extension}"
         await providers.storage.put(storage_key, speech.data, speech.content_type)
     except TransientProviderError as exc:
-        await _record_speech(new_unit, audio_id, status=TtsStatus.pending, error=exc.message)
+        await _record(new_unit, TtsLookup, audio_id, status=TtsStatus.pending, error=exc.message)
         raise
     except (PermanentProviderError, RuntimeError, ValueError) as exc:
         error = exc.message if isinstance(exc, PermanentProviderError) else str(exc)
-        await _record_speech(new_unit, audio_id, status=TtsStatus.failed, error=error)
+        await _record(new_unit, TtsLookup, audio_id, status=TtsStatus.failed, error=error)
         return TtsStatus.failed
-    await _record_speech(
+    await _record(
         new_unit,
+        TtsLookup,
         audio_id,
         status=TtsStatus.completed,
         error=None,
@@ -229,13 +239,6 @@ async def generate_speech(
         size_bytes=len(speech.data),
     )
     return TtsStatus.completed
-
-
-async def _record_speech(new_unit: UnitOfWorkFactory, audio_id: uuid.UUID, **values: object) -> None:
-    async with new_unit() as session:
-        audio = await TtsLookup(session).claim(audio_id)
-        if audio is not None:
-            await TtsLookup(session).update(audio, values)
 
 
 # --- provider callbacks ---
