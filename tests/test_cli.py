@@ -76,3 +76,16 @@ class TestCommands:
         assert first.returncode == 0 and second.returncode == 0, first.stdout + first.stderr
         assert "already present" in second.stdout
         assert "fib_" in second.stdout  # the saved demo token is shown again
+
+
+class TestUnreachableServers:
+    def test_one_line_naming_the_variables_not_a_traceback(self) -> None:
+        from fibonacco.devstack.embedded import free_port
+
+        env = {**os.environ, "DB_PORT": str(free_port()), "REDIS_PORT": str(free_port())}
+        for args, variables in ((["migrate"], "DB_HOST/DB_PORT"), (["schedule", "list"], "REDIS_HOST/REDIS_PORT")):
+            result = subprocess.run(
+                [sys.executable, "-m", "fibonacco", *args], capture_output=True, text=True, env=env, timeout=60
+            )
+            assert result.returncode == 1
+            assert variables in result.stdout and "Traceback" not in result.stdout + result.stderr

@@ -1,3 +1,3 @@
-from fibonacco.cli import app
+from fibonacco.cli import main
 
-app(prog_name="fibonacco")
+main()

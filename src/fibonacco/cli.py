@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -52,6 +52,14 @@ async def cli_session(settings: Settings) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
+def _database_unreachable(settings: Settings, exc: OSError) -> NoReturn:
+    console.print(
+        f"[red]Cannot reach PostgreSQL at {settings.DB_HOST or '127.0.0.1'}:{settings.DB_PORT} "
+        f"(DB_HOST/DB_PORT): {exc.strerror or exc}[/red]"
+    )
+    raise typer.Exit(1) from None
+
+
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def runner() -> T:
         async with cli_session(settings) as session:
@@ -65,11 +73,7 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
     except OSError as exc:
-        console.print(
-            f"[red]Cannot reach PostgreSQL at {settings.DB_HOST or '127.0.0.1'}:{settings.DB_PORT} "
-            f"(DB_HOST/DB_PORT): {exc.strerror or exc}[/red]"
-        )
-        raise typer.Exit(1) from None
+        _database_unreachable(settings, exc)
 
 
 @app.command()
@@ -100,7 +104,11 @@ def migrate() -> None:
     """Apply pending database migrations (idempotent: safe on every deploy)."""
     from fibonacco.migrations.runner import migrate as run_migrations
 
-    applied = run_migrations(settings_or_exit())
+    settings = settings_or_exit()
+    try:
+        applied = run_migrations(settings)
+    except OSError as exc:
+        _database_unreachable(settings, exc)
     if not applied:
         console.print("Nothing to migrate: the database is up to date.")
     for revision in applied:
@@ -229,3 +237,18 @@ def _validated(schema: type[T], **values: object) -> T:
 register_worker_commands(app)
 register_knowledge_commands(app)
 app.add_typer(infra_app, name="infra")
+
+
+def main() -> None:
+    """The console script: the commands, with unreachable servers reported as one line, not a traceback."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        app(prog_name="fibonacco")
+    except RedisConnectionError as exc:
+        settings = get_settings()
+        console.print(
+            f"[red]Cannot reach Redis at {settings.REDIS_HOST or '127.0.0.1'}:{settings.REDIS_PORT} "
+            f"(REDIS_HOST/REDIS_PORT): {exc}[/red]"
+        )
+        raise SystemExit(1) from None
