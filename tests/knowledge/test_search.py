@@ -300,3 +300,29 @@ class TestSelectiveFilters:
             .all()
         )
         assert {hit["entry"]["id"] for hit in hits} == {str(row) for row in exact}
+
+    async def test_exact_search_is_exact_and_answers_when_fewer_rows_match(
+        self, client: httpx.AsyncClient, session: AsyncSession, tenant: Actor
+    ) -> None:
+        query = pad_to(HashingEmbedder().embed_one(self.QUERY))
+        brute_force = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
+                        "ORDER BY embedding <=> CAST(:query AS vector), id"
+                    ),
+                    {"tenant": tenant.tenant.id, "query": str(query)},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        repository = KnowledgeEntryRepository(session, tenant.tenant.id)
+        exact = await repository.exact_nearest(
+            query, HashingEmbedder().model_name, KnowledgeFilters(category="rare"), self.LIMIT
+        )
+        assert [match.entry_id for match in exact] == list(brute_force[: self.LIMIT])
+        # All 25 rare rows, when 30 are asked for: the short approximate answer is replaced by the exact one.
+        hits = await search(client, tenant, "semantic", self.QUERY, category="rare", limit=30)
+        assert [hit["entry"]["id"] for hit in hits] == [str(row) for row in brute_force]

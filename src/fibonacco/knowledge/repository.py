@@ -4,8 +4,7 @@ tenants (its jobs carry only an entry id)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fibonacco.kit.repository import Repository, TenantRepository
@@ -38,8 +36,8 @@ from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
 
 # pgvector's default; raised to `limit` when more rows are asked for.
 HNSW_EF_SEARCH = 40
-# How far an iterative scan may walk before giving up (pgvector's default is 20,000). Beyond it, the exact
-# fallback below answers instead, so this only bounds the cost of the approximate attempt.
+# How far an iterative scan may walk before giving up (pgvector's default is 20,000). Beyond it the exact
+# search answers instead, so this only bounds the cost of the approximate attempt.
 HNSW_MAX_SCAN_TUPLES = 50_000
 # Snippet markers: control characters absent from real text, so the snippet can be HTML-escaped and the markers
 # turned into <mark> afterwards.
@@ -106,20 +104,6 @@ def embedding_text(title: str, content: str) -> str:
     return f"{title}\n\n{content}"
 
 
-@asynccontextmanager
-async def local_settings(session: AsyncSession, settings: dict[str, str]) -> AsyncIterator[None]:
-    """Planner/pgvector settings for the reads inside, undone afterwards.
-
-    `set_config(..., is_local => true)` lasts until the end of the transaction; doing it in a savepoint that
-    is rolled back confines it to these reads, so the rest of the request plans normally. Reads only.
-    """
-    async with session.begin_nested() as savepoint:
-        assignments = [func.set_config(name, value, True) for name, value in settings.items()]
-        await session.execute(select(*assignments))
-        yield
-        await savepoint.rollback()
-
-
 class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
@@ -166,15 +150,12 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         """The `limit` entries closest in cosine distance among those embedded by `model_name`.
 
         The HNSW attempt normally suffices. If it comes back short (a very selective filter exhausted
-        `max_scan_tuples`, or fewer rows match), an exact search over the filtered rows answers, so a filtered
-        query returns `limit` rows whenever that many match.
+        `max_scan_tuples`, or fewer rows match), the exact search answers, so a filtered query returns `limit`
+        rows whenever that many match.
         """
-        statement = self._nearest_statement(vector, model_name, filters, limit)
         matches = await self.approximate_nearest(vector, model_name, filters, limit)
         if len(matches) < limit:
-            # Index scans off: the planner filters first (bitmap or sequential scan), then sorts exactly.
-            async with local_settings(self.session, {"enable_indexscan": "off"}):
-                matches = _vector_matches(await self.session.execute(statement))
+            matches = await self.exact_nearest(vector, model_name, filters, limit)
         return matches
 
     async def approximate_nearest(
@@ -182,34 +163,52 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
     ) -> list[VectorMatch]:
         """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
         filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
-        approximate = {
-            "hnsw.iterative_scan": "relaxed_order",
-            "hnsw.ef_search": str(max(HNSW_EF_SEARCH, limit)),
-            "hnsw.max_scan_tuples": str(HNSW_MAX_SCAN_TUPLES),
-        }
-        async with local_settings(self.session, approximate):
-            result = await self.session.execute(self._nearest_statement(vector, model_name, filters, limit))
-            return _vector_matches(result)
-
-    def _nearest_statement(
-        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
-    ) -> Select[uuid.UUID, float]:
         distance = KnowledgeEntry.embedding.cosine_distance(vector)
         # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
         candidates = (
             select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-            .where(
-                *self.scope(),
-                *filter_conditions(filters),
-                KnowledgeEntry.embedding_model == model_name,
-                KnowledgeEntry.embedding.is_not(None),
-            )
+            .where(*self._vector_conditions(model_name, filters))
             .order_by(distance)
             .limit(limit)
             .cte("candidates")
             .prefix_with("MATERIALIZED")
         )
-        return select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
+        statement = select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
+        # Transaction-local, read by the index when the scan starts (so cached plans honour them too). They
+        # touch nothing but HNSW scans, and every HNSW scan comes through here, so they need no undoing.
+        settings = {
+            "hnsw.iterative_scan": "relaxed_order",
+            "hnsw.ef_search": str(max(HNSW_EF_SEARCH, limit)),
+            "hnsw.max_scan_tuples": str(HNSW_MAX_SCAN_TUPLES),
+        }
+        await self.session.execute(select(*(func.set_config(name, value, True) for name, value in settings.items())))
+        return _vector_matches(await self.session.execute(statement))
+
+    async def exact_nearest(
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+    ) -> list[VectorMatch]:
+        """Exact search: every filtered row's distance, then the best `limit`.
+
+        Exact by construction, not by planner settings (a cached generic plan would ignore those): the sort sits
+        outside a materialised CTE, where no index can provide the order. Only ids and distances are kept.
+        """
+        distance = KnowledgeEntry.embedding.cosine_distance(vector)
+        scored = (
+            select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+            .where(*self._vector_conditions(model_name, filters))
+            .cte("scored")
+            .prefix_with("MATERIALIZED")
+        )
+        statement = select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
+        return _vector_matches(await self.session.execute(statement))
+
+    def _vector_conditions(self, model_name: str, filters: KnowledgeFilters) -> list[ColumnElement[bool]]:
+        return [
+            *self.scope(),
+            *filter_conditions(filters),
+            KnowledgeEntry.embedding_model == model_name,
+            KnowledgeEntry.embedding.is_not(None),
+        ]
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
         """Entries matching a web-search style query, best `ts_rank_cd` first, with highlighted snippets."""
