@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.embeddings import Embedder, HashingEmbedder
@@ -17,16 +16,6 @@ from fibonacco.tenant.models import Tenant
 
 MakeEntry = Callable[..., Awaitable[KnowledgeEntry]]
 EmbedPending = Callable[..., Awaitable[EmbeddingTally]]
-
-
-@pytest.fixture
-def app(app: FastAPI) -> FastAPI:
-    # Until the knowledge router is registered in app.py, mount it on the test app.
-    if not any(getattr(route, "path", "").startswith("/api/v1/knowledge") for route in app.routes):
-        from fibonacco.knowledge.endpoints import router
-
-        app.include_router(router)
-    return app
 
 
 @pytest.fixture

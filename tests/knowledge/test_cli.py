@@ -18,13 +18,10 @@ from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.tenant.models import Tenant
 
-# The commands on a bare Typer app, so the test does not depend on how the main CLI mounts them.
-_PROGRAM = "import typer; from fibonacco.knowledge.cli import register; app = typer.Typer(); register(app); app()"
-
 
 def fibonacco(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _PROGRAM, *args],
+        [sys.executable, "-m", "fibonacco", *args],
         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"}, check=False,
     )  # fmt: skip
 
