@@ -25,7 +25,7 @@ system-deps:
 dev: install
 	$(BIN)/fibonacco dev
 
-test: install system-deps
+test: install system-deps lint
 	$(BIN)/pytest
 
 lint: install

@@ -31,9 +31,5 @@ class FakeElevenLabs(FakeServer):
             return JSONResponse({"detail": detail}, status_code=401)
         payload = recorded.json()
         if not str(payload.get("text", "")).strip():
-            return JSONResponse(
-                {"detail": {"status": "invalid_text", "message": "text is empty"}}, status_code=400
-            )
-        return Response(
-            fake_audio(payload["text"], recorded.path_params["voice_id"]), media_type="audio/mpeg"
-        )
+            return JSONResponse({"detail": {"status": "invalid_text", "message": "text is empty"}}, status_code=400)
+        return Response(fake_audio(payload["text"], recorded.path_params["voice_id"]), media_type="audio/mpeg")

@@ -80,9 +80,7 @@ def aws_overrides(moto_server: MotoServer) -> dict[str, Any]:
         "AWS_BUCKET": FAKE_BUCKET,
         "MAIL_FROM_ADDRESS": FAKE_SENDER,
     }
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
     session.client("sesv2", endpoint_url=moto_server.url).create_email_identity(EmailIdentity=FAKE_SENDER)
     session.client("s3", endpoint_url=moto_server.url).create_bucket(Bucket=FAKE_BUCKET)
     return overrides

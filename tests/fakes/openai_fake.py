@@ -35,9 +35,7 @@ def encode_embedding(vector: list[float], encoding_format: str | None) -> list[f
     return vector
 
 
-def openai_error(
-    message: str, kind: str = "invalid_request_error", code: str | None = None
-) -> dict[str, object]:
+def openai_error(message: str, kind: str = "invalid_request_error", code: str | None = None) -> dict[str, object]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
@@ -67,9 +65,7 @@ class FakeOpenAI(FakeServer):
 
     def _refusal(self, recorded: RecordedRequest) -> Response | None:
         if recorded.headers.get("authorization") != f"Bearer {self.api_key}":
-            return JSONResponse(
-                openai_error("Incorrect API key provided", code="invalid_api_key"), status_code=401
-            )
+            return JSONResponse(openai_error("Incorrect API key provided", code="invalid_api_key"), status_code=401)
         return None
 
     def _answer(self, payload: dict[str, object]) -> str:
@@ -94,9 +90,7 @@ class FakeOpenAI(FakeServer):
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
-                ],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 11, "completion_tokens": len(answer.split()), "total_tokens": 99},
             }
         )
@@ -134,9 +128,7 @@ class FakeOpenAI(FakeServer):
             {
                 "object": "embedding",
                 "index": i,
-                "embedding": encode_embedding(
-                    fake_embedding(text, dimension), payload.get("encoding_format")
-                ),
+                "embedding": encode_embedding(fake_embedding(text, dimension), payload.get("encoding_format")),
             }
             for i, text in enumerate(inputs)
         ]

@@ -44,10 +44,7 @@ class FakeTwilio(FakeServer):
 
     def _refusal(self, recorded: RecordedRequest) -> Response | None:
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if (
-            recorded.headers.get("authorization") != expected
-            or recorded.path_params["account_sid"] != self.account_sid
-        ):
+        if recorded.headers.get("authorization") != expected or recorded.path_params["account_sid"] != self.account_sid:
             return JSONResponse(twilio_error(401, 20003, "Authenticate"), status_code=401)
         to = recorded.field("To")
         if not to:
@@ -76,9 +73,7 @@ class FakeTwilio(FakeServer):
         if refusal := self._refusal(recorded):
             return refusal
         if recorded.field("To") == NOT_MOBILE:
-            return JSONResponse(
-                twilio_error(400, 21614, "'To' number is not a valid mobile number"), status_code=400
-            )
+            return JSONResponse(twilio_error(400, 21614, "'To' number is not a valid mobile number"), status_code=400)
         return self._created("SM", recorded, body=recorded.field("Body"), num_segments="1")
 
     async def _call(self, request: Request, recorded: RecordedRequest) -> Response:

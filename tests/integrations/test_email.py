@@ -63,19 +63,13 @@ async def test_ses_sends_html_text_reply_to_unsubscribe_and_configuration_set(
     assert request["EmailTags"] == [{"Name": "message_id", "Value": "0b9d-1"}]
     simple = request["Content"]["Simple"]
     assert simple["Body"]["Text"]["Data"] == "Hello there"
-    assert {"Name": "List-Unsubscribe", "Value": "<https://app.fibonacco.test/unsubscribe/abc>"} in simple[
-        "Headers"
-    ]
+    assert {"Name": "List-Unsubscribe", "Value": "<https://app.fibonacco.test/unsubscribe/abc>"} in simple["Headers"]
     assert {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"} in simple["Headers"]
 
 
-async def test_unverified_sender_is_a_permanent_error(
-    ses_settings: Settings, moto_server: MotoServer
-) -> None:
+async def test_unverified_sender_is_a_permanent_error(ses_settings: Settings, moto_server: MotoServer) -> None:
     sender = get_email_sender(ses_settings)
-    message = EmailMessage(
-        to="customer@example.com", subject="Hi", text="Hi", from_address="nobody@unverified.test"
-    )
+    message = EmailMessage(to="customer@example.com", subject="Hi", text="Hi", from_address="nobody@unverified.test")
     with pytest.raises(PermanentProviderError) as caught:
         await sender.send(message)
     assert caught.value.code == "MessageRejected" and "not verified" in caught.value.message

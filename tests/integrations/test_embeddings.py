@@ -55,9 +55,7 @@ def test_hashing_is_identical_across_processes() -> None:
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    assert ast.literal_eval(other.stdout) == HashingEmbedder().embed_one(
-        "Campaign landing pages and SMS outreach"
-    )
+    assert ast.literal_eval(other.stdout) == HashingEmbedder().embed_one("Campaign landing pages and SMS outreach")
 
 
 def test_pad_to_fills_the_column_without_changing_cosine() -> None:

@@ -59,9 +59,7 @@ def test_provider_call_chains_the_original_and_lets_bugs_through() -> None:
 
 
 def test_messages_never_carry_credentials() -> None:
-    text = redact(
-        "Incorrect API key provided: sk-proj-abcdef1234567890. Authorization: Bearer abc.def api_key=xyz123"
-    )
+    text = redact("Incorrect API key provided: sk-proj-abcdef1234567890. Authorization: Bearer abc.def api_key=xyz123")
     assert "abcdef1234567890" not in text and "abc.def" not in text and "xyz123" not in text
     assert len(redact("x" * 2000)) == 500
 

@@ -92,9 +92,7 @@ async def test_bad_requests_and_bad_keys_are_permanent_without_leaking_the_key(
         await openai_llm(fake_openai).chat(QUESTION)
     assert caught.value.status == 400 and "context too long" in caught.value.message
 
-    client = AsyncOpenAI(
-        api_key="sk-wrong-secret-value-1234", base_url=f"{fake_openai.url}/v1", max_retries=0
-    )
+    client = AsyncOpenAI(api_key="sk-wrong-secret-value-1234", base_url=f"{fake_openai.url}/v1", max_retries=0)
     with pytest.raises(PermanentProviderError) as caught:
         await OpenAICompatibleLLM(client, name="openai", model="m").chat(QUESTION)
     assert caught.value.status == 401 and "sk-wrong-secret-value-1234" not in str(caught.value)

@@ -18,9 +18,7 @@ async def test_cloudwatch_receives_the_datum(aws_overrides: dict[str, Any], moto
     await metrics.put("Fibonacco/Queues", "QueueDepth", 42, {"Queue": "emails"})
 
     [metric] = metrics.client.list_metrics(Namespace="Fibonacco/Queues")["Metrics"]
-    assert metric["MetricName"] == "QueueDepth" and metric["Dimensions"] == [
-        {"Name": "Queue", "Value": "emails"}
-    ]
+    assert metric["MetricName"] == "QueueDepth" and metric["Dimensions"] == [{"Name": "Queue", "Value": "emails"}]
     now = dt.datetime.now(dt.UTC)
     stats = metrics.client.get_metric_statistics(
         Namespace="Fibonacco/Queues",

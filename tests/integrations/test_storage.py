@@ -17,9 +17,7 @@ BAD_KEYS = ["../escape.txt", "a/../../escape.txt", "/etc/passwd", "a//b", "a/./b
 
 @pytest.fixture
 def local(tmp_path: Path) -> LocalStorage:
-    storage = get_storage(
-        load_settings(APP_ENV="testing", DATA_DIR=tmp_path, APP_URL="http://127.0.0.1:8000/")
-    )
+    storage = get_storage(load_settings(APP_ENV="testing", DATA_DIR=tmp_path, APP_URL="http://127.0.0.1:8000/"))
     assert isinstance(storage, LocalStorage)
     return storage
 
@@ -55,9 +53,7 @@ async def test_local_refuses_symlinks_out_of_the_root(local: LocalStorage, tmp_p
         await local.get("link/secret.txt")
 
 
-async def test_s3_put_get_presigned_url_delete(
-    aws_overrides: dict[str, Any], moto_server: MotoServer
-) -> None:
+async def test_s3_put_get_presigned_url_delete(aws_overrides: dict[str, Any], moto_server: MotoServer) -> None:
     storage = get_storage(load_settings(APP_ENV="testing", FILESYSTEM_DISK="s3", **aws_overrides))
     assert isinstance(storage, S3Storage) and storage.bucket == FAKE_BUCKET
     key = "tts/elevenlabs/hello.mp3"

@@ -61,9 +61,7 @@ async def test_elevenlabs_overload_is_transient(
     assert len(fake_elevenlabs.requests) == 1  # the job retries, not the SDK
 
 
-async def test_elevenlabs_refusals_are_permanent(
-    eleven_settings: Settings, fake_elevenlabs: FakeElevenLabs
-) -> None:
+async def test_elevenlabs_refusals_are_permanent(eleven_settings: Settings, fake_elevenlabs: FakeElevenLabs) -> None:
     with pytest.raises(PermanentProviderError) as caught:
         await get_tts(eleven_settings).synthesize("   ")
     assert caught.value.status == 400 and caught.value.message == "text is empty"
@@ -84,18 +82,14 @@ def test_cache_key_is_stable_and_separates_text_voice_and_provider() -> None:
         == 4
     )
     espeak = EspeakTTS()
-    assert (
-        espeak.cache_key("Hello") == espeak.cache_key("Hello", "en-us") != espeak.cache_key("Hello", "en-gb")
-    )
+    assert espeak.cache_key("Hello") == espeak.cache_key("Hello", "en-us") != espeak.cache_key("Hello", "en-gb")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make system-deps)")
 async def test_espeak_produces_real_audio() -> None:
     tts = get_tts(load_settings(APP_ENV="testing"))
     assert isinstance(tts, EspeakTTS)
-    audio = await tts.synthesize(
-        "-v this text starts like an option but is only spoken. Hello from Fibonacco."
-    )
+    audio = await tts.synthesize("-v this text starts like an option but is only spoken. Hello from Fibonacco.")
     if shutil.which("lame") or shutil.which("ffmpeg"):
         assert audio.content_type == "audio/mpeg"
         assert audio.data[:3] == b"ID3" or audio.data[0] == 0xFF  # ID3 tag or an MPEG frame sync

@@ -39,9 +39,7 @@ async def test_sms_reaches_twilio_with_number_body_and_status_callback(
     sender = get_sms_sender(settings_twilio)
     assert isinstance(sender, TwilioSmsSender)
 
-    result = await sender.send(
-        SmsMessage(to="+15551234567", body="Your order shipped", status_callback=CALLBACK)
-    )
+    result = await sender.send(SmsMessage(to="+15551234567", body="Your order shipped", status_callback=CALLBACK))
 
     [received] = fake_twilio.messages
     assert received.form == {

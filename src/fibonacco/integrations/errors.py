@@ -44,9 +44,7 @@ _SECRET_PATTERNS = (
     (re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-*]{8,}"), "[redacted]"),
     (re.compile(r"(?i)\bbearer\s+\S+"), "Bearer [redacted]"),
     (
-        re.compile(
-            r"(?i)\b(xi-api-key|api[_-]?key|auth[_-]?token|password)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
-        ),
+        re.compile(r"(?i)\b(xi-api-key|api[_-]?key|auth[_-]?token|password)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
         r"\1\2[redacted]",
     ),
 )

@@ -17,8 +17,7 @@ Role = Literal["system", "user", "assistant"]
 
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "openrouter": "openai/gpt-4o-mini", "local": "local-extractive"}
 LOCAL_LABEL = (
-    "[Offline local assistant: no language model is configured,"
-    " so this answer is quoted from the knowledge base.]"
+    "[Offline local assistant: no language model is configured, so this answer is quoted from the knowledge base.]"
 )
 
 
@@ -106,8 +105,7 @@ class OpenAICompatibleLLM(LLM):
         params: dict[str, Any] = {
             "model": request.model or self.model,
             "messages": [
-                {"role": m.role, "content": m.content}
-                for m in with_context(request.messages, request.context)
+                {"role": m.role, "content": m.content} for m in with_context(request.messages, request.context)
             ],
         }
         if request.temperature is not None:
@@ -162,9 +160,7 @@ class LocalLLM(LLM):
         return f"{LOCAL_LABEL}\n\n" + " ".join(chosen)
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        return ChatResult(
-            content=self.answer(request.messages, request.context), model=self.model, provider=self.name
-        )
+        return ChatResult(content=self.answer(request.messages, request.context), model=self.model, provider=self.name)
 
     async def stream_request(self, request: ChatRequest) -> AsyncIterator[str]:
         # Word-sized pieces so a streaming UI behaves the same as with a real model.

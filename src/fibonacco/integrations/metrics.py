@@ -70,6 +70,4 @@ class CloudWatchMetrics(Metrics):
             "Dimensions": [{"Name": k, "Value": v} for k, v in metric.dimensions.items()],
         }
         with provider_call(self.name):
-            await asyncio.to_thread(
-                self.client.put_metric_data, Namespace=metric.namespace, MetricData=[datum]
-            )
+            await asyncio.to_thread(self.client.put_metric_data, Namespace=metric.namespace, MetricData=[datum])

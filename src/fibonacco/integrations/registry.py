@@ -72,9 +72,7 @@ def configuration_problems(settings: Settings) -> list[str]:
         if missing:
             problems.append(f"{SELECTORS[capability]}={driver} needs {', '.join(missing)}")
     if settings.EMBEDDINGS_PROVIDER == "minilm" and not MiniLMEmbedder.is_available():
-        problems.append(
-            "EMBEDDINGS_PROVIDER=minilm needs the optional extra: pip install 'fibonacco[minilm]'"
-        )
+        problems.append("EMBEDDINGS_PROVIDER=minilm needs the optional extra: pip install 'fibonacco[minilm]'")
     return problems
 
 
@@ -111,9 +109,7 @@ def _twilio_client(settings: Settings, capability: str) -> tuple[Client, str]:
     from fibonacco.integrations._twilio import twilio_client
 
     env = _require(settings, capability)
-    client = twilio_client(
-        env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"], base_url=settings.TWILIO_API_BASE_URL
-    )
+    client = twilio_client(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"], base_url=settings.TWILIO_API_BASE_URL)
     return client, env["TWILIO_PHONE_NUMBER"]
 
 
@@ -136,12 +132,8 @@ def get_tts(settings: Settings) -> TextToSpeech:
         from elevenlabs.client import AsyncElevenLabs
 
         env = _require(settings, "tts")
-        client = AsyncElevenLabs(
-            api_key=env["ELEVENLABS_API_KEY"], base_url=settings.ELEVENLABS_BASE_URL or None
-        )
-        return ElevenLabsTTS(
-            client, voice_id=settings.ELEVENLABS_VOICE_ID, model_id=settings.ELEVENLABS_MODEL_ID
-        )
+        client = AsyncElevenLabs(api_key=env["ELEVENLABS_API_KEY"], base_url=settings.ELEVENLABS_BASE_URL or None)
+        return ElevenLabsTTS(client, voice_id=settings.ELEVENLABS_VOICE_ID, model_id=settings.ELEVENLABS_MODEL_ID)
     return EspeakTTS()
 
 
