@@ -183,3 +183,15 @@ class TestUsersAndTenancy:
         # and the row is untouched
         still = await client.get(target, headers=theirs.headers)
         assert still.status_code == 200 and still.json()["data"]["name"] != "Hacked"
+
+
+class TestLoginAcrossAccounts:
+    async def test_one_address_trying_many_accounts_is_limited(self, client: httpx.AsyncClient) -> None:
+        statuses = [
+            (
+                await client.post("/api/v1/auth/login", json={"email": f"user{i}@example.com", "password": "guess"})
+            ).status_code
+            for i in range(101)
+        ]
+        assert statuses[:100] == [401] * 100
+        assert statuses[100] == 429

@@ -47,9 +47,10 @@ async def login(
     body: LoginRequest, request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ) -> Envelope[LoginResult]:
     client = request.client.host if request.client else "unknown"
-    await enforce_rate_limit(
-        redis, f"login:{body.email.lower()}:{client}", limit=settings.AUTH_LOGIN_RATE_LIMIT, window_seconds=60
-    )
+    limit = settings.AUTH_LOGIN_RATE_LIMIT
+    await enforce_rate_limit(redis, f"login:{body.email.lower()}:{client}", limit=limit, window_seconds=60)
+    # One address trying many accounts (credential stuffing) is limited too, more loosely.
+    await enforce_rate_limit(redis, f"login-ip:{client}", limit=limit * 10, window_seconds=60)
     token, row, user = await service.login(
         session, body.email, body.password.get_secret_value(), body.token_name, settings.AUTH_TOKEN_TTL_DAYS
     )

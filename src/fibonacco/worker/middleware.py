@@ -46,9 +46,14 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 class ConfigureLogging(Middleware):
     def after_process_boot(self, broker: Broker) -> None:
+        from fibonacco.integrations.registry import describe_drivers
         from fibonacco.logging import configure_logging
 
-        configure_logging(get_settings())
+        settings = get_settings()
+        configure_logging(settings)
+        log.info(
+            "worker_process_started", queues=sorted(broker.get_declared_queues()), drivers=describe_drivers(settings)
+        )
 
 
 class Bookkeeping(Middleware):
