@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -122,8 +123,10 @@ class TestDevStack:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)
         finally:
-            if process.poll() is None:
-                process.kill()
+            if process.poll() is None:  # the test failed midway: leave nothing running behind it
+                for leftover in [*supervisor.children(recursive=True), supervisor]:
+                    with contextlib.suppress(psutil.Error):
+                        leftover.kill()
         text = log_path.read_text()
         assert process.returncode == 0, text[-3000:]
         assert "worker exited" in text and "restarting worker" in text
