@@ -96,3 +96,52 @@ class TestPagination:
         admin = await make_actor(Role.admin)
         response = await client.get("/api/v1/users?per_page=1000", headers=admin.headers)
         assert_error(response, 422, "validation_error")
+
+
+class TestHostileInput:
+    """Inputs a fuzzer found answering 500: each must be a 422 in the envelope, with nothing written."""
+
+    async def test_nul_characters_are_refused(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        in_query = await client.get("/api/v1/messages?to=a%00b", headers=admin.headers)
+        assert_error(in_query, 422, "validation_error")
+        body = '{"channel": "sms", "to": "+15551230000", "body_text": "a\\u0000b"}'
+        in_json = await client.post(
+            "/api/v1/messages", content=body, headers={**admin.headers, "Content-Type": "application/json"}
+        )
+        assert_error(in_json, 422, "validation_error")
+        assert in_json.headers["X-Request-ID"]
+        listed = await client.get("/api/v1/messages", headers=admin.headers)
+        assert listed.json()["meta"]["pagination"]["total"] == 0
+
+    async def test_an_escaped_backslash_is_not_a_nul(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        body = '{"channel": "sms", "to": "+15551230000", "body_text": "path C:\\\\u0000"}'
+        response = await client.post(
+            "/api/v1/messages", content=body, headers={**admin.headers, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 202, response.text
+        assert response.json()["data"]["body_text"] == "path C:\\u0000"
+
+    async def test_huge_page_number_is_refused(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        response = await client.get(f"/api/v1/users?page={10**27}", headers=admin.headers)
+        assert_error(response, 422, "validation_error")
+
+    async def test_null_for_a_required_field_is_refused(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        admin = await make_actor(Role.admin)
+        staff = await make_actor(Role.staff, tenant=admin.tenant)
+        response = await client.patch(
+            f"/api/v1/users/{staff.user.id}", json={"role": None, "is_active": None}, headers=admin.headers
+        )
+        error = assert_error(response, 422, "validation_error")
+        assert "role" in str(error["details"]) and "is_active" in str(error["details"])
+        entry = await client.post(
+            "/api/v1/knowledge", json={"title": "Hours", "content": "We open at nine."}, headers=admin.headers
+        )
+        entry_id = entry.json()["data"]["id"]
+        for field in ("validation_status", "title", "is_public"):
+            patched = await client.patch(f"/api/v1/knowledge/{entry_id}", json={field: None}, headers=admin.headers)
+            assert_error(patched, 422, "validation_error")
+        cleared = await client.patch(f"/api/v1/knowledge/{entry_id}", json={"category": None}, headers=admin.headers)
+        assert cleared.status_code == 200

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
 
 from fibonacco.auth.models import Role
+from fibonacco.kit.schemas import Patch
 from fibonacco.tenant.schemas import Tenant
 
 # "*" (everything the user's role allows) or "<domain>:read|write", e.g. "knowledge:read".
@@ -33,7 +34,7 @@ class UserCreate(BaseModel):
     role: Role = Role.viewer
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Patch):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     is_active: bool | None = None

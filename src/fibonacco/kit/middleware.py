@@ -51,3 +51,66 @@ class RequestContextMiddleware:
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+
+# `\u0000` in JSON text that is a real escape (preceded by an even number of backslashes, so not `\\u0000`).
+_JSON_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_INSPECTED_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
+
+
+def _carries_nul(data: bytes, *, urlencoded: bool) -> bool:
+    if b"\x00" in data or _JSON_NUL_ESCAPE.search(data):
+        return True
+    return urlencoded and b"%00" in data
+
+
+class RejectNulCharacters:
+    """PostgreSQL text cannot hold U+0000: refuse it at the door with a 422 instead of failing at the database.
+
+    Checks the path, the query string and JSON or form bodies (which are small; other bodies pass untouched).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or _carries_nul(scope["query_string"], urlencoded=True):
+            await self._refuse(scope, receive, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type not in _INSPECTED_BODIES:
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if _carries_nul(body, urlencoded=content_type == b"application/x-www-form-urlencoded"):
+            await self._refuse(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        from fibonacco.kit.handlers import error_response
+
+        response = error_response(
+            422, "The given data was invalid.", "validation_error", [{"message": "NUL characters are not allowed"}]
+        )
+        await response(scope, receive, send)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
+# Far beyond any real list; it keeps the row offset a valid database integer.
+MAX_PAGE = 100_000
 
 
 class PaginationMeta(BaseModel):
@@ -37,7 +39,7 @@ class PaginatedEnvelope(BaseModel, Generic[T]):
 
 
 class Page(BaseModel):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
 
     @property
@@ -46,7 +48,7 @@ class Page(BaseModel):
 
 
 def _page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"items per page (max {MAX_PER_PAGE})")] = 20,
 ) -> Page:
     return Page(page=page, per_page=per_page)

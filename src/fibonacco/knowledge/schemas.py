@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fibonacco.kit.schemas import Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
 from fibonacco.tenant.schemas import SLUG_PATTERN
 
@@ -89,8 +90,10 @@ class KnowledgeEntryCreate(_EntryFields):
     validation_status: ValidationStatus = ValidationStatus.unvalidated
 
 
-class KnowledgeEntryUpdate(BaseModel):
+class KnowledgeEntryUpdate(Patch):
     """Only the fields sent are changed; a changed title or content is re-embedded."""
+
+    nullable = frozenset({"category", "subcategory", "source", "source_url"})
 
     title: Title | None = None
     content: Content | None = None
@@ -179,7 +182,9 @@ class FaqCategoryCreate(BaseModel):
     display_order: int = Field(default=0, ge=-1_000_000, le=1_000_000)
 
 
-class FaqCategoryUpdate(BaseModel):
+class FaqCategoryUpdate(Patch):
+    nullable = frozenset({"description", "parent_id"})
+
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     slug: Slug | None = None
     description: str | None = Field(default=None, max_length=5000)

@@ -130,12 +130,6 @@ async def update_entry(
     repository = KnowledgeEntryRepository(session, tenant_id)
     entry = await repository.get_or_404(entry_id)
     values = data.model_dump(exclude_unset=True)
-    for required in ("title", "content", "metadata", "industry_codes", "tags", "allowed_agents", "is_public"):
-        if required in values and values[required] is None:
-            raise ValidationFailed(
-                "The given data was invalid.",
-                details=[{"field": f"body.{required}", "message": "may not be null", "type": "null"}],
-            )
     if "source_url" in values:
         await _check_source_url_free(repository, values["source_url"], entry.id)
     if "metadata" in values:
@@ -382,12 +376,6 @@ async def update_category(
     repository = FaqCategoryRepository(session, tenant_id)
     category = await repository.get_or_404(category_id)
     values = data.model_dump(exclude_unset=True)
-    for required in ("name", "slug", "display_order"):
-        if required in values and values[required] is None:
-            raise ValidationFailed(
-                "The given data was invalid.",
-                details=[{"field": f"body.{required}", "message": "may not be null", "type": "null"}],
-            )
     if "slug" in values:
         await _check_slug_free(repository, values["slug"], category.id)
     if values.get("parent_id") is not None:
