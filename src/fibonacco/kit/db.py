@@ -24,6 +24,15 @@ NAMING_CONVENTION = {
 }
 
 
+class ProcessingStatus(StrEnum):
+    """Where a row's background work stands (an embedding, a speech file, …)."""
+
+    pending = "pending"
+    processing = "processing"
+    completed = "completed"
+    failed = "failed"
+
+
 def string_enum(kind: type[StrEnum], length: int = 20) -> Enum:
     """An enum column stored as its string values (a VARCHAR): adding a value needs no ALTER TYPE."""
     return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
-from fibonacco.kit.db import TenantOwnedModel, string_enum
+from fibonacco.kit.db import ProcessingStatus, TenantOwnedModel, string_enum
 
 # Full-text configuration of the generated search column and of every query against it.
 TEXT_SEARCH_CONFIG = "english"
@@ -31,11 +31,7 @@ HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
 
 
-class EmbeddingStatus(StrEnum):
-    pending = "pending"
-    processing = "processing"
-    completed = "completed"
-    failed = "failed"
+EmbeddingStatus = ProcessingStatus  # where an entry's embedding job stands
 
 
 class ValidationStatus(StrEnum):

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fibonacco.kit.db import TenantOwnedModel, string_enum
+from fibonacco.kit.db import ProcessingStatus, TenantOwnedModel, string_enum
 
 
 class Channel(StrEnum):
@@ -99,11 +99,7 @@ class SuppressedAddress(TenantOwnedModel):
     message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), default=None)
 
 
-class TtsStatus(StrEnum):
-    pending = "pending"
-    processing = "processing"
-    completed = "completed"
-    failed = "failed"
+TtsStatus = ProcessingStatus  # where a speech file's generation stands
 
 
 class TtsAudio(TenantOwnedModel):
