@@ -91,3 +91,27 @@ class TestListMessages:
         assert everything.json()["meta"]["pagination"]["total"] == 2
         assert their_id not in everything.text
         assert (await client.get(f"/api/v1/messages/{their_id}", headers=admin.headers)).status_code == 404
+
+
+class TestSpeechEndpoints:
+    async def test_identical_requests_share_audio_and_tenants_are_isolated(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        other = await make_actor(Role.staff)
+        first = await client.post("/api/v1/tts", json={"text": "Welcome"}, headers=staff.headers)
+        again = await client.post("/api/v1/tts", json={"text": "Welcome"}, headers=staff.headers)
+        assert first.status_code == again.status_code == 202
+        audio_id = first.json()["data"]["id"]
+        assert again.json()["data"]["id"] == audio_id
+        assert first.json()["data"]["status"] == "pending" and first.json()["data"]["audio_url"] is None
+        assert await queued_jobs(redis, "tts") == 1  # one generation job for both requests
+        assert (await client.get(f"/api/v1/tts/{audio_id}", headers=staff.headers)).status_code == 200
+        assert (await client.get(f"/api/v1/tts/{audio_id}", headers=other.headers)).status_code == 404
+        theirs = await client.post("/api/v1/tts", json={"text": "Welcome"}, headers=other.headers)
+        assert theirs.json()["data"]["id"] != audio_id  # the same text in another tenant is its own row
+
+    async def test_bad_voice_is_refused(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        staff = await make_actor(Role.staff)
+        response = await client.post("/api/v1/tts", json={"text": "Hi", "voice": "en; rm -rf /"}, headers=staff.headers)
+        assert response.status_code == 422
