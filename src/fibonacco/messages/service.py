@@ -145,6 +145,7 @@ async def send_message(
     except (PermanentProviderError, ValueError) as exc:
         error = exc.message if isinstance(exc, PermanentProviderError) else str(exc)
         await _record(new_unit, MessageLookup, message_id, status=MessageStatus.failed, error=error, failed_at=utcnow())
+        log.warning("message_failed", message_id=str(message_id), channel=message.channel.value, error=error)
         return MessageStatus.failed
     await _record(
         new_unit,
@@ -156,6 +157,7 @@ async def send_message(
         provider_id=result.provider_id,
         sent_at=utcnow(),
     )
+    log.info("message_sent", message_id=str(message_id), channel=message.channel.value, provider=result.provider)
     return MessageStatus.sent
 
 

@@ -11,6 +11,7 @@ keyword argument, so its failure is shown to that tenant's admins.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,9 @@ from typing import Any, Literal, ParamSpec
 
 import dramatiq
 import redis.asyncio as aioredis
+import structlog
+from dramatiq.asyncio import async_to_sync
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fibonacco.config import get_settings
@@ -72,9 +76,27 @@ def actor(
     def decorate(fn: Callable[P, Awaitable[None]]) -> Actor[P]:
         # Unset options fall back to the broker-wide defaults taken from settings.
         declared: dict[str, Any] = {key: value for key, value in options.items() if value is not None}
-        return dramatiq.actor(actor_name=name, queue_name=queue, broker=broker, **declared)(fn)
+        return dramatiq.actor(actor_name=name, queue_name=queue, broker=broker, **declared)(_with_job_context(fn))
 
     return decorate
+
+
+def _with_job_context(fn: Callable[P, Awaitable[None]]) -> Callable[P, None]:
+    """Run the async job on the worker's event loop (as Dramatiq would), with the job's id and actor bound to
+    every log line it writes: the coroutine runs on the loop thread, where the message is otherwise unknown."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        message = CurrentMessage.get_current_message()  # set on this worker thread for the message in hand
+        job = {"job_id": message.message_id, "actor": message.actor_name} if message else {}
+
+        async def with_context() -> None:
+            structlog.contextvars.bind_contextvars(**job)  # this task's own context: no other job sees it
+            await fn(*args, **kwargs)
+
+        async_to_sync(with_context)()
+
+    return run
 
 
 @lru_cache(maxsize=1)
