@@ -8,6 +8,8 @@ import os
 import uuid
 from datetime import timedelta
 
+import structlog
+
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.actor import actor, job_redis, job_session
 from fibonacco.worker.idempotency import once
@@ -61,3 +63,10 @@ async def exclusive() -> None:
     await redis.incr("exclusive:started")
     await asyncio.sleep(1)
     await redis.incr("exclusive:finished")
+
+
+@actor("tests.say")
+async def say(key: str) -> None:
+    """Writes one log line and records that it ran."""
+    structlog.get_logger("tests.worker").info("job_says_hello", key=key)
+    await job_redis().set(f"done:{key}", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -109,3 +110,14 @@ def test_two_schedulers_one_active_each_tick_enqueued_once_standby_takes_over(
     survivor.send_signal(signal.SIGTERM)
     assert survivor.wait(15) == 0
     assert sync_client.get(LEADER_KEY) is None  # released on the way out: a standby would not wait for the TTL
+
+
+def test_a_jobs_log_lines_carry_its_id_and_actor(spawn: Processes, sync_client: sync_redis.Redis) -> None:
+    spawn.start_workers(sync_client, LOG_LEVEL="INFO")
+    key = uuid.uuid4().hex
+    message = jobs.say.send(key)
+    wait_for(lambda: sync_client.exists(f"done:{key}"), 15, "the job to run")
+    lines = [line for path in spawn.log_dir.iterdir() for line in path.read_text().splitlines() if key in line]
+    (logged,) = [json.loads(line) for line in lines if line.startswith("{")]
+    assert logged["event"] == "job_says_hello"
+    assert logged["job_id"] == message.message_id and logged["actor"] == "tests.say"
