@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fibonacco.config import ConfigurationError, load_settings
@@ -53,3 +55,15 @@ class TestEnvExample:
         documented = {line.lstrip("# ").split("=", 1)[0] for line in text.splitlines() if "=" in line}
         missing = set(Settings.model_fields) - documented
         assert not missing, f"add to .env.example: {sorted(missing)}"
+
+
+class TestDotEnv:
+    def test_values_come_from_a_dotenv_file_and_the_environment_wins(
+        self, tmp_dir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (tmp_dir / ".env").write_text("APP_NAME=From Dotenv\nMAIL_FROM_NAME=Dotenv Sender\n")
+        monkeypatch.chdir(tmp_dir)
+        monkeypatch.setenv("MAIL_FROM_NAME", "Environment Sender")
+        settings = load_settings()
+        assert settings.APP_NAME == "From Dotenv"
+        assert settings.MAIL_FROM_NAME == "Environment Sender"
