@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.auth.service import utcnow
 from fibonacco.auth.tokens import hash_token
+from fibonacco.logging import _redact_secrets
 from tests.fixtures import TEST_PASSWORD, MakeActor
 
 
@@ -195,3 +198,22 @@ class TestLoginAcrossAccounts:
         ]
         assert statuses[:100] == [401] * 100
         assert statuses[100] == 429
+
+
+class TestSecretsStayOutOfLogs:
+    async def test_passwords_and_tokens_are_never_logged(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        actor = await make_actor()
+        login = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
+        token = login.json()["data"]["token"]
+        await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "wrong password 1"})
+        logged = " ".join(str(record.msg) for record in caplog.records)
+        assert "request" in logged  # the access lines were captured
+        for secret in (TEST_PASSWORD, token, "wrong password 1", actor.token):
+            assert secret not in logged
+        # and a careless log call naming a secret is redacted by the pipeline itself
+        event = _redact_secrets(None, "info", {"event": "x", "api_key": "sk-live", "db_password": "p"})
+        assert event == {"event": "x", "api_key": "[redacted]", "db_password": "[redacted]"}
