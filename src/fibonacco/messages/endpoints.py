@@ -26,6 +26,7 @@ callbacks = APIRouter(tags=["provider callbacks"])
 
 MessagesRead = Annotated[AuthContext, authorize(Role.staff, "messages:read")]
 MessagesWrite = Annotated[AuthContext, authorize(Role.admin, "messages:write")]
+SpeechRead = Annotated[AuthContext, authorize(Role.staff, "tts:read")]
 SpeechWrite = Annotated[AuthContext, authorize(Role.staff, "tts:write")]
 
 
@@ -91,7 +92,7 @@ async def create_speech(
 
 @router.get("/tts/{audio_id}", response_model=Envelope[TtsAudio], responses=_ERRORS)
 async def get_speech(
-    audio_id: uuid.UUID, auth: MessagesRead, session: SessionDep, providers: ProvidersDep
+    audio_id: uuid.UUID, auth: SpeechRead, session: SessionDep, providers: ProvidersDep
 ) -> Envelope[TtsAudio]:
     return ok(await _speech_out(providers, await service.get_speech(session, auth.tenant_id, audio_id)))
 
