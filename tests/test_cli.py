@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 
 import httpx
 
 from fibonacco.config import Settings
-
-
-def fibonacco(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fibonacco", *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-        check=False,
-    )
+from fibonacco.devstack.embedded import free_port
+from tests.helpers import fibonacco
 
 
 class TestCommands:
@@ -80,12 +68,8 @@ class TestCommands:
 
 class TestUnreachableServers:
     def test_one_line_naming_the_variables_not_a_traceback(self) -> None:
-        from fibonacco.devstack.embedded import free_port
-
         env = {**os.environ, "DB_PORT": str(free_port()), "REDIS_PORT": str(free_port())}
         for args, variables in ((["migrate"], "DB_HOST/DB_PORT"), (["schedule", "list"], "REDIS_HOST/REDIS_PORT")):
-            result = subprocess.run(
-                [sys.executable, "-m", "fibonacco", *args], capture_output=True, text=True, env=env, timeout=60
-            )
+            result = fibonacco(*args, env=env)
             assert result.returncode == 1
             assert variables in result.stdout and "Traceback" not in result.stdout + result.stderr

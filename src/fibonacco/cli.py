@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
 from fibonacco.infra.cli import app as infra_app
+from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.knowledge.cli import register as register_knowledge_commands
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.cli import register as register_worker_commands
@@ -39,19 +39,6 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
-@asynccontextmanager
-async def cli_session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """One unit of work for a CLI command, like a request: committed on success."""
-    from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
-
-    engine = create_engine(settings, pool_size=2)
-    try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            yield session
-    finally:
-        await engine.dispose()
-
-
 def _database_unreachable(settings: Settings, exc: OSError) -> NoReturn:
     console.print(
         f"[red]Cannot reach PostgreSQL at {settings.DB_HOST or '127.0.0.1'}:{settings.DB_PORT} "
@@ -62,7 +49,7 @@ def _database_unreachable(settings: Settings, exc: OSError) -> NoReturn:
 
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def runner() -> T:
-        async with cli_session(settings) as session:
+        async with standalone_unit_of_work(settings) as session:
             return await work(session)
 
     from fibonacco.kit.errors import FibonaccoError

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
-from fibonacco.auth.service import utcnow
 from fibonacco.auth.tokens import hash_token
+from fibonacco.kit.clock import utcnow
 from fibonacco.logging import _redact_secrets
 from tests.fixtures import TEST_PASSWORD, MakeActor
 

@@ -8,24 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psutil
 
 from fibonacco.devstack.embedded import EmbeddedPostgres, free_port
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.helpers import wait_for
 
 
 def healthy(port: int) -> bool:
@@ -64,9 +54,9 @@ def send_to_outbox(api: httpx.Client) -> None:
             ("sms", "sent", "outbox"),
         ]
 
-    wait_until(all_sent, 30, "the worker to send into the outbox")
+    wait_for(all_sent, 30, "the worker to send into the outbox")
     expected = "completed" if shutil.which("espeak-ng") else "failed"  # the offline engine needs espeak-ng
-    wait_until(lambda: api.get(f"/tts/{speech['id']}").json()["data"]["status"] == expected, 30, "speech")
+    wait_for(lambda: api.get(f"/tts/{speech['id']}").json()["data"]["status"] == expected, 30, "speech")
     if expected == "completed":
         audio_url = api.get(f"/tts/{speech['id']}").json()["data"]["audio_url"]
         audio = httpx.get(audio_url, timeout=10)
@@ -94,17 +84,17 @@ class TestDevStack:
             process = subprocess.Popen([sys.executable, "-m", "fibonacco", "dev"], env=env, stdout=log, stderr=log)
         supervisor = psutil.Process(process.pid)
         try:
-            wait_until(lambda: healthy(port), 60, "the API")
+            wait_for(lambda: healthy(port), 60, "the API")
             api = httpx.Client(
                 base_url=f"http://127.0.0.1:{port}/api/v1",
                 headers={"Authorization": f"Bearer {(tmp_dir / 'demo-token').read_text().strip()}"},
                 timeout=10,
             )
             send_to_outbox(api)
-            wait_until(lambda: len(worker_mains(supervisor)) == 1, 30, "the worker")
+            wait_for(lambda: len(worker_mains(supervisor)) == 1, 30, "the worker")
             (worker,) = worker_mains(supervisor)
             worker.kill()
-            wait_until(
+            wait_for(
                 lambda: [p.pid for p in worker_mains(supervisor)] not in ([], [worker.pid]),
                 30,
                 "a new worker",
@@ -114,7 +104,7 @@ class TestDevStack:
 
             # The restarted worker does the work.
             message = api.post("/messages", json={"channel": "sms", "to": "+15551230001", "body_text": "again"})
-            wait_until(
+            wait_for(
                 lambda: api.get(f"/messages/{message.json()['data']['id']}").json()["data"]["status"] == "sent",
                 30,
                 "the restarted worker to send",

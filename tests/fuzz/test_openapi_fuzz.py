@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from fibonacco.devstack.embedded import EmbeddedPostgres, free_port, wait_for_port
+from tests.helpers import fibonacco
 
 TIME_BUDGET_SECONDS = 45
 
@@ -32,8 +33,8 @@ class TestFuzzing:
             "AUTH_LOGIN_RATE_LIMIT": "100000",  # the fuzzer logs in far more often than a person
             "LOG_LEVEL": "INFO",  # access lines too, to show the log below is the server's
         }
-        for command in (["migrate"], ["seed-demo"]):
-            subprocess.run([sys.executable, "-m", "fibonacco", *command], env=env, check=True, capture_output=True)
+        for command in ("migrate", "seed-demo"):
+            assert fibonacco(command, env=env).returncode == 0
         token = (tmp_dir / "demo-token").read_text().strip()
         server_log = tmp_dir / "serve.log"
         with server_log.open("wb") as log:

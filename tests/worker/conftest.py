@@ -8,9 +8,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fibonacco.config import Settings
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.broker import NAMESPACE, broker
+from tests.helpers import wait_for
 from tests.worker import jobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,16 +35,6 @@ FAST = {
 HEARTBEATS = f"{NAMESPACE}:__heartbeats__"
 
 assert jobs  # the test actors must be declared in this process too, to send them
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> float:
-    """Poll until `condition()` is truthy; returns the seconds it took."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from dramatiq import Message
 
 from fibonacco.worker.broker import QueueKeys
 from fibonacco.worker.scheduler import LEADER_KEY, SCHEDULED_BY_OPTION, SCHEDULED_FOR_OPTION
+from tests.helpers import wait_for
 from tests.worker import jobs
-from tests.worker.conftest import FAST, Processes, wait_for
+from tests.worker.conftest import FAST, Processes
 
 HEARTBEAT_TIMEOUT = float(FAST["WORKER_HEARTBEAT_TIMEOUT_SECONDS"])
 

@@ -14,10 +14,6 @@ from fibonacco.kit.repository import Repository, TenantRepository
 class UserRepository(TenantRepository[User]):
     model = User
 
-    async def get_by_email(self, email: str) -> User | None:
-        result = await self.session.execute(self.select().where(func.lower(User.email) == email.lower()))
-        return result.scalar_one_or_none()
-
 
 class UserLookup(Repository[User]):
     """Cross-tenant user look-ups, only for login and the CLI (before any tenant is known)."""

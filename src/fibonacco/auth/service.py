@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,15 +14,12 @@ from fibonacco.auth.passwords import hash_password, verify_password
 from fibonacco.auth.repository import TokenLookup, TokenRepository, UserLookup, UserRepository
 from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate, UserUpdate
 from fibonacco.auth.tokens import display_prefix, generate_token, hash_token
+from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from fibonacco.kit.responses import Page
 
 # last_used_at is written at most this often per token, so reads do not each cost a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fibonacco.auth.repository import UserLookup
 from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate
 from fibonacco.auth.service import create_user, issue_token
 from fibonacco.config import Settings
+from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.kit.errors import Forbidden
 from fibonacco.tenant.schemas import TenantCreate
 from fibonacco.tenant.service import create_tenant, get_tenant_by_slug
@@ -73,14 +74,8 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> SeedResult:
 
 
 def seed_demo_sync(settings: Settings) -> SeedResult:
-    from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
-
     async def run() -> SeedResult:
-        engine = create_engine(settings, pool_size=1)
-        try:
-            async with unit_of_work(create_sessionmaker(engine)) as session:
-                return await seed_demo(session, settings)
-        finally:
-            await engine.dispose()
+        async with standalone_unit_of_work(settings) as session:
+            return await seed_demo(session, settings)
 
     return asyncio.run(run())

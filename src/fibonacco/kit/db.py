@@ -100,3 +100,14 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             discard_pending_jobs(session)
             raise
         send_pending_jobs(session)
+
+
+@asynccontextmanager
+async def standalone_unit_of_work(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One unit of work on an engine of its own, for one-off commands (the CLI, the demo seed)."""
+    engine = create_engine(settings, pool_size=1)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()

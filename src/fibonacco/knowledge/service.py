@@ -8,12 +8,13 @@ import html
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.embeddings import Embedder, pad_to
 from fibonacco.integrations.errors import ProviderError
+from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import (
@@ -53,10 +54,6 @@ HYBRID_DEPTH_FACTOR = 3
 # A `processing` entry untouched this long belongs to a worker that died mid-job; it is claimed again.
 STALE_PROCESSING_AFTER = timedelta(minutes=15)
 _TEXT_FIELDS = frozenset({"title", "content"})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:

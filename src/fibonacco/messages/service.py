@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -18,6 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.errors import PermanentProviderError, TransientProviderError
+from fibonacco.kit.clock import utcnow
 from fibonacco.kit.db import RecordModel
 from fibonacco.kit.ratelimit import acquire_token
 from fibonacco.kit.repository import Repository
@@ -47,10 +47,6 @@ Row = TypeVar("Row", bound=RecordModel)
 
 # Opens one unit of work (`fibonacco.worker.actor.job_session` in a worker): sending spans three of them.
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def create_message(

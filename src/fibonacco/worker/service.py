@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -14,6 +14,7 @@ from dramatiq import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.service import delete_expired_tokens
+from fibonacco.kit.clock import utcnow
 from fibonacco.kit.responses import Page
 from fibonacco.worker.broker import QUEUES, QueueKeys, broker
 from fibonacco.worker.buffer import Sendable, enqueue
@@ -21,10 +22,6 @@ from fibonacco.worker.middleware import BATCH_OPTION, TENANT_OPTION
 from fibonacco.worker.models import FailedJob, JobBatch
 from fibonacco.worker.repository import FailedJobRepository, JobBatchRepository
 from fibonacco.worker.schemas import QueueStats
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _tenant_of(kwargs: Mapping[str, Any], options: Mapping[str, Any]) -> uuid.UUID | None:
