@@ -143,3 +143,20 @@ def make_actor(session: AsyncSession, make_tenant: MakeTenant) -> MakeActor:
         return Actor(tenant=tenant, user=user, token=token, token_row=row)
 
     return make
+
+
+@pytest.fixture
+async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
+    """A tenant committed for real, for rows written by another process (a worker, a CLI command) that the
+    test's rolled-back transaction would hide. Deleted afterwards, with everything that cascades from it."""
+    from sqlalchemy import delete
+
+    from fibonacco.kit.db import create_sessionmaker, unit_of_work
+
+    sessionmaker = create_sessionmaker(engine)
+    async with unit_of_work(sessionmaker) as session:
+        tenant = Tenant(name="Committed", slug=f"committed-{uuid.uuid4().hex[:10]}")
+        session.add(tenant)
+    yield tenant
+    async with unit_of_work(sessionmaker) as session:
+        await session.execute(delete(Tenant).where(Tenant.id == tenant.id))

@@ -5,36 +5,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fibonacco.kit.db import create_sessionmaker, unit_of_work
+from fibonacco.kit.db import create_sessionmaker
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.tenant.models import Tenant
+from tests.helpers import fibonacco as run_fibonacco
 
 
 def fibonacco(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fibonacco", *args],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"}, check=False,
-    )  # fmt: skip
-
-
-@pytest.fixture
-async def tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
-    sessionmaker = create_sessionmaker(engine)
-    async with unit_of_work(sessionmaker) as session:
-        row = Tenant(name="Import Co", slug=f"import-{uuid.uuid4().hex[:8]}")
-        session.add(row)
-    yield row
-    async with unit_of_work(sessionmaker) as session:
-        await session.execute(delete(Tenant).where(Tenant.id == row.id))
+    # Wide enough that Rich does not wrap the summary lines the tests read.
+    return run_fibonacco(*args, env={**os.environ, "COLUMNS": "200"})
 
 
 async def entries(engine: AsyncEngine, tenant: Tenant) -> dict[str, KnowledgeEntry]:
@@ -51,7 +35,7 @@ def write(path: Path, text: str) -> Path:
 
 class TestImport:
     async def test_markdown_folder_is_imported_idempotently(
-        self, engine: AsyncEngine, tenant: Tenant, tmp_dir: Path
+        self, engine: AsyncEngine, committed_tenant: Tenant, tmp_dir: Path
     ) -> None:
         folder = tmp_dir / "faq"
         write(
@@ -61,12 +45,12 @@ class TestImport:
         write(folder / "account.md", "Reset your password from the sign-in page.\n")
         write(folder / "broken.md", "---\ntitle: [unclosed\n---\nBody\n")
         write(folder / "empty.md", "---\ntitle: Empty\n---\n")
-        first = fibonacco("knowledge", "import", str(folder), "--tenant", tenant.slug)
+        first = fibonacco("knowledge", "import", str(folder), "--tenant", committed_tenant.slug)
         assert first.returncode == 0, first.stdout + first.stderr
         assert "invalid broken.md: front matter" in first.stdout
         assert "invalid empty.md: content" in first.stdout
 
-        rows = await entries(engine, tenant)
+        rows = await entries(engine, committed_tenant)
         assert set(rows) == {"billing/invoices.md", "account.md"}
         invoices = rows["billing/invoices.md"]
         assert (invoices.title, invoices.content, invoices.category) == ("Invoices", "Download them.", "billing")
@@ -75,16 +59,16 @@ class TestImport:
         assert invoices.embedding_status == EmbeddingStatus.pending
 
         write(folder / "account.md", "Reset your password from the sign-in page, or ask support.\n")
-        second = fibonacco("knowledge", "import", str(folder), "--tenant", tenant.slug)
+        second = fibonacco("knowledge", "import", str(folder), "--tenant", committed_tenant.slug)
         assert second.returncode == 0, second.stdout + second.stderr
         summary = second.stdout.split("Imported")[1]
         assert "│ 0       │ 1       │ 1       │ 2       │" in summary, second.stdout
-        again = await entries(engine, tenant)
+        again = await entries(engine, committed_tenant)
         assert set(again) == set(rows) and again["account.md"].id == rows["account.md"].id
         assert again["account.md"].content.endswith("or ask support.")
 
     async def test_json_and_csv_report_invalid_rows_and_import_the_rest(
-        self, engine: AsyncEngine, tenant: Tenant, tmp_dir: Path
+        self, engine: AsyncEngine, committed_tenant: Tenant, tmp_dir: Path
     ) -> None:
         records = [
             {"title": "Refunds", "content": "Within 30 days.", "source_url": "https://help.example.com/refunds"},
@@ -93,7 +77,7 @@ class TestImport:
             {"title": "Refunds again", "content": "Dup.", "source_url": "https://help.example.com/refunds"},
         ]
         json_file = write(tmp_dir / "entries.json", json.dumps({"entries": records}))
-        result = fibonacco("knowledge", "import", str(json_file), "--tenant", tenant.slug)
+        result = fibonacco("knowledge", "import", str(json_file), "--tenant", committed_tenant.slug)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "invalid entries.json[2]: content: Field required" in result.stdout
         assert "invalid entries.json[3]: record: not an object" in result.stdout
@@ -103,11 +87,11 @@ class TestImport:
                          "title,content,tags,is_public,metadata\n"
                          "Shipping,We ship in 2 days.,shipping;delivery,yes,\"{\"\"owner\"\": \"\"ops\"\"}\"\n"
                          "Bad flag,Text,,perhaps,\n")  # fmt: skip
-        result = fibonacco("knowledge", "import", str(csv_file), "--tenant", tenant.slug)
+        result = fibonacco("knowledge", "import", str(csv_file), "--tenant", committed_tenant.slug)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "invalid faq.csv:3: is_public" in result.stdout
 
-        rows = await entries(engine, tenant)
+        rows = await entries(engine, committed_tenant)
         assert set(rows) == {"https://help.example.com/refunds", "faq.csv#Shipping"}
         shipping = rows["faq.csv#Shipping"]
         assert shipping.tags == ["shipping", "delivery"] and shipping.is_public and shipping.extra == {"owner": "ops"}
@@ -121,22 +105,24 @@ class TestImport:
 
 
 class TestEmbeddingCommands:
-    async def test_process_embeds_pending_entries(self, engine: AsyncEngine, tenant: Tenant, tmp_dir: Path) -> None:
+    async def test_process_embeds_pending_entries(
+        self, engine: AsyncEngine, committed_tenant: Tenant, tmp_dir: Path
+    ) -> None:
         folder = tmp_dir / "kb"
         for name in ("a", "b", "c"):
             write(folder / f"{name}.md", f"Entry {name} about invoices.\n")
-        assert fibonacco("knowledge", "import", str(folder), "--tenant", tenant.slug).returncode == 0
+        assert fibonacco("knowledge", "import", str(folder), "--tenant", committed_tenant.slug).returncode == 0
         result = fibonacco("embeddings", "process", "--batch-size", "2")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Embedded 3, failed 0, of 3 claimed." in result.stdout
-        rows = await entries(engine, tenant)
+        rows = await entries(engine, committed_tenant)
         assert {row.embedding_status for row in rows.values()} == {EmbeddingStatus.completed}
 
     async def test_generate_pending_queues_jobs_for_missing_embeddings(
-        self, engine: AsyncEngine, tenant: Tenant, tmp_dir: Path
+        self, engine: AsyncEngine, committed_tenant: Tenant, tmp_dir: Path
     ) -> None:
         write(tmp_dir / "kb" / "a.md", "Entry about invoices.\n")
-        assert fibonacco("knowledge", "import", str(tmp_dir / "kb"), "--tenant", tenant.slug).returncode == 0
+        assert fibonacco("knowledge", "import", str(tmp_dir / "kb"), "--tenant", committed_tenant.slug).returncode == 0
         result = fibonacco("embeddings", "generate-pending")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Queued 1 embedding job(s)." in result.stdout

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from fibonacco.integrations.embeddings import Embedder, HashingEmbedder
@@ -149,18 +149,6 @@ class TestLifecycle:
         # A redelivered job for finished work does nothing.
         redelivered = await embed_batch(in_session(session), HASHING, entry_ids=[abandoned.id], limit=1)
         assert redelivered.claimed == 0
-
-
-@pytest.fixture
-async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
-    """A tenant committed for real: a worker process cannot see the test's rolled-back transaction."""
-    sessionmaker = create_sessionmaker(engine)
-    async with unit_of_work(sessionmaker) as session:
-        tenant = Tenant(name="Worker KB", slug=f"kb-{uuid.uuid4().hex[:10]}")
-        session.add(tenant)
-    yield tenant
-    async with unit_of_work(sessionmaker) as session:
-        await session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its entries
 
 
 @pytest.fixture

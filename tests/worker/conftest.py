@@ -8,17 +8,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis as sync_redis
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fibonacco.config import Settings
-from fibonacco.tenant.models import Tenant
 from fibonacco.worker.broker import NAMESPACE, broker
 from tests.helpers import wait_for
 from tests.worker import jobs
@@ -97,17 +93,3 @@ def spawn() -> Iterator[Processes]:
     processes = Processes()
     yield processes
     processes.stop_all()
-
-
-@pytest.fixture
-async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
-    """A tenant committed for real, so rows a worker process writes for it satisfy their foreign key."""
-    from fibonacco.kit.db import create_sessionmaker, unit_of_work
-
-    slug = f"jobs-{uuid.uuid4().hex[:10]}"
-    async with unit_of_work(create_sessionmaker(engine)) as session:
-        tenant = Tenant(name="Jobs", slug=slug)
-        session.add(tenant)
-    yield tenant
-    async with unit_of_work(create_sessionmaker(engine)) as session:
-        await session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its failed jobs
