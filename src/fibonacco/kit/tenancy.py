@@ -1,0 +1,36 @@
+"""The database's second line of tenancy (DESIGN §15): which tenant a unit of work acts for.
+
+Row-level security policies on every tenant-owned table compare `tenant_id` with the transaction's
+`app.tenant_id` setting. A unit of work binds its tenant once it knows it (the request's token, the public page's
+tenant, the job's `tenant_id`); maintenance that must cross tenants says so with `cross_tenant`, which is logged.
+Both settings are transaction-local (`set_config(..., true)`), so they end with the unit of work's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = structlog.get_logger("fibonacco.tenancy")
+
+TENANT_SETTING = "app.tenant_id"
+CROSS_TENANT_SETTING = "app.cross_tenant"
+
+
+async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """From here to the end of the transaction, the database shows `session` only this tenant's rows."""
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": TENANT_SETTING, "value": str(tenant_id)}
+    )
+
+
+async def cross_tenant(session: AsyncSession, reason: str) -> None:
+    """Lift the row-level policies for the rest of this transaction, for maintenance that spans tenants.
+
+    `reason` is logged, so every crossing is audited (e.g. "token lookup", "cleanup of expired tokens").
+    """
+    log.info("cross_tenant", reason=reason)
+    await session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": CROSS_TENANT_SETTING})

@@ -1,0 +1,29 @@
+"""Row-level security for tenant-owned tables, applied by migrations (DESIGN §15).
+
+Every migration that creates a tenant-owned table calls `enable_tenant_rls("table")` after creating it; a test
+fails for a tenant-owned table without the policy. The policy admits a row when its `tenant_id` is the
+transaction's `app.tenant_id` (see `fibonacco.kit.tenancy.bind_tenant`) or when the transaction declared
+cross-tenant maintenance (`app.cross_tenant = on`, see `fibonacco.kit.tenancy.cross_tenant`).
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+POLICY = "tenant_isolation"
+_RULE = (
+    "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+    " OR current_setting('app.cross_tenant', true) = 'on'"
+)
+
+
+def enable_tenant_rls(table: str) -> None:
+    op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+    op.execute(f'CREATE POLICY {POLICY} ON "{table}" USING ({_RULE}) WITH CHECK ({_RULE})')
+
+
+def disable_tenant_rls(table: str) -> None:
+    op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
+    op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
