@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
 from fibonacco.infra.cli import app as infra_app
+from fibonacco.integrations.registry import check_configuration
 from fibonacco.kit.db import standalone_unit_of_work
+from fibonacco.kit.startup import refusals, require_free_port, require_servers
 from fibonacco.knowledge.cli import register as register_knowledge_commands
+from fibonacco.logging import configure_logging
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.cli import register as register_worker_commands
 
@@ -72,12 +75,18 @@ def serve(
     """Run the API server."""
     import uvicorn
 
-    settings = settings_or_exit()
+    with refusals(console):
+        settings = get_settings()
+        check_configuration(settings)
+        host, port = host or settings.HOST, port or settings.PORT
+        require_free_port(host, port)
+        require_servers(settings)
+    configure_logging(settings, process="api")
     uvicorn.run(
         "fibonacco.app:create_app",
         factory=True,
-        host=host or settings.HOST,
-        port=port or settings.PORT,
+        host=host,
+        port=port,
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips="*",
@@ -107,7 +116,9 @@ def dev() -> None:
     """Run the whole platform locally: embedded PostgreSQL and Redis, API, worker and scheduler, supervised."""
     from fibonacco.devstack.supervisor import run_dev_stack
 
-    raise typer.Exit(run_dev_stack(settings_or_exit(), console))
+    with refusals(console):
+        code = run_dev_stack(get_settings(), console)
+    raise typer.Exit(code)
 
 
 @app.command("seed-demo")

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fibonacco.devstack.addresses import read_addresses
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Values copied from examples or left blank: refused for secrets outside development.
@@ -41,6 +43,7 @@ class Settings(BaseSettings):
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # json (CloudWatch) or console (human, coloured); unset: console in development, json elsewhere.
     LOG_FORMAT: Literal["json", "console"] = "json"
     # Where `make dev` keeps embedded PostgreSQL/Redis data and local files (git-ignored).
     DATA_DIR: Path = PROJECT_ROOT / ".data"
@@ -149,6 +152,35 @@ class Settings(BaseSettings):
         # Unset, the public URL follows the bind address, so dev links (files, callbacks) work on any PORT.
         if "APP_URL" not in self.model_fields_set:
             self.APP_URL = f"http://{self.HOST}:{self.PORT}"
+        return self
+
+    @model_validator(mode="after")
+    def _default_log_format(self) -> Settings:
+        if "LOG_FORMAT" not in self.model_fields_set and self.is_development():
+            self.LOG_FORMAT = "console"
+        return self
+
+    @model_validator(mode="after")
+    def _running_dev_stack(self) -> Settings:
+        # In development an unset DB_HOST / REDIS_HOST means "the embedded server": the one a running
+        # `fibonacco dev` on this DATA_DIR started, wherever it listens, so a second terminal's commands reach it.
+        # A variable that is set always wins (DB_HOST set: nothing of the database comes from the dev stack).
+        if not self.is_development() or (self.DB_HOST and self.REDIS_HOST):
+            return self
+        stack = read_addresses(self.DATA_DIR)
+        if stack is None:
+            return self
+        if not self.DB_HOST and stack.database is not None:
+            self.DB_HOST, self.DB_PORT, self.DB_USERNAME = (
+                stack.database.host,
+                stack.database.port,
+                stack.database.username,
+            )
+            if "DB_DATABASE" not in self.model_fields_set:
+                self.DB_DATABASE = stack.database.database
+        if not self.REDIS_HOST and stack.redis is not None:
+            self.REDIS_HOST, self.REDIS_PORT = stack.redis.host, stack.redis.port
+            self.REDIS_PASSWORD = None  # the embedded Redis has none
         return self
 
     @model_validator(mode="after")

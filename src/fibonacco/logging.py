@@ -1,11 +1,18 @@
-"""structlog JSON logs on stdout (CloudWatch reads them); a request or job id is bound on every line."""
+"""structlog logs on stdout: JSON for CloudWatch, or one coloured console format in development.
+
+A request or job id is bound on every line, and the process that wrote it (api, worker, scheduler), so the
+interleaved output of `fibonacco dev` stays readable.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import sys
 
 import structlog
+from structlog.dev import Column, ConsoleRenderer, KeyValueColumnFormatter
 
 from fibonacco.config import Settings
 
@@ -20,18 +27,62 @@ def _redact_secrets(_: object, __: str, event: structlog.types.EventDict) -> str
     return event
 
 
-def configure_logging(settings: Settings) -> None:
+# The process name shown on every line; configure_logging(process=None) keeps it (a forked worker process keeps
+# the name its `fibonacco worker` parent set).
+_process: str | None = None
+PROCESS_NAME_WIDTH = len("scheduler")
+
+
+def _add_process(_: object, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    if _process is not None:
+        event.setdefault("process", _process)
+    return event
+
+
+def _colours_wanted() -> bool:
+    """NO_COLOR / FORCE_COLOR as everywhere; else colour when stdout is a terminal.
+
+    The original stdout is asked: Dramatiq hands its worker processes a pipe as `sys.stdout`, which their parent
+    copies to the same terminal.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.__stdout__
+    return stream is not None and stream.isatty()
+
+
+def _console_renderer() -> ConsoleRenderer:
+    renderer = ConsoleRenderer(colors=_colours_wanted())
+    columns = renderer.columns
+    at = next(index for index, column in enumerate(columns) if column.key == "timestamp")
+    timestamp = columns[at].formatter
+    assert isinstance(timestamp, KeyValueColumnFormatter)
+    process = Column("process", dataclasses.replace(timestamp, width=PROCESS_NAME_WIDTH))  # styled as the time
+    renderer.columns = [*columns[: at + 1], process, *columns[at + 1 :]]
+    return renderer
+
+
+def _timestamper(settings: Settings) -> structlog.processors.TimeStamper:
+    if settings.LOG_FORMAT == "console":
+        return structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False)  # a person reads local time
+    return structlog.processors.TimeStamper(fmt="iso", utc=True)
+
+
+def configure_logging(settings: Settings, process: str | None = None) -> None:
+    """Log through structlog in LOG_FORMAT; `process` (api, worker, scheduler) is named on every line."""
+    global _process
+    _process = process or _process
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _timestamper(settings),
         _redact_secrets,
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.LOG_FORMAT == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        structlog.processors.JSONRenderer() if settings.LOG_FORMAT == "json" else _console_renderer()
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -43,6 +94,7 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _add_process,
             structlog.processors.format_exc_info,
             renderer,
         ],

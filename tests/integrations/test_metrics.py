@@ -32,7 +32,7 @@ async def test_cloudwatch_receives_the_datum(aws_overrides: dict[str, Any], moto
     assert [p["Maximum"] for p in stats["Datapoints"]] == [42.0]
 
 
-async def test_log_metrics_write_a_structured_line() -> None:
+async def test_log_metrics_write_a_structured_debug_line() -> None:
     metrics = get_metrics(load_settings(APP_ENV="testing"))
     assert isinstance(metrics, LogMetrics)
     with capture_logs() as logs:
@@ -40,7 +40,7 @@ async def test_log_metrics_write_a_structured_line() -> None:
     assert logs == [
         {
             "event": "metric",
-            "log_level": "info",
+            "log_level": "debug",  # one line per queue every minute: not for the dev terminal
             "namespace": "Fibonacco/Queues",
             "metric": "QueueDepth",
             "value": 3.0,

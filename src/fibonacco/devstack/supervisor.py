@@ -7,7 +7,6 @@ process only, as ECS would), then the embedded servers.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -19,7 +18,26 @@ from types import FrameType
 from rich.console import Console
 
 from fibonacco.config import Settings, load_settings
-from fibonacco.devstack.embedded import EmbeddedPostgres, EmbeddedRedis
+from fibonacco.devstack.addresses import (
+    DatabaseAddress,
+    DevStackAddresses,
+    RedisAddress,
+    read_addresses,
+    remove_addresses,
+    this_process,
+    write_addresses,
+)
+from fibonacco.devstack.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    EmbeddedServerError,
+    die_with_parent,
+    free_port,
+)
+from fibonacco.devstack.seed import seed_demo_sync
+from fibonacco.integrations.registry import check_configuration
+from fibonacco.kit.startup import StartupError, port_is_free, require_free_port, require_servers
+from fibonacco.migrations.runner import migrate
 
 EMBEDDED_DB_PORT = 54329
 EMBEDDED_REDIS_PORT = 63799
@@ -27,13 +45,6 @@ STOP_TIMEOUT_SECONDS = 30
 MAX_RESTART_DELAY_SECONDS = 30.0
 # A child that stayed up this long is considered healthy again: its restart delay starts over.
 HEALTHY_AFTER_SECONDS = 60.0
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the child if the supervisor itself dies, so nothing is left behind."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError):  # not Linux: children may outlive a killed supervisor
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @dataclass
@@ -51,7 +62,7 @@ class Child:
             [sys.executable, "-m", "fibonacco", *self.args],
             env={**os.environ, **self.env},
             start_new_session=True,  # Ctrl-C reaches the supervisor only; it forwards SIGTERM itself
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -122,28 +133,74 @@ class Supervisor:
             child.process.wait()
 
 
-def run_dev_stack(settings: Settings, console: Console) -> int:
-    from fibonacco.devstack.seed import seed_demo_sync
-    from fibonacco.migrations.runner import migrate
+def _embedded_port(preferred: int, server: str, console: Console) -> int:
+    if port_is_free(preferred):
+        return preferred
+    port = free_port()
+    console.print(f"[yellow]127.0.0.1:{preferred} is taken by another program: embedded {server} uses {port}[/yellow]")
+    return port
 
-    servers: list[EmbeddedPostgres | EmbeddedRedis] = []
+
+def _start_embedded(
+    settings: Settings, console: Console, servers: list[EmbeddedPostgres | EmbeddedRedis]
+) -> DevStackAddresses:
+    """Start an embedded server for each of DB_HOST / REDIS_HOST that is unset; `servers` collects them."""
+    database = redis = None
+    if not settings.DB_HOST:
+        postgres = EmbeddedPostgres(settings.DATA_DIR / "postgres", EMBEDDED_DB_PORT)
+        postgres.stop()  # one left behind by a killed run holds the data directory and the port
+        postgres.port = _embedded_port(EMBEDDED_DB_PORT, "PostgreSQL", console)
+        console.print(f"starting embedded PostgreSQL on 127.0.0.1:{postgres.port} ({postgres.pgdata})")
+        servers.append(postgres)
+        postgres.start()
+        postgres.create_database(settings.DB_DATABASE)
+        database = DatabaseAddress("127.0.0.1", postgres.port, "postgres", settings.DB_DATABASE)
+    if not settings.REDIS_HOST:
+        port = _embedded_port(EMBEDDED_REDIS_PORT, "Redis", console)
+        console.print(f"starting embedded Redis on 127.0.0.1:{port}")
+        embedded_redis = EmbeddedRedis(settings.DATA_DIR / "redis", port)
+        servers.append(embedded_redis)
+        embedded_redis.start()
+        redis = RedisAddress("127.0.0.1", port)
+    return DevStackAddresses(*this_process(), database=database, redis=redis)
+
+
+def _children_environment(addresses: DevStackAddresses) -> dict[str, str]:
     env: dict[str, str] = {}
+    if addresses.database is not None:
+        env.update(
+            DB_HOST=addresses.database.host,
+            DB_PORT=str(addresses.database.port),
+            DB_USERNAME=addresses.database.username,
+            DB_PASSWORD="",
+        )
+    if addresses.redis is not None:
+        env.update(REDIS_HOST=addresses.redis.host, REDIS_PORT=str(addresses.redis.port), REDIS_PASSWORD="null")
+    return env
+
+
+def _refuse_a_second_stack(settings: Settings) -> None:
+    running = read_addresses(settings.DATA_DIR)
+    if running is not None:
+        raise StartupError(
+            f"a dev stack already runs on {settings.DATA_DIR} (pid {running.pid})",
+            "DATA_DIR: set another one for a second stack, or stop the first (Ctrl-C in its terminal)",
+        )
+
+
+def run_dev_stack(settings: Settings, console: Console) -> int:
+    """Start everything, supervise until Ctrl-C/SIGTERM; a start-up refusal raises `StartupError`."""
+    _refuse_a_second_stack(settings)
+    check_configuration(settings)
+    require_free_port(settings.HOST, settings.PORT)
+    servers: list[EmbeddedPostgres | EmbeddedRedis] = []
     try:
-        if not settings.DB_HOST:
-            postgres = EmbeddedPostgres(settings.DATA_DIR / "postgres", EMBEDDED_DB_PORT)
-            console.print(f"starting embedded PostgreSQL on 127.0.0.1:{EMBEDDED_DB_PORT} ({postgres.pgdata})")
-            postgres.start()
-            servers.append(postgres)
-            postgres.create_database(settings.DB_DATABASE)
-            env.update(DB_HOST="127.0.0.1", DB_PORT=str(EMBEDDED_DB_PORT), DB_USERNAME="postgres", DB_PASSWORD="")
-        if not settings.REDIS_HOST:
-            redis = EmbeddedRedis(settings.DATA_DIR / "redis", EMBEDDED_REDIS_PORT)
-            console.print(f"starting embedded Redis on 127.0.0.1:{EMBEDDED_REDIS_PORT}")
-            redis.start()
-            servers.append(redis)
-            env.update(REDIS_HOST="127.0.0.1", REDIS_PORT=str(EMBEDDED_REDIS_PORT), REDIS_PASSWORD="null")
-        os.environ.update(env)
+        addresses = _start_embedded(settings, console, servers)
+        os.environ.update(_children_environment(addresses))
         settings = load_settings()
+        require_servers(settings)  # DB_HOST / REDIS_HOST of your own: reachable?
+        if servers:
+            write_addresses(settings.DATA_DIR, addresses)  # a second terminal's commands find the servers
         for revision in migrate(settings):
             console.print(f"[green]migrated[/green] {revision}")
         seed_demo_sync(settings).print(console, settings)
@@ -156,7 +213,14 @@ def run_dev_stack(settings: Settings, console: Console) -> int:
             Child("scheduler", ["scheduler"]),
         ]
         return Supervisor(children, console).run()
+    except EmbeddedServerError as exc:
+        raise StartupError(
+            "an embedded server did not start", str(exc), "DB_HOST / REDIS_HOST: set them to use servers of your own"
+        ) from exc
+    except KeyboardInterrupt:  # Ctrl-C before the supervisor took over the signal
+        return 130
     finally:
+        remove_addresses(settings.DATA_DIR)
         for server in reversed(servers):
             server.stop()
         console.print("stopped.")

@@ -46,7 +46,8 @@ class LogMetrics(Metrics):
         self.log = structlog.get_logger("fibonacco.metrics")
 
     async def record(self, metric: Metric) -> None:
-        self.log.info(
+        # Debug: the queue-depth schedule alone writes one line per queue every minute.
+        self.log.debug(
             "metric",
             namespace=metric.namespace,
             metric=metric.name,

@@ -16,7 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fibonacco.config import Settings
+from fibonacco.config import Settings, get_settings
+from fibonacco.integrations.registry import check_configuration
+from fibonacco.kit.startup import refusals, require_servers
+from fibonacco.logging import configure_logging
 from fibonacco.worker.health import Role
 
 T = TypeVar("T")
@@ -81,17 +84,20 @@ def worker(
     """Run queue workers. SIGTERM lets running jobs finish for WORKER_SHUTDOWN_TIMEOUT_SECONDS, then exits."""
     from dramatiq.cli import main, make_argument_parser
 
-    from fibonacco.worker.broker import QUEUES
-
-    settings = _settings()
-    if check:
-        _exit_with_health(settings, "worker")
+    with refusals(console):
+        settings = get_settings()
+        if check:
+            _exit_with_health(settings, "worker")
+        check_configuration(settings)
+        require_servers(settings)
+        from fibonacco.worker.broker import QUEUES  # the broker reads the settings at import
     selected = [name.strip() for name in queues.split(",") if name.strip()] if queues else None
     unknown = sorted(set(selected or []) - set(QUEUES))
     if unknown:
         console.print(f"[red]Unknown queue(s): {', '.join(unknown)}. Queues: {', '.join(QUEUES)}.[/red]")
         raise typer.Exit(2)
     arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
+    configure_logging(settings, process="worker")  # before Dramatiq's main process logs; its workers inherit it
     if settings.WORKER_PREFETCH:
         import dramatiq.worker
 
@@ -111,9 +117,12 @@ def scheduler(
     """Run the scheduler: only one of several is active (Redis lock); it enqueues, workers do the work."""
     from fibonacco.worker.scheduler import run_scheduler
 
-    settings = _settings()
-    if check:
-        _exit_with_health(settings, "scheduler")
+    with refusals(console):
+        settings = get_settings()
+        if check:
+            _exit_with_health(settings, "scheduler")
+        require_servers(settings, database=False)  # it only enqueues
+    configure_logging(settings, process="scheduler")
     _load(module)
     run_scheduler(settings)
 
