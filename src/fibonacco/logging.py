@@ -106,6 +106,9 @@ def configure_logging(settings: Settings, process: str | None = None) -> None:
     root.setLevel(settings.LOG_LEVEL)
     # uvicorn's own access log duplicates ours (which carries the request id).
     logging.getLogger("uvicorn.access").disabled = True
+    # APScheduler announces each run of each job; the scheduler's own `schedule_fired` says what matters.
+    if settings.LOG_LEVEL != "DEBUG":
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

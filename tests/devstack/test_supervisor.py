@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,14 +11,8 @@ import httpx
 import psutil
 
 from fibonacco.devstack.embedded import EmbeddedPostgres, free_port
+from tests.devstack.harness import running_dev_stack
 from tests.helpers import wait_for
-
-
-def healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json() == {"status": "ok"}
-    except httpx.HTTPError:
-        return False
 
 
 def worker_mains(supervisor: psutil.Process) -> list[psutil.Process]:
@@ -79,12 +69,8 @@ class TestDevStack:
             "LOG_LEVEL": "WARNING",
             "DB_DATABASE": database,
         }
-        log_path = tmp_dir / "dev.log"
-        with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would block the stack
-            process = subprocess.Popen([sys.executable, "-m", "fibonacco", "dev"], env=env, stdout=log, stderr=log)
-        supervisor = psutil.Process(process.pid)
-        try:
-            wait_for(lambda: healthy(port), 60, "the API")
+        with running_dev_stack(env, port, tmp_dir / "dev.log") as stack:
+            supervisor = stack.supervisor
             api = httpx.Client(
                 base_url=f"http://127.0.0.1:{port}/api/v1",
                 headers={"Authorization": f"Bearer {(tmp_dir / 'demo-token').read_text().strip()}"},
@@ -109,16 +95,9 @@ class TestDevStack:
                 30,
                 "the restarted worker to send",
             )
-
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
-        finally:
-            if process.poll() is None:  # the test failed midway: leave nothing running behind it
-                for leftover in [*supervisor.children(recursive=True), supervisor]:
-                    with contextlib.suppress(psutil.Error):
-                        leftover.kill()
-        text = log_path.read_text()
-        assert process.returncode == 0, text[-3000:]
+            returncode = stack.stop()
+        text = stack.output()
+        assert returncode == 0, text[-3000:]
         assert "worker exited" in text and "restarting worker" in text
         assert "migrated 0001" in text and "demo token: fib_" in text
         alive = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
