@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from fibonacco.config import Settings
 from fibonacco.devstack.embedded import free_port
@@ -73,3 +76,48 @@ class TestUnreachableServers:
             result = fibonacco(*args, env=env)
             assert result.returncode == 1
             assert variables in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+MISCONFIGURED = {"MAIL_MAILER": "ses", "SMS_DRIVER": "twilio"}
+NAMES_TWILIO = ("integrations misconfigured:", "SMS_DRIVER=twilio needs TWILIO_ACCOUNT_SID")
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+class TestStartupRefusals:
+    """serve, worker, scheduler and dev refuse to start with one block naming the variables, and exit code 1."""
+
+    @pytest.mark.parametrize(
+        ("command", "variables", "expected"),
+        [
+            ("serve", MISCONFIGURED, NAMES_TWILIO),
+            ("worker", MISCONFIGURED, NAMES_TWILIO),
+            ("dev", MISCONFIGURED, NAMES_TWILIO),
+            ("scheduler", {"DB_PORT": "not-a-port"}, ("invalid configuration:", "DB_PORT")),
+            ("scheduler", {"REDIS_PORT": "unused"}, ("cannot reach Redis:", "REDIS_HOST/REDIS_PORT")),
+            ("worker", {"DB_PORT": "unused"}, ("cannot reach PostgreSQL:", "DB_HOST/DB_PORT")),
+            ("serve", {"REDIS_PORT": "unused"}, ("cannot reach Redis:", "REDIS_HOST/REDIS_PORT")),
+            ("serve", {"PORT": "in use"}, ("is already in use:", "PORT: set it to a free port")),
+            ("dev", {"PORT": "in use"}, ("is already in use:", "PORT: set it to a free port")),
+        ],
+    )
+    def test_one_block_exit_code_1_no_traceback(
+        self, command: str, variables: dict[str, str], expected: tuple[str, ...], port_in_use: int
+    ) -> None:
+        ports = {"unused": str(free_port()), "in use": str(port_in_use)}
+        env = {**os.environ, "PORT": str(free_port()), **{k: ports.get(v, v) for k, v in variables.items()}}
+        result = fibonacco(command, env=env)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert all(text in result.stdout for text in expected), result.stdout
+        assert "Traceback" not in result.stdout + result.stderr
+
+    def test_the_traceback_only_under_debug(self) -> None:
+        result = fibonacco("serve", env={**os.environ, **MISCONFIGURED, "LOG_LEVEL": "DEBUG"})
+        assert result.returncode == 1
+        assert "Traceback" in result.stderr and NAMES_TWILIO[1] in result.stdout

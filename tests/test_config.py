@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from fibonacco.config import ConfigurationError, load_settings
+from fibonacco.devstack.addresses import (
+    DatabaseAddress,
+    DevStackAddresses,
+    RedisAddress,
+    this_process,
+    write_addresses,
+)
 
 
 class TestSettings:
@@ -67,3 +75,55 @@ class TestDotEnv:
         settings = load_settings()
         assert settings.APP_NAME == "From Dotenv"
         assert settings.MAIL_FROM_NAME == "Environment Sender"
+
+
+class TestLogFormat:
+    def test_console_in_development_json_elsewhere_and_the_variable_wins(self) -> None:
+        assert load_settings(APP_ENV="development").LOG_FORMAT == "console"
+        assert load_settings(APP_ENV="staging", APP_KEY="k" * 40, DB_PASSWORD="s3cr3t-value").LOG_FORMAT == "json"
+        assert load_settings(APP_ENV="development", LOG_FORMAT="json").LOG_FORMAT == "json"
+
+
+def _write_stack(data_dir: Path, pid: int, started: float) -> None:
+    write_addresses(
+        data_dir,
+        DevStackAddresses(
+            pid,
+            started,
+            database=DatabaseAddress("127.0.0.1", 54001, "postgres", "stack_db"),
+            redis=RedisAddress("127.0.0.1", 63001),
+        ),
+    )
+
+
+class TestRunningDevStack:
+    """A second terminal in development reads the running `fibonacco dev`'s addresses; set variables win."""
+
+    @pytest.fixture(autouse=True)
+    def a_new_terminal(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in ("DB_HOST", "DB_PORT", "DB_USERNAME", "DB_DATABASE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"):
+            monkeypatch.delenv(name, raising=False)
+
+    def test_unset_hosts_take_the_stacks_addresses(self, tmp_dir: Path) -> None:
+        _write_stack(tmp_dir, *this_process())
+        settings = load_settings(APP_ENV="development", DATA_DIR=tmp_dir)
+        assert settings.database_url().endswith("@127.0.0.1:54001/stack_db")
+        assert settings.redis_url() == "redis://127.0.0.1:63001/0"
+
+    def test_a_set_variable_wins(self, tmp_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        _write_stack(tmp_dir, *this_process())
+        monkeypatch.setenv("DB_HOST", "db.example")
+        settings = load_settings(APP_ENV="development", DATA_DIR=tmp_dir, DB_DATABASE="mine")
+        assert settings.database_url().endswith("@db.example:5432/mine")  # nothing of the database from the file
+        assert settings.redis_url() == "redis://127.0.0.1:63001/0"
+
+    def test_a_stopped_stack_and_other_environments_are_ignored(self, tmp_dir: Path) -> None:
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        _write_stack(tmp_dir, dead.pid, 0.0)
+        assert load_settings(APP_ENV="development", DATA_DIR=tmp_dir).DB_HOST is None
+        pid, started = this_process()
+        _write_stack(tmp_dir, pid, started - 1)  # a live process that reused a dead stack's pid
+        assert load_settings(APP_ENV="development", DATA_DIR=tmp_dir).DB_HOST is None
+        _write_stack(tmp_dir, *this_process())
+        assert load_settings(APP_ENV="testing", DATA_DIR=tmp_dir).DB_HOST is None
