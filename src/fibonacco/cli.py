@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
 from fibonacco.infra.cli import app as infra_app
-from fibonacco.integrations.registry import check_configuration
 from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.kit.startup import refusals, require_free_port, require_servers
 from fibonacco.knowledge.cli import register as register_knowledge_commands
@@ -74,6 +73,8 @@ def serve(
 ) -> None:
     """Run the API server."""
     import uvicorn
+
+    from fibonacco.integrations.registry import check_configuration  # provider SDKs: only for the processes
 
     with refusals(console):
         settings = get_settings()

@@ -17,7 +17,6 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings, get_settings
-from fibonacco.integrations.registry import check_configuration
 from fibonacco.kit.startup import refusals, require_servers
 from fibonacco.logging import configure_logging
 from fibonacco.worker.health import Role
@@ -83,6 +82,8 @@ def worker(
 ) -> None:
     """Run queue workers. SIGTERM lets running jobs finish for WORKER_SHUTDOWN_TIMEOUT_SECONDS, then exits."""
     from dramatiq.cli import main, make_argument_parser
+
+    from fibonacco.integrations.registry import check_configuration  # provider SDKs: only for the processes
 
     with refusals(console):
         settings = get_settings()
