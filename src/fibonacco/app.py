@@ -48,7 +48,7 @@ def _include_routers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings)
+    configure_logging(settings, process="api")
     check_configuration(settings)
 
     @asynccontextmanager
