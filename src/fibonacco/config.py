@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     DB_PASSWORD: SecretStr = SecretStr("")
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_SSLMODE: Literal["disable", "prefer", "require"] = "prefer"
+    # Secrets Manager secret (JSON with "password", RDS's managed format) read whenever a connection is opened,
+    # so a rotated password is picked up without a restart; when set, DB_PASSWORD is not used by the app's engine.
+    DB_SECRET_ARN: str | None = None
 
     # --- redis (plan: REDIS_*, *_DRIVER) ---
     REDIS_HOST: str | None = None
@@ -158,7 +161,8 @@ class Settings(BaseSettings):
         problems = []
         if self.APP_KEY.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS | {"dev-insecure-app-key"}:
             problems.append("APP_KEY")
-        if self.DB_HOST and self.DB_PASSWORD.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+        db_password = self.DB_PASSWORD.get_secret_value().strip().lower()
+        if self.DB_HOST and not self.DB_SECRET_ARN and db_password in PLACEHOLDER_SECRETS:
             problems.append("DB_PASSWORD")
         if problems:
             raise ValueError(
