@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     JOB_RETENTION_DAYS: int = Field(default=7, ge=1, description="failed jobs and finished batches kept this long")
     # The active scheduler renews its lock every third of this; a standby takes over once it expires.
     SCHEDULER_LOCK_TTL_SECONDS: float = Field(default=30, ge=1)
+    # The active scheduler publishes Fibonacco/Queues QueueDepth this often (the workers' scaling metric).
+    QUEUE_METRICS_INTERVAL_SECONDS: float = Field(default=60, gt=0)
 
     # --- provider keys (plan) ---
     ELEVENLABS_API_KEY: SecretStr | None = None
