@@ -53,6 +53,8 @@ class EcsArgs:
     secrets: dict[str, pulumi.Input[str]]
     # The secrets behind `secrets`, as plain ARNs: what the execution role may read.
     secret_arns: list[pulumi.Input[str]]
+    # The database secret the application itself reads (DB_SECRET_ARN): what the task role may read.
+    db_secret_arn: pulumi.Input[str]
     assets_bucket_arn: pulumi.Input[str]
     mail_domain: str
     tags: dict[str, str]
@@ -97,6 +99,7 @@ class Ecs(pulumi.ComponentResource):
                 repository_arn=args.repository_arn,
                 log_group_arn=self.log_group.arn,
                 secret_arns=args.secret_arns,
+                db_secret_arn=args.db_secret_arn,
                 assets_bucket_arn=args.assets_bucket_arn,
                 mail_domain=args.mail_domain,
                 tags=args.tags,
