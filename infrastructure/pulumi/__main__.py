@@ -187,6 +187,8 @@ pulumi.export(
     ),
 )
 pulumi.export("scheduler_mode", cfg.scheduler.mode)
+# The EventBridge rule starting `schedule run` ("" when the scheduler is a service); deploy.sh checks its target.
+pulumi.export("scheduler_rule_name", ecs.scheduler_rule.name if ecs.scheduler_rule is not None else "")
 # The release every task runs; `deploy.sh infrastructure` passes it back so `pulumi up` keeps it.
 pulumi.export("image_tag", cfg.image_tag)
 pulumi.export("log_group_name", ecs.log_group.name)
