@@ -167,3 +167,13 @@ def test_setup_database_enables_and_verifies_pgvector() -> None:
     assert "CREATE EXTENSION IF NOT EXISTS vector" in text
     assert "sslmode=require" in text
     assert "pg_extension" in text
+
+
+def test_the_runbook_puts_secret_values_it_does_not_create_secrets() -> None:
+    """The program creates every secret, so the plan's `create-secret` would fail: the runbook's commands put the
+    values (Phase 1.7), and no command line in it creates a secret."""
+    runbook = (REPO / "docs" / "deployment.md").read_text()
+    commands = [line.strip() for line in runbook.splitlines() if line.strip().startswith("aws secretsmanager")]
+    assert commands and all(c.startswith("aws secretsmanager put-secret-value") for c in commands)
+    for path in ("app/app-key", "elevenlabs/api-key", "openrouter/api-key", "openai/api-key"):
+        assert f"put-secret-value --secret-id learning-center-dev/{path}" in runbook

@@ -2,7 +2,9 @@
 
 One image, several commands (DESIGN.md §2): the API service behind the ALB, one service per worker group, the
 scheduler (a continuous service, or an EventBridge `rate(1 minute)` rule running `fibonacco schedule run`,
-chosen by `scheduler.mode`), and a migration task definition the deploy pipeline runs once per release.
+chosen by `scheduler.mode`), and a migration task definition. Every container runs `image` (the release's
+git-SHA tag); scripts/deploy.sh runs the migrations on a new release's image before `pulumi up` points these
+task definitions at it.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ class Ecs(pulumi.ComponentResource):
             )
             self._eventbridge_scheduler()
 
-        # --- migrations: run once per release by the deploy pipeline (aws ecs run-task) ---
+        # --- migrations: deploy.sh runs a one-off revision of this on each new release's image (aws ecs run-task) ---
         self.migrate_task = self._task_definition("migrate", ["fibonacco", "migrate"], args.migrate)
 
         self.service_names: list[pulumi.Output[str]] = [self.api_service.name] + [
