@@ -155,6 +155,7 @@ def test_backend_pushes_the_sha_migrates_on_it_then_releases_it(fake_cli: dict[s
     # 3. only then: new revisions for every task (pulumi up with the SHA), services and the scheduler rule checked
     up = calls[index_of(calls, "pulumi up")]
     assert f"--config image_tag={SHA}" in up and "--stack dev" in up and "--config-file" in up
+    assert "--refresh" in up  # what runs, not what the state remembers (a rolled-back service)
     order = [
         f"docker push {REPO_URL}:{SHA}",
         "aws ecs register-task-definition",

@@ -26,12 +26,13 @@ output() { pulumi stack output "$1" --stack "$STACK" --cwd "$PULUMI_DIR"; }
 head_sha() { git -C "$REPO_ROOT" rev-parse --short HEAD; }
 
 # `pulumi up` with image_tag=<tag>. Pulumi writes --config values into the config file it is given, so it gets a
-# copy: the stack file in the repository never records a release.
+# copy: the stack file in the repository never records a release. --refresh first reads what really runs (a
+# service the circuit breaker rolled back is on an older revision than the state says) so it is set right.
 pulumi_up() {
   local tag=$1 config
   config=$(mktemp)
   cp "${PULUMI_DIR}/Pulumi.${STACK}.yaml" "$config"
-  pulumi up --yes --skip-preview --stack "$STACK" --cwd "$PULUMI_DIR" --config-file "$config" \
+  pulumi up --yes --skip-preview --refresh --stack "$STACK" --cwd "$PULUMI_DIR" --config-file "$config" \
     --config "image_tag=${tag}"
   rm -f "$config"
 }
