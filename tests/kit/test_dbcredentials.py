@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fibonacco.app import create_app
-from fibonacco.config import Settings, load_settings
+from fibonacco.config import ConfigurationError, Settings, load_settings
 from fibonacco.kit.db import create_engine
 from fibonacco.kit.dbcredentials import DatabaseSecretError, SecretPassword
 from tests.fakes.aws import REGION, MotoServer
@@ -195,3 +195,12 @@ def test_a_secret_without_a_password_is_refused_by_name() -> None:
 def test_without_a_secret_arn_the_plain_password_is_used(settings: Settings) -> None:
     assert settings.DB_SECRET_ARN is None
     assert SecretPassword.from_settings(settings) is None
+
+
+def test_outside_development_the_secret_arn_replaces_a_db_password() -> None:
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc"
+    production = {"APP_ENV": "production", "APP_KEY": "k" * 40, "DB_HOST": "db.internal"}
+    settings = load_settings(**production, DB_PASSWORD="", DB_SECRET_ARN=arn)
+    assert (settings.DB_SECRET_ARN, settings.DB_PASSWORD.get_secret_value()) == (arn, "")
+    with pytest.raises(ConfigurationError, match="DB_PASSWORD"):
+        load_settings(**production, DB_PASSWORD="")  # neither: still refused
