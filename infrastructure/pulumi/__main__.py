@@ -99,6 +99,7 @@ ecs = Ecs(
         environment=app_environment(cfg, endpoints),
         secrets=app_secrets(secrets.arns, database.master_secret_arn),
         secret_arns=[*secrets.arns.values(), database.master_secret_arn],
+        db_secret_arn=database.master_secret_arn,
         assets_bucket_arn=storage.assets.arn,
         mail_domain=cfg.app.mail_domain,
         tags=tags,
@@ -107,10 +108,12 @@ ecs = Ecs(
 AutoScaling(
     "autoscaling",
     AutoScalingArgs(
+        prefix=prefix,
         cluster_name=ecs.cluster.name,
         api_service_name=ecs.api_service.name,
         api=cfg.api,
         workers=[(worker, ecs.worker_services[worker.name].name) for worker in cfg.workers],
+        tags=tags,
     ),
 )
 
@@ -184,6 +187,10 @@ pulumi.export(
     ),
 )
 pulumi.export("scheduler_mode", cfg.scheduler.mode)
+# The EventBridge rule starting `schedule run` ("" when the scheduler is a service); deploy.sh checks its target.
+pulumi.export("scheduler_rule_name", ecs.scheduler_rule.name if ecs.scheduler_rule is not None else "")
+# The release every task runs; `deploy.sh infrastructure` passes it back so `pulumi up` keeps it.
+pulumi.export("image_tag", cfg.image_tag)
 pulumi.export("log_group_name", ecs.log_group.name)
 pulumi.export("alb_dns_name", alb.dns_name)
 pulumi.export("target_group_arn", alb.target_group.arn)

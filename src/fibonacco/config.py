@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     DB_PASSWORD: SecretStr = SecretStr("")
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_SSLMODE: Literal["disable", "prefer", "require"] = "prefer"
+    # Secrets Manager secret (JSON with "password", RDS's managed format) read whenever a connection is opened,
+    # so a rotated password is picked up without a restart; when set, DB_PASSWORD is not used by the app's engine.
+    DB_SECRET_ARN: str | None = None
 
     # --- redis (plan: REDIS_*, *_DRIVER) ---
     REDIS_HOST: str | None = None
@@ -94,6 +97,8 @@ class Settings(BaseSettings):
     JOB_RETENTION_DAYS: int = Field(default=7, ge=1, description="failed jobs and finished batches kept this long")
     # The active scheduler renews its lock every third of this; a standby takes over once it expires.
     SCHEDULER_LOCK_TTL_SECONDS: float = Field(default=30, ge=1)
+    # The active scheduler publishes Fibonacco/Queues QueueDepth this often (the workers' scaling metric).
+    QUEUE_METRICS_INTERVAL_SECONDS: float = Field(default=60, gt=0)
 
     # --- provider keys (plan) ---
     ELEVENLABS_API_KEY: SecretStr | None = None
@@ -190,7 +195,8 @@ class Settings(BaseSettings):
         problems = []
         if self.APP_KEY.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS | {"dev-insecure-app-key"}:
             problems.append("APP_KEY")
-        if self.DB_HOST and self.DB_PASSWORD.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+        db_password = self.DB_PASSWORD.get_secret_value().strip().lower()
+        if self.DB_HOST and not self.DB_SECRET_ARN and db_password in PLACEHOLDER_SECRETS:
             problems.append("DB_PASSWORD")
         if problems:
             raise ValueError(

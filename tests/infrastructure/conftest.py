@@ -22,13 +22,21 @@ TEST_VPC_ID = "vpc-0123456789abcdef0"
 # Given as secret config values; they must never appear unmarked anywhere in the program's output.
 TEST_SECRETS = {"app_key": "base64:test-app-key-9f8e7d", "openai_api_key": "sk-test-openai-4c3b2a"}
 
+# What deploy.sh passes as `--config image_tag=...`: the release's git SHA.
+TEST_IMAGE_TAG = "3f2a1b9c0d4e5f60718293a4b5c6d7e8f9012345"
+RELEASE = {"image_tag": TEST_IMAGE_TAG}
+ALARM_SUBSCRIBERS = {"email": "ops@fibonacco.test", "https_endpoint": "https://hooks.fibonacco.test/alarms"}
+
 # name -> (stack, --set overrides, --secret values)
 RUNS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
-    "dev": ("dev", {}, TEST_SECRETS),
-    "production": ("production", {"existing_vpc_id": TEST_VPC_ID}, {}),
-    "production-placeholder-vpc": ("production", {}, {}),
-    "dev-missing-queue": ("dev", {"workers": [{"name": "w", "queues": ["default", "emails"]}]}, {}),
-    "dev-scheduler-service": ("dev", {"scheduler": {"mode": "service", "cpu": 256, "memory": 512}}, {}),
+    "dev": ("dev", RELEASE, TEST_SECRETS),
+    "production": ("production", {"existing_vpc_id": TEST_VPC_ID, **RELEASE}, {}),
+    "production-placeholder-vpc": ("production", RELEASE, {}),
+    "dev-missing-queue": ("dev", {"workers": [{"name": "w", "queues": ["default", "emails"]}], **RELEASE}, {}),
+    "dev-scheduler-service": ("dev", {"scheduler": {"mode": "service", "cpu": 256, "memory": 512}, **RELEASE}, {}),
+    "dev-no-image-tag": ("dev", {}, {}),
+    "dev-latest": ("dev", {"image_tag": "latest"}, {}),
+    "dev-alarm-subscribers": ("dev", {"alarms": {"queue_depth": 1000, **ALARM_SUBSCRIBERS}, **RELEASE}, {}),
 }
 
 
@@ -44,6 +52,7 @@ class StackRun:
     resources: list[dict[str, Any]]
     exports: dict[str, Any]
     error: str | None
+    warnings: list[str]
 
     def of_type(self, typ: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == typ]
@@ -91,7 +100,9 @@ def runs() -> dict[str, StackRun]:
         if not out.exists():
             pytest.fail(f"stack run {name} wrote nothing:\n{output.decode()}")
         data = json.loads(out.read_text())
-        results[name] = StackRun(name, data.get("resources", []), data.get("exports", {}), data.get("error"))
+        results[name] = StackRun(
+            name, data.get("resources", []), data.get("exports", {}), data.get("error"), data.get("warnings", [])
+        )
     return results
 
 

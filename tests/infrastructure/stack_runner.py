@@ -3,13 +3,15 @@
     python stack_runner.py <stack> <out.json> [--set key=json] [--secret key=value]
 
 No cloud, no Pulumi CLI: the mock monitor records every resource (type, name, parent, inputs with secrets
-marked) and the program's exports. One process per stack, because the Pulumi runtime is process-global.
+marked, ignore_changes), the program's exports and the warnings it logged (`pulumi.warn`).
+One process per stack, because the Pulumi runtime is process-global.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import runpy
 import sys
@@ -174,12 +176,25 @@ def run(stack: str, overrides: dict[str, Any], secrets: dict[str, str]) -> dict[
                         "parent": request.parent,
                         "custom": request.custom,
                         "inputs": _plain(inputs),
+                        "ignore_changes": list(request.ignoreChanges),
                     }
                 )
             return super().RegisterResource(request)
 
+    warnings: list[str] = []
+
+    class Warnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno == logging.WARNING:
+                warnings.append(record.getMessage())
+
+    engine_log = logging.getLogger("pulumi-mocks-engine")
+    engine_log.addHandler(Warnings())
+    engine_log.propagate = False
     mocked = Mocks()
-    mocks.set_mocks(mocked, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocked))
+    mocks.set_mocks(
+        mocked, project=PROJECT, stack=stack, preview=False, logger=engine_log, monitor=RecordingMonitor(mocked)
+    )
 
     exported: dict[str, Any] = {}
     pulumi.export = lambda name, value: exported.__setitem__(name, value)  # type: ignore[assignment]
@@ -194,7 +209,7 @@ def run(stack: str, overrides: dict[str, Any], secrets: dict[str, str]) -> dict[
     sys.path.insert(0, str(PULUMI_DIR))
     os.chdir(PULUMI_DIR)
     _sync_await(run_pulumi_func(program))
-    return {"resources": resources, "exports": results, "config": config}
+    return {"resources": resources, "exports": results, "config": config, "warnings": warnings}
 
 
 def main() -> int:

@@ -133,10 +133,23 @@ def test_deploy_pipeline_order_and_stacks() -> None:
         # Every step that reads stack outputs or deploys comes after login and stack selection.
         using = [i for i, r in enumerate(runs) if "deploy.sh" in r or "pulumi up" in r]
         assert using and min(using) > login, name
+    infrastructure = " ".join(s.get("run", "") for s in jobs["infrastructure"]["steps"])
+    assert "deploy.sh infrastructure" in infrastructure  # keeps the running release
     backend = " ".join(s.get("run", "") for s in jobs["backend"]["steps"])
-    assert "deploy.sh backend" in backend
-    frontend = " ".join(s.get("run", "") for s in jobs["frontend"]["steps"])
-    assert "npm run build" in frontend and "deploy.sh frontend" in frontend
+    assert "deploy.sh backend" in backend and "pulumi install" in backend  # the release runs the program
+    frontend_steps = jobs["frontend"]["steps"]
+    frontend = " ".join(s.get("run", "") for s in frontend_steps)
+    assert 'deploy.sh frontend "$STACK"' in frontend  # builds frontend/ with VITE_API_URL, syncs, invalidates
+    [node] = [s for s in frontend_steps if s.get("uses", "").startswith("actions/setup-node")]
+    assert node["with"]["node-version"] == "20"
+
+
+def test_nothing_deploys_latest() -> None:
+    """Releases are immutable git-SHA images: no workflow, script or runbook names a `latest` image."""
+    for path in (WORKFLOWS / "deploy.yml", PULUMI_DIR / "scripts" / "deploy.sh", REPO / "docs" / "deployment.md"):
+        assert ":latest" not in path.read_text(), path
+    script = (PULUMI_DIR / "scripts" / "deploy.sh").read_text()
+    assert "image_tag=" in script and "docker push" in script
 
 
 # --- scripts ---
@@ -154,3 +167,13 @@ def test_setup_database_enables_and_verifies_pgvector() -> None:
     assert "CREATE EXTENSION IF NOT EXISTS vector" in text
     assert "sslmode=require" in text
     assert "pg_extension" in text
+
+
+def test_the_runbook_puts_secret_values_it_does_not_create_secrets() -> None:
+    """The program creates every secret, so the plan's `create-secret` would fail: the runbook's commands put the
+    values (Phase 1.7), and no command line in it creates a secret."""
+    runbook = (REPO / "docs" / "deployment.md").read_text()
+    commands = [line.strip() for line in runbook.splitlines() if line.strip().startswith("aws secretsmanager")]
+    assert commands and all(c.startswith("aws secretsmanager put-secret-value") for c in commands)
+    for path in ("app/app-key", "elevenlabs/api-key", "openrouter/api-key", "openai/api-key"):
+        assert f"put-secret-value --secret-id learning-center-dev/{path}" in runbook

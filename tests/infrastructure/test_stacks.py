@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import PULUMI_DIR, TEST_SECRETS, TEST_VPC_ID, StackRun
+from .conftest import ALARM_SUBSCRIBERS, PULUMI_DIR, TEST_IMAGE_TAG, TEST_SECRETS, TEST_VPC_ID, StackRun
 
 QUEUES = {"default", "emails", "sms", "calls", "tts", "embeddings"}
 PLAN_SIZES = {
@@ -240,7 +240,9 @@ def test_cluster_insights_and_logs(stack: StackRun) -> None:
 def test_one_image_runs_every_process(stack: StackRun) -> None:
     tasks = stack.of_type("aws:ecs/taskDefinition:TaskDefinition")
     images = {json.loads(t["inputs"]["containerDefinitions"])[0]["image"] for t in tasks}
-    assert images == {stack.export("ecr_repository_url") + ":latest"}
+    # The release's immutable tag (deploy.sh's --config image_tag), never `latest`.
+    assert images == {f"{stack.export('ecr_repository_url')}:{TEST_IMAGE_TAG}"}
+    assert stack.export("image_tag") == TEST_IMAGE_TAG
     for task in tasks:
         inputs = task["inputs"]
         assert inputs["requiresCompatibilities"] == ["FARGATE"] and inputs["networkMode"] == "awsvpc"
@@ -336,11 +338,20 @@ def test_secrets_come_from_secrets_manager_never_the_environment(stack: StackRun
         [container] = json.loads(task["inputs"]["containerDefinitions"])
         env = {e["name"]: e["value"] for e in container["environment"]}
         assert not SECRET_NAMES & set(env)
-        assert not [n for n in env if any(w in n for w in ("PASSWORD", "SECRET", "TOKEN", "_KEY"))]
+        credentials = [n for n in env if any(w in n for w in ("PASSWORD", "SECRET", "TOKEN", "_KEY"))]
+        assert credentials == ["DB_SECRET_ARN"]  # an ARN names the secret; it is not one
+        assert env["DB_SECRET_ARN"] == rds_secret  # read by the app on every new connection (rotation)
         refs = {s["name"]: s["valueFrom"] for s in container["secrets"]}
         assert set(refs) == SECRET_NAMES
         assert refs["DB_PASSWORD"] == f"{rds_secret}:password::"
         assert {v for n, v in refs.items() if n != "DB_PASSWORD"} == secret_arns
+
+
+def test_a_value_put_by_hand_is_never_overwritten(runs: dict[str, StackRun]) -> None:
+    versions = runs["dev"].of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert versions
+    for version in versions:  # the config value seeds the secret; `put-secret-value` owns it afterwards
+        assert {"secretString", "versionStages"} <= set(version["ignore_changes"]), version["name"]
 
 
 def test_secret_names_follow_the_plan(stack: StackRun) -> None:
@@ -406,7 +417,15 @@ def test_task_role_is_least_privilege(stack: StackRun) -> None:
     metrics = statements["AppMetrics"]
     assert metrics["Action"] == "cloudwatch:PutMetricData"
     assert metrics["Condition"] == {"StringLike": {"cloudwatch:namespace": "Fibonacco/*"}}
-    assert not any("secretsmanager" in json.dumps(s["Action"]) for s in statements.values())
+    # The database password rotates under running tasks: they may read exactly that secret, and no other.
+    assert statements["DatabaseSecret"] == {
+        "Sid": "DatabaseSecret",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": stack.export("rds_secret_arn"),
+    }
+    others = [s for sid, s in statements.items() if sid != "DatabaseSecret"]
+    assert not any("secretsmanager" in json.dumps(s["Action"]) for s in others)
 
 
 def test_no_policy_grants_wildcard_actions_or_unconditioned_wildcard_resources(stack: StackRun) -> None:
@@ -494,12 +513,18 @@ def test_cloudfront_serves_the_spa_through_oac(stack: StackRun) -> None:
     assert origin["domainName"].startswith(f"learning-center-frontend-{stack.name}.s3.")
     errors = {(e["errorCode"], e["responseCode"], e["responsePagePath"]) for e in dist["customErrorResponses"]}
     assert errors == {(403, 200, "/index.html"), (404, 200, "/index.html")}
+    assert all(e["errorCachingMinTtl"] == 0 for e in dist["customErrorResponses"])  # never a stale index.html
     assert dist["defaultCacheBehavior"]["compress"] is True
     assert dist["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
     [assets] = dist["orderedCacheBehaviors"]
     assert assets["pathPattern"] == "/assets/*" and assets["compress"] is True
-    policy = stack.inputs("aws:cloudfront/cachePolicy:CachePolicy")
-    assert policy["minTtl"] == policy["defaultTtl"] == 31_536_000
+    policies = {r["name"]: r["inputs"] for r in stack.of_type("aws:cloudfront/cachePolicy:CachePolicy")}
+    immutable, revalidate = policies["cloudfront-immutable-assets"], policies["cloudfront-revalidate"]
+    assert assets["cachePolicyId"] == "cloudfront-immutable-assets-id"
+    assert immutable["minTtl"] == immutable["defaultTtl"] == 31_536_000  # hashed names: cached for good
+    # index.html (the default behaviour): no TTL of CloudFront's own, so its `no-cache` from deploy.sh holds.
+    assert dist["defaultCacheBehavior"]["cachePolicyId"] == "cloudfront-revalidate-id"
+    assert revalidate["minTtl"] == revalidate["defaultTtl"] == 0
     prefix = "" if stack.name == "production" else "dev."
     assert dist["aliases"] == [f"app.{prefix}fibonacco.com", f"learn.{prefix}fibonacco.com"]
     assert dist["viewerCertificate"]["sslSupportMethod"] == "sni-only"
@@ -533,6 +558,7 @@ def test_dns_points_api_at_the_alb_and_app_learn_at_cloudfront(stack: StackRun) 
 def test_ecr_keeps_the_last_ten_images(stack: StackRun) -> None:
     repo = stack.inputs("aws:ecr/repository:Repository")
     assert repo["name"].startswith("learning-center-backend")
+    assert repo["imageTagMutability"] == "IMMUTABLE"  # a SHA tag always names the same image
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     [rule] = json.loads(stack.inputs("aws:ecr/lifecyclePolicy:LifecyclePolicy")["policy"])["rules"]
     assert rule["selection"]["countType"] == "imageCountMoreThan" and rule["selection"]["countNumber"] == 10
@@ -552,27 +578,63 @@ def test_api_scales_on_cpu_as_planned(stack: StackRun) -> None:
     assert config["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
 
 
+def _worker_alarms(stack: StackRun, worker: str) -> dict[str, dict]:
+    return {
+        kind: stack.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", f"autoscaling-{worker}-backlog-{kind}")
+        for kind in ("high", "low")
+    }
+
+
 def test_workers_scale_on_their_queue_depth(stack: StackRun) -> None:
     for worker in stack_file(stack.name)["learning-center:workers"]:
-        policy = stack.inputs("aws:appautoscaling/policy:Policy", f"{worker['name']}-queue-depth")
-        config = policy["targetTrackingScalingPolicyConfiguration"]
-        assert config["targetValue"] == worker["backlog_per_task"]
-        metrics = config["customizedMetricSpecification"]["metrics"]
-        queues = [
-            m["metricStat"]["metric"]["dimensions"][0]["value"]
-            for m in metrics
-            if m.get("metricStat", {}).get("metric", {}).get("namespace") == "Fibonacco/Queues"
-        ]
-        assert queues == worker["queues"]
-        assert all(
-            m["metricStat"]["metric"]["metricName"] == "QueueDepth"
-            for m in metrics
-            if m.get("metricStat", {}).get("metric", {}).get("namespace") == "Fibonacco/Queues"
-        )
-        [returned] = [m for m in metrics if m.get("returnData")]
-        assert "/ tasks" in returned["expression"]
         target = stack.inputs("aws:appautoscaling/target:Target", f"{worker['name']}-target")
         assert (target["minCapacity"], target["maxCapacity"]) == (worker["min_count"], worker["max_count"])
+        out = stack.inputs("aws:appautoscaling/policy:Policy", f"{worker['name']}-scale-out")
+        scale_in = stack.inputs("aws:appautoscaling/policy:Policy", f"{worker['name']}-scale-in")
+        assert out["policyType"] == scale_in["policyType"] == "StepScaling"
+        assert out["resourceId"] == scale_in["resourceId"] == target["resourceId"]
+        steps = out["stepScalingPolicyConfiguration"]["stepAdjustments"]
+        assert [s["scalingAdjustment"] for s in steps] == [1, 2, 4]  # more tasks as the backlog grows
+        assert [s["scalingAdjustment"] for s in scale_in["stepScalingPolicyConfiguration"]["stepAdjustments"]] == [-1]
+
+        alarms = _worker_alarms(stack, worker["name"])
+        assert alarms["high"]["alarmActions"] == [
+            f"arn:aws:appautoscaling:us-east-1:123456789012:autoscaling-{worker['name']}-scale-out"
+        ]
+        assert alarms["low"]["alarmActions"] == [
+            f"arn:aws:appautoscaling:us-east-1:123456789012:autoscaling-{worker['name']}-scale-in"
+        ]
+        assert alarms["high"]["threshold"] == worker["backlog_per_task"]
+        assert alarms["low"]["threshold"] == worker["backlog_per_task"] / 2
+        assert alarms["high"]["evaluationPeriods"] == 1 and alarms["low"]["evaluationPeriods"] == 15
+        for alarm in alarms.values():
+            queries = {q["id"]: q for q in alarm["metricQueries"]}
+            queues = [q["metric"]["dimensions"]["Queue"] for i, q in queries.items() if i.startswith("q")]
+            assert queues == worker["queues"]
+            assert all(
+                (q["metric"]["namespace"], q["metric"]["metricName"]) == ("Fibonacco/Queues", "QueueDepth")
+                for i, q in queries.items()
+                if i.startswith("q")
+            )
+            [returned] = [q for q in queries.values() if q.get("returnData")]
+            assert "/ IF(FILL(tasks, 1) < 1, 1, FILL(tasks, 1))" in returned["expression"]
+            assert queries["tasks"]["metric"]["metricName"] == "RunningTaskCount"
+
+
+def test_missing_queue_data_neither_scales_in_nor_out(stack: StackRun) -> None:
+    """No datapoint (the scheduler is down) must not read as an empty queue: the queue depths are not filled
+    with 0, and neither scaling alarm acts on missing data. The scheduler-silent alarm pages instead."""
+    for worker in stack_file(stack.name)["learning-center:workers"]:
+        for alarm in _worker_alarms(stack, worker["name"]).values():
+            assert alarm["treatMissingData"] == "notBreaching"
+            [returned] = [q for q in alarm["metricQueries"] if q.get("returnData")]
+            assert "FILL(q" not in returned["expression"]
+    silent = stack.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "alarms-scheduler-silent")
+    assert silent["treatMissingData"] == "breaching" and silent["statistic"] == "SampleCount"
+    policies = {p["name"]: p["inputs"]["policyType"] for p in stack.of_type("aws:appautoscaling/policy:Policy")}
+    assert {name: kind for name, kind in policies.items() if kind != "StepScaling"} == {
+        "autoscaling-api-cpu": "TargetTrackingScaling"
+    }
 
 
 # --- monitoring ---
@@ -580,7 +642,8 @@ def test_workers_scale_on_their_queue_depth(stack: StackRun) -> None:
 
 def test_alarms_cover_the_plans_list_and_notify_the_topic(stack: StackRun) -> None:
     alarms = {r["inputs"]["name"].removeprefix(f"learning-center-{stack.name}-"): r["inputs"]
-              for r in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}  # fmt: skip
+              for r in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if "fibonacco:monitoring:Alarms" in r["parent"]}  # fmt: skip
     assert {"api-cpu", "api-memory", "db-connections"} <= set(alarms)
     assert {f"queue-{q}-depth" for q in QUEUES} <= set(alarms)
     for name, alarm in alarms.items():
@@ -607,3 +670,48 @@ def test_every_worker_service_has_cpu_and_memory_alarms(stack: StackRun) -> None
 def test_program_sources_stay_in_the_component_modules() -> None:
     main = Path(PULUMI_DIR / "__main__.py").read_text()
     assert "aws.ec2." not in main and "aws.ecs." not in main  # wiring only; resources live in components
+
+
+def test_alarms_reach_the_configured_email_and_https_endpoint(runs: dict[str, StackRun]) -> None:
+    run = runs["dev-alarm-subscribers"]
+    assert run.error is None, run.error
+    subscriptions = {
+        r["inputs"]["protocol"]: r["inputs"] for r in run.of_type("aws:sns/topicSubscription:TopicSubscription")
+    }
+    assert set(subscriptions) == {"email", "https"}
+    assert subscriptions["email"]["endpoint"] == ALARM_SUBSCRIBERS["email"]
+    assert subscriptions["https"]["endpoint"] == ALARM_SUBSCRIBERS["https_endpoint"]
+    assert {s["topic"] for s in subscriptions.values()} == {run.export("alarm_topic_arn")}
+    assert not [w for w in run.warnings if "alarms" in w]
+
+
+def test_without_a_subscriber_pulumi_up_warns(dev: StackRun) -> None:
+    assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert any("alarms reach nobody" in w and "alarms.email" in w for w in dev.warnings)
+
+
+# --- releases ---
+
+
+def test_the_image_tag_is_required_and_never_latest(runs: dict[str, StackRun]) -> None:
+    missing, latest = runs["dev-no-image-tag"].error, runs["dev-latest"].error
+    assert missing is not None and "image_tag" in missing and "deploy.sh" in missing
+    assert latest is not None and "image_tag=latest" in latest
+
+
+def test_nothing_in_the_program_or_its_stacks_references_latest() -> None:
+    sources = [
+        PULUMI_DIR / "__main__.py",
+        *(PULUMI_DIR / "infrastructure").glob("*.py"),
+        *PULUMI_DIR.glob("Pulumi*.yaml"),
+    ]
+    for source in sources:
+        assert ":latest" not in source.read_text(), source
+
+
+def test_the_api_accepts_the_frontend_hosts(stack: StackRun) -> None:
+    env = {e["name"]: e["value"] for e in stack.task_container("api")["environment"]}
+    prefix = "" if stack.name == "production" else "dev."
+    hosts = [f"https://app.{prefix}fibonacco.com", f"https://learn.{prefix}fibonacco.com"]
+    assert json.loads(env["CORS_ORIGINS"]) == hosts
+    assert stack.export("frontend_urls") == hosts

@@ -55,6 +55,12 @@ async def tick() -> None:
     """Fired by the scheduler tests; they inspect the queued messages, no worker runs it."""
 
 
+@schedule(cron="* * * * *")
+@actor("tests.minutely")
+async def minutely() -> None:
+    """A once-a-minute schedule for the `schedule run` tests; no worker runs it."""
+
+
 @schedule(cron="0 0 1 1 *", overlap=False)
 @actor("tests.exclusive", min_backoff=timedelta(milliseconds=100))
 async def exclusive() -> None:

@@ -77,7 +77,7 @@ def test_leader_lock_has_one_holder_and_passes_on_when_released(sync_client: syn
 
 
 def test_schedule_ticks_are_the_same_for_every_scheduler() -> None:
-    minutely = SCHEDULES["metrics.queue_depth"]
+    minutely = SCHEDULES["tests.minutely"]
     now = datetime(2030, 5, 1, 12, 0, 42, tzinfo=UTC)
     assert minutely.latest_tick(now) == datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
     assert minutely.next_tick(now) == datetime(2030, 5, 1, 12, 1, tzinfo=UTC)
@@ -102,12 +102,12 @@ def test_schedule_run_twice_in_the_same_minute_enqueues_each_tick_once(
     second = runner.invoke(app, ["schedule", "run"])
 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "metrics.queue_depth" in first.output and "enqueued" in first.output
+    assert "tests.minutely" in first.output and "enqueued" in first.output
     assert "already enqueued" in second.output
     queued = sync_client.hvals(QueueKeys.of("default").messages)
-    assert sum('"metrics.queue_depth"' in message for message in queued) == 1
+    assert sum('"tests.minutely"' in message for message in queued) == 1
     listed = runner.invoke(app, ["schedule", "list"])
-    assert "metrics.queue_depth" in listed.output and "cron * * * * *" in listed.output
+    assert "tests.minutely" in listed.output and "cron * * * * *" in listed.output
 
 
 async def test_queue_stats_over_the_api_and_admins_only(

@@ -127,11 +127,31 @@ class Alarms(pulumi.ComponentResource):
         )
         aws.cloudwatch.EventTarget(f"{name}-failed-tasks-sns", rule=failed.name, arn=self.topic.arn, opts=child)
         self._topic_policy(failed.arn)
+        self._subscribe(cfg)
+        self.register_outputs({"topic_arn": self.topic.arn})
+
+    def _subscribe(self, cfg: AlarmConfig) -> None:
+        """Who the alarms reach: `alarms.email` (confirmed from the message SNS sends) and/or
+        `alarms.https_endpoint`; with neither, `pulumi up` says so instead of paging nobody."""
+        child = pulumi.ResourceOptions(parent=self)
         if cfg.email:
             aws.sns.TopicSubscription(
-                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=cfg.email, opts=child
+                f"{self._name}-email", topic=self.topic.arn, protocol="email", endpoint=cfg.email, opts=child
             )
-        self.register_outputs({"topic_arn": self.topic.arn})
+        if cfg.https_endpoint:
+            aws.sns.TopicSubscription(
+                f"{self._name}-https",
+                topic=self.topic.arn,
+                protocol="https",
+                endpoint=cfg.https_endpoint,
+                endpoint_auto_confirms=True,
+                opts=child,
+            )
+        if not (cfg.email or cfg.https_endpoint):
+            pulumi.warn(
+                "alarms reach nobody: set alarms.email (and/or alarms.https_endpoint) in the stack config, "
+                "e.g. `pulumi config set --path alarms.email ops@example.com`"
+            )
 
     def _topic(self) -> aws.sns.Topic:
         args = self._args

@@ -42,6 +42,9 @@ def app_environment(cfg: StackConfig, endpoints: Endpoints) -> dict[str, pulumi.
         "DB_DATABASE": cfg.database.name,
         "DB_USERNAME": cfg.database.username,
         "DB_SSLMODE": "require",
+        # RDS rotates the password in this secret; the app reads it whenever it opens a connection (its ARN is
+        # not a credential, and the task role may read exactly this secret).
+        "DB_SECRET_ARN": endpoints.db_secret_arn,
         "REDIS_HOST": endpoints.redis_host,
         "REDIS_PORT": str(endpoints.redis_port),
         "REDIS_TLS": "true" if cfg.redis.transit_encryption else "false",
@@ -76,6 +79,8 @@ def app_secrets(
 ) -> dict[str, pulumi.Input[str]]:
     """env var -> `valueFrom` for the task definitions' `secrets`."""
     refs: dict[str, pulumi.Input[str]] = dict(secret_arns)
-    # RDS's own secret is JSON {"username", "password"}; ECS extracts one key with `arn:key::`.
+    # RDS's own secret is JSON {"username", "password"}; ECS extracts one key with `arn:key::`. This copy is read
+    # once, at task start: only `fibonacco migrate` (a fresh one-off task per release) uses it; the long-running
+    # processes read DB_SECRET_ARN on every new connection, so a rotation cannot lock them out.
     refs["DB_PASSWORD"] = pulumi.Output.from_input(db_secret_arn).apply(lambda arn: f"{arn}:password::")
     return refs

@@ -1,5 +1,7 @@
-"""CloudFront (plan: CloudFront): the frontend bucket through origin access control, SPA routing, compression,
-long-lived caching for the hashed build assets."""
+"""CloudFront (plan: CloudFront): the browser app (frontend/dist) for the `app.` and `learn.` hosts from the
+frontend bucket through origin access control: SPA routing (403/404 -> /index.html), compression, hashed
+assets (/assets/*) cached for a year, everything else (index.html) revalidated on every request so a release
+shows at once. The API's CORS_ORIGINS are the same hosts (app_env.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import pulumi_aws as aws
 
 from .s3 import SecureBucket
 
-# AWS-managed policies (stable, documented IDs).
-CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # honours the objects' Cache-Control
+# AWS-managed policy (stable, documented ID).
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # HSTS, nosniff, frame options, referrer policy
 ONE_YEAR = 31_536_000
 # Vite writes content-hashed files here; a changed file gets a new name, so they can be cached for good.
@@ -30,6 +31,7 @@ class CdnArgs:
 class Cdn(pulumi.ComponentResource):
     def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fibonacco:cdn:Cdn", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-oac",
@@ -40,27 +42,13 @@ class Cdn(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=child,
         )
-        immutable = aws.cloudfront.CachePolicy(
-            f"{name}-immutable-assets",
-            name=f"{args.prefix}-immutable-assets",
-            comment="content-hashed build assets: cache for a year",
-            min_ttl=ONE_YEAR,
-            default_ttl=ONE_YEAR,
-            max_ttl=ONE_YEAR,
-            parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
-                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
-                    cookie_behavior="none"
-                ),
-                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
-                    header_behavior="none"
-                ),
-                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
-                    query_string_behavior="none"
-                ),
-                enable_accept_encoding_gzip=True,
-                enable_accept_encoding_brotli=True,
-            ),
-            opts=child,
+        immutable = self._cache_policy(
+            "immutable-assets", args.prefix, "content-hashed build assets: cache for a year", ONE_YEAR, ONE_YEAR
+        )
+        # index.html and the other unhashed files: no TTL of CloudFront's own, so the objects' `Cache-Control:
+        # no-cache` (scripts/deploy.sh) holds and a new release is served at once.
+        revalidate = self._cache_policy(
+            "revalidate", args.prefix, "index.html and unhashed files: follow the object's no-cache", 0, 0
         )
         origin_id = "frontend-s3"
         self.distribution = aws.cloudfront.Distribution(
@@ -85,7 +73,7 @@ class Cdn(pulumi.ComponentResource):
                 allowed_methods=["GET", "HEAD", "OPTIONS"],
                 cached_methods=["GET", "HEAD"],
                 compress=True,
-                cache_policy_id=CACHING_OPTIMIZED,
+                cache_policy_id=revalidate.id,
                 response_headers_policy_id=SECURITY_HEADERS,
             ),
             ordered_cache_behaviors=[
@@ -106,7 +94,7 @@ class Cdn(pulumi.ComponentResource):
                     error_code=code,
                     response_code=200,
                     response_page_path="/index.html",
-                    error_caching_min_ttl=10,
+                    error_caching_min_ttl=0,  # the fallback is index.html: never serve an old one
                 )
                 for code in (403, 404)
             ],
@@ -139,3 +127,30 @@ class Cdn(pulumi.ComponentResource):
         self.domain_name = self.distribution.domain_name
         self.hosted_zone_id = self.distribution.hosted_zone_id
         self.register_outputs({"distribution_id": self.distribution_id, "domain_name": self.domain_name})
+
+    def _cache_policy(
+        self, key: str, prefix: str, comment: str, min_ttl: int, default_ttl: int
+    ) -> aws.cloudfront.CachePolicy:
+        """A cache policy keyed on the path only (no cookies, headers or query strings), gzip/brotli on."""
+        return aws.cloudfront.CachePolicy(
+            f"{self._name}-{key}",
+            name=f"{prefix}-{key}",
+            comment=comment,
+            min_ttl=min_ttl,
+            default_ttl=default_ttl,
+            max_ttl=ONE_YEAR,
+            parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
+                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                    cookie_behavior="none"
+                ),
+                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                    header_behavior="none"
+                ),
+                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                    query_string_behavior="none"
+                ),
+                enable_accept_encoding_gzip=True,
+                enable_accept_encoding_brotli=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

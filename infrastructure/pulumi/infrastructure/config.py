@@ -141,6 +141,8 @@ class AppConfig:
 @dataclass(frozen=True)
 class AlarmConfig:
     email: str | None
+    # Optional HTTPS endpoint (a chat webhook, an incident tool) subscribed to the alarm topic.
+    https_endpoint: str | None
     cpu_percent: float
     memory_percent: float
     queue_depth: int
@@ -164,6 +166,7 @@ class StackConfig:
     app: AppConfig
     alarms: AlarmConfig
     log_retention_days: int
+    # The image every task runs: an immutable tag (the git SHA), set by scripts/deploy.sh, never `latest`.
     image_tag: str
     # Secret values given with `pulumi config set --secret`, keyed by config key; absent ones are set by hand.
     secret_values: dict[str, pulumi.Output[str]]
@@ -321,14 +324,32 @@ def _app(raw: dict[str, Any]) -> AppConfig:
 
 
 def _alarms(raw: dict[str, Any]) -> AlarmConfig:
+    https_endpoint = raw.get("https_endpoint")
+    if https_endpoint and not str(https_endpoint).startswith("https://"):
+        raise ConfigError(f"alarms.https_endpoint={https_endpoint!r}: must be an https:// URL")
     return AlarmConfig(
         email=raw.get("email"),
+        https_endpoint=https_endpoint,
         cpu_percent=float(raw.get("cpu_percent", 80)),
         memory_percent=float(raw.get("memory_percent", 80)),
         queue_depth=int(raw.get("queue_depth", 1000)),
         db_connections=int(raw.get("db_connections", 300)),
         redis_memory_percent=float(raw.get("redis_memory_percent", 80)),
     )
+
+
+def _image_tag(cfg: pulumi.Config) -> str:
+    tag = cfg.get("image_tag")
+    if not tag:
+        raise ConfigError(
+            "image_tag: required, the git SHA of the image to run; scripts/deploy.sh passes it "
+            "(`deploy.sh infrastructure` keeps the deployed one, `deploy.sh backend` releases a new one)"
+        )
+    if tag == "latest":
+        raise ConfigError(
+            "image_tag=latest: deploy an immutable tag (the git SHA), so new code never meets an old schema"
+        )
+    return tag
 
 
 def load() -> StackConfig:
@@ -369,6 +390,6 @@ def load() -> StackConfig:
         app=_app(cfg.get_object("app") or {}),
         alarms=_alarms(cfg.get_object("alarms") or {}),
         log_retention_days=cfg.get_int("log_retention_days") or 7,
-        image_tag=cfg.get("image_tag") or "latest",
+        image_tag=_image_tag(cfg),
         secret_values={key: value for key in SECRET_CONFIG_KEYS if (value := cfg.get_secret(key)) is not None},
     )

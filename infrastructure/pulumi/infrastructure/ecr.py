@@ -1,4 +1,5 @@
-"""ECR repository (plan: ECR): `{project}-backend`, scanned on push, keeps the last 10 images."""
+"""ECR repository (plan: ECR): `{project}-backend`, immutable git-SHA tags, scanned on push, keeps the last 10
+images."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ class Registry(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.repository = aws.ecr.Repository(
             f"{name}-repository",
-            # One repository per stack, so a dev push never replaces production's `latest`.
+            # One repository per stack, so dev images never mix with production's.
             name=f"{args.project_name}-backend"
             if args.production
             else f"{args.project_name}-backend-{args.environment}",
-            # Mutable because the plan deploys `latest`; every image is also pushed under its git SHA.
-            image_tag_mutability="MUTABLE",
+            # Images are pushed under their git SHA only, and a tag can never be moved to other code: what a task
+            # definition names is what runs (scripts/deploy.sh).
+            image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
             force_delete=not args.production,

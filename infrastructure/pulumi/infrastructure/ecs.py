@@ -2,7 +2,9 @@
 
 One image, several commands (DESIGN.md §2): the API service behind the ALB, one service per worker group, the
 scheduler (a continuous service, or an EventBridge `rate(1 minute)` rule running `fibonacco schedule run`,
-chosen by `scheduler.mode`), and a migration task definition the deploy pipeline runs once per release.
+chosen by `scheduler.mode`), and a migration task definition. Every container runs `image` (the release's
+git-SHA tag); scripts/deploy.sh runs the migrations on a new release's image before `pulumi up` points these
+task definitions at it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class EcsArgs:
     secrets: dict[str, pulumi.Input[str]]
     # The secrets behind `secrets`, as plain ARNs: what the execution role may read.
     secret_arns: list[pulumi.Input[str]]
+    # The database secret the application itself reads (DB_SECRET_ARN): what the task role may read.
+    db_secret_arn: pulumi.Input[str]
     assets_bucket_arn: pulumi.Input[str]
     mail_domain: str
     tags: dict[str, str]
@@ -97,6 +101,7 @@ class Ecs(pulumi.ComponentResource):
                 repository_arn=args.repository_arn,
                 log_group_arn=self.log_group.arn,
                 secret_arns=args.secret_arns,
+                db_secret_arn=args.db_secret_arn,
                 assets_bucket_arn=args.assets_bucket_arn,
                 mail_domain=args.mail_domain,
                 tags=args.tags,
@@ -188,7 +193,7 @@ class Ecs(pulumi.ComponentResource):
             )
             self._eventbridge_scheduler()
 
-        # --- migrations: run once per release by the deploy pipeline (aws ecs run-task) ---
+        # --- migrations: deploy.sh runs a one-off revision of this on each new release's image (aws ecs run-task) ---
         self.migrate_task = self._task_definition("migrate", ["fibonacco", "migrate"], args.migrate)
 
         self.service_names: list[pulumi.Output[str]] = [self.api_service.name] + [

@@ -3,8 +3,8 @@
 - execution role (the ECS agent): pull from this stack's repository, write to its log group, read its
   secrets -- nothing else.
 - task role (the application): read/write the assets bucket only, send mail through SES from the configured
-  domain, put metrics only into the `Fibonacco/*` namespaces. No secrets access: secrets arrive as environment
-  variables.
+  domain, put metrics only into the `Fibonacco/*` namespaces, and read exactly one secret: the RDS-managed
+  database password, which rotates under running tasks (the other secrets arrive as environment variables).
 - events role (EventBridge scheduler rule): run the scheduler task definition in this cluster, pass the
   two roles.
 """
@@ -66,6 +66,8 @@ class TaskRolesArgs:
     repository_arn: pulumi.Input[str]
     log_group_arn: pulumi.Input[str]
     secret_arns: list[pulumi.Input[str]]
+    # The RDS-managed database secret, which the application reads itself after every rotation.
+    db_secret_arn: pulumi.Input[str]
     assets_bucket_arn: pulumi.Input[str]
     mail_domain: str
     tags: dict[str, str]
@@ -143,6 +145,14 @@ class TaskRoles(pulumi.ComponentResource):
                     "Resource": [f"{ses_arn}:identity/*", f"{ses_arn}:configuration-set/*"],
                     "Condition": {"StringLike": {"ses:FromAddress": f"*@{args.mail_domain}"}},
                 },
+                pulumi.Output.from_input(args.db_secret_arn).apply(
+                    lambda arn: {
+                        "Sid": "DatabaseSecret",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": arn,
+                    }
+                ),
                 {
                     "Sid": "AppMetrics",
                     "Effect": "Allow",

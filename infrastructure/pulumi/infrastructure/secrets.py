@@ -1,9 +1,10 @@
 """Secrets Manager (plan: Secrets Manager): one secret per credential the running platform needs.
 
-Names follow the plan (`{project}-{environment}/openai/api-key`, ...). A value given with
-`pulumi config set --secret <key>` is stored here; otherwise the secret is created empty and the operator puts
-the value with `aws secretsmanager put-secret-value` (docs/deployment.md, Phase 1.7). The database password is
-not here: RDS creates and rotates its own secret (rds.py).
+Names follow the plan (`{project}-{environment}/openai/api-key`, ...). The program creates every secret, so the
+plan's `aws secretsmanager create-secret` would fail: the operator puts values with `aws secretsmanager
+put-secret-value` (docs/deployment.md, Phase 1.7). A value given with `pulumi config set --secret <key>` seeds
+the secret once; `pulumi up` never overwrites a value put by hand. The database password is not here: RDS
+creates and rotates its own secret (rds.py), which the tasks read on every new connection.
 
 Only the secrets the stack's drivers use are created and injected; the execution role reads exactly those.
 """
@@ -90,7 +91,9 @@ class Secrets(pulumi.ComponentResource):
                     secret_id=secret.id,
                     # config.get_secret() values are secret outputs: encrypted in state, masked in logs.
                     secret_string=value,
-                    opts=child,
+                    # The config value seeds the secret once. A value put later by hand (`aws secretsmanager
+                    # put-secret-value`) is never overwritten by `pulumi up`, nor is a rotated one.
+                    opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string", "version_stages"]),
                 )
             self.arns[spec.env_var] = secret.arn
         self.register_outputs({"arns": self.arns})

@@ -1,44 +1,80 @@
 #!/usr/bin/env bash
-# Release to a Pulumi stack: the plan's "Manual Deployment Steps", in a safe order. The CI pipeline
-# (.github/workflows/deploy.yml) runs these same commands.
+# Release to a Pulumi stack by immutable image tags (the git SHA): new code never meets an old schema. The CI
+# pipeline (.github/workflows/deploy.yml) runs these same commands.
 #
-#   deploy.sh backend  <stack> [tag]   build and push the image, run migrations, roll api/worker/scheduler
-#   deploy.sh migrate  <stack>         run `fibonacco migrate` as a one-off ECS task and check its exit code
-#   deploy.sh services <stack>         force a new deployment of every service and wait until it is stable
-#   deploy.sh frontend <stack> <dist>  upload a built frontend with cache headers, invalidate CloudFront
+#   deploy.sh infrastructure <stack>    pulumi up, keeping the release that runs (the stack's image_tag output)
+#   deploy.sh backend  <stack> [sha]    build and push <sha>, migrate on it, then release it to every task
+#   deploy.sh migrate  <stack> <sha>    run `fibonacco migrate` on image <sha> as a one-off task, check its exit
+#   deploy.sh services <stack>          restart every service on its current release and wait until stable
+#   deploy.sh frontend <stack>          build frontend/ for the stack's API URL, upload it, invalidate CloudFront
 #
-# Needs pulumi (logged in to the state backend), the aws CLI (credentials for the stack's account), jq, and
-# docker for `backend`. Stack outputs are read with `pulumi stack output --stack <stack>`.
+# Needs pulumi (logged in to the state backend), the aws CLI (credentials for the stack's account), jq, docker
+# for `backend`, npm for `frontend`. Stack outputs are read with `pulumi stack output --stack <stack>`.
 set -euo pipefail
 
 PULUMI_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_ROOT="$(cd "${PULUMI_DIR}/../.." && pwd)"
+FRONTEND_DIR="${FRONTEND_DIR:-${REPO_ROOT}/frontend}"
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
 output() { pulumi stack output "$1" --stack "$STACK" --cwd "$PULUMI_DIR"; }
 
+head_sha() { git -C "$REPO_ROOT" rev-parse --short HEAD; }
+
+# `pulumi up` with image_tag=<tag>. Pulumi writes --config values into the config file it is given, so it gets a
+# copy: the stack file in the repository never records a release. --refresh first reads what really runs (a
+# service the circuit breaker rolled back is on an older revision than the state says) so it is set right.
+pulumi_up() {
+  local tag=$1 config
+  config=$(mktemp)
+  cp "${PULUMI_DIR}/Pulumi.${STACK}.yaml" "$config"
+  pulumi up --yes --skip-preview --refresh --stack "$STACK" --cwd "$PULUMI_DIR" --config-file "$config" \
+    --config "image_tag=${tag}"
+  rm -f "$config"
+}
+
+update_infrastructure() {
+  local tag
+  # The release that runs now; a stack's very first `up` has none yet and takes this commit's (docs/deployment.md).
+  tag=$(output image_tag 2>/dev/null) || tag=$(head_sha)
+  echo "Updating the infrastructure of ${STACK}, keeping release ${tag}"
+  pulumi_up "$tag"
+}
+
 build_and_push() {
   local tag=$1 repo registry
   repo=$(output ecr_repository_url)
   registry=${repo%%/*}
+  # Tags are immutable: a release that is already pushed (a re-run, a rollback) is used as it is.
+  if aws ecr describe-images --repository-name "${repo#*/}" --image-ids "imageTag=${tag}" >/dev/null 2>&1; then
+    echo "${repo}:${tag} is already in ECR"
+    return
+  fi
   aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
-  docker build -f "${PULUMI_DIR}/Dockerfile" -t "${repo}:${tag}" -t "${repo}:latest" "$REPO_ROOT"
-  # The SHA tag identifies the release; `latest` is what the task definitions run.
+  docker build -f "${PULUMI_DIR}/Dockerfile" -t "${repo}:${tag}" "$REPO_ROOT"
   docker push "${repo}:${tag}"
-  docker push "${repo}:latest"
 }
 
 run_migrations() {
-  local cluster task_definition network task_arn exit_code
+  local tag=$1 image cluster family network definition revision task_arn exit_code
+  image="$(output ecr_repository_url):${tag}"
   cluster=$(output ecs_cluster_name)
-  task_definition=$(output migrate_task_definition)
+  family=$(output migrate_task_definition)
   network=$(output ecs_network_configuration)
-  echo "Running migrations (${task_definition}) in ${cluster}"
-  task_arn=$(aws ecs run-task --cluster "$cluster" --task-definition "$task_definition" \
+  # A one-off revision of the migrate task definition on the new image; nothing that serves is touched yet.
+  definition=$(mktemp)
+  aws ecs describe-task-definition --task-definition "$family" --query taskDefinition --output json |
+    jq --arg image "$image" '{family, taskRoleArn, executionRoleArn, networkMode, requiresCompatibilities, cpu,
+      memory, runtimePlatform, containerDefinitions: [.containerDefinitions[] | .image = $image]}' >"$definition"
+  revision=$(aws ecs register-task-definition --cli-input-json "file://${definition}" \
+    --query 'taskDefinition.taskDefinitionArn' --output text)
+  rm -f "$definition"
+  echo "Running migrations on ${image} (${revision##*/}) in ${cluster}"
+  task_arn=$(aws ecs run-task --cluster "$cluster" --task-definition "$revision" \
     --launch-type FARGATE --network-configuration "$network" --started-by deploy-migrate \
     --query 'tasks[0].taskArn' --output text)
   if [[ -z "$task_arn" || "$task_arn" == "None" ]]; then
@@ -48,8 +84,9 @@ run_migrations() {
   aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task_arn"
   exit_code=$(aws ecs describe-tasks --cluster "$cluster" --tasks "$task_arn" \
     --query 'tasks[0].containers[0].exitCode' --output text)
+  aws ecs deregister-task-definition --task-definition "$revision" >/dev/null
   if [[ "$exit_code" != "0" ]]; then
-    echo "migrations failed (exit code ${exit_code}); services were not updated." >&2
+    echo "migrations failed (exit code ${exit_code}); nothing was released." >&2
     aws ecs describe-tasks --cluster "$cluster" --tasks "$task_arn" \
       --query 'tasks[0].{stopped:stoppedReason,container:containers[0].reason}' --output table >&2
     echo "Logs: aws logs tail $(output log_group_name) --log-stream-names migrate/migrate/${task_arn##*/}" >&2
@@ -58,35 +95,72 @@ run_migrations() {
   echo "Migrations applied."
 }
 
-roll_services() {
-  local cluster service deployment state
-  local -a services deployments
+image_of() {
+  aws ecs describe-task-definition --task-definition "$1" \
+    --query 'taskDefinition.containerDefinitions[0].image' --output text
+}
+
+# Every service stable with its primary deployment completed on <tag>, and the EventBridge scheduler target (dev)
+# on it: a deployment the circuit breaker rolled back is stable too, on the previous release.
+check_release() {
+  local tag=$1 expected cluster service definition state image rule
+  local -a services
+  expected="$(output ecr_repository_url):${tag}"
   cluster=$(output ecs_cluster_name)
   mapfile -t services < <(pulumi stack output ecs_service_names --json --stack "$STACK" --cwd "$PULUMI_DIR" | jq -r '.[]')
-  for service in "${services[@]}"; do
-    deployment=$(aws ecs update-service --cluster "$cluster" --service "$service" --force-new-deployment \
-      --query "service.deployments[?status=='PRIMARY'].id | [0]" --output text)
-    deployments+=("$deployment")
-    echo "Rolling ${service} (${deployment})"
-  done
   aws ecs wait services-stable --cluster "$cluster" --services "${services[@]}"
-  # A stable service may be stable on the previous release: the circuit breaker rolls back failed deployments.
-  for i in "${!services[@]}"; do
-    state=$(aws ecs describe-services --cluster "$cluster" --services "${services[$i]}" \
-      --query "services[0].deployments[?id=='${deployments[$i]}'].rolloutState | [0]" --output text)
-    if [[ "$state" != "COMPLETED" ]]; then
-      echo "${services[$i]}: deployment ${deployments[$i]} is ${state} (rolled back?)" >&2
+  for service in "${services[@]}"; do
+    read -r definition state < <(aws ecs describe-services --cluster "$cluster" --services "$service" \
+      --query "services[0].deployments[?status=='PRIMARY'] | [0].[taskDefinition, rolloutState]" --output text) ||
+      true
+    image=$(image_of "$definition")
+    if [[ "$state" != "COMPLETED" || "$image" != "$expected" ]]; then
+      echo "${service}: deployment ${state} runs ${image}, not ${expected} (rolled back?)" >&2
       exit 1
     fi
   done
-  echo "Services updated: ${services[*]}"
+  rule=$(output scheduler_rule_name)
+  if [[ -n "$rule" ]]; then
+    definition=$(aws events list-targets-by-rule --rule "$rule" \
+      --query 'Targets[0].EcsParameters.TaskDefinitionArn' --output text)
+    image=$(image_of "$definition")
+    if [[ "$image" != "$expected" ]]; then
+      echo "scheduler rule ${rule} starts ${image}, not ${expected}" >&2
+      exit 1
+    fi
+  fi
+  echo "Release ${tag} runs: ${services[*]}${rule:+, scheduler rule ${rule}}"
+}
+
+release() {
+  local tag=$1
+  # New task-definition revisions on <tag> for the API, workers, scheduler and the EventBridge target, only now
+  # that the schema is migrated; the services roll to them.
+  echo "Releasing ${tag}"
+  pulumi_up "$tag"
+  check_release "$tag"
+}
+
+restart_services() {
+  local cluster service
+  local -a services
+  cluster=$(output ecs_cluster_name)
+  mapfile -t services < <(pulumi stack output ecs_service_names --json --stack "$STACK" --cwd "$PULUMI_DIR" | jq -r '.[]')
+  for service in "${services[@]}"; do
+    aws ecs update-service --cluster "$cluster" --service "$service" --force-new-deployment >/dev/null
+    echo "Restarting ${service}"
+  done
+  check_release "$(output image_tag)"
 }
 
 deploy_frontend() {
-  local dist=$1 bucket distribution
-  [[ -f "${dist}/index.html" ]] || { echo "${dist}/index.html not found: build the frontend first" >&2; exit 1; }
+  local dist="${FRONTEND_DIR}/dist" api_url bucket distribution
+  api_url=$(output api_url)
   bucket=$(output s3_frontend_bucket)
   distribution=$(output cloudfront_distribution_id)
+  echo "Building ${FRONTEND_DIR} for ${api_url}"
+  (cd "$FRONTEND_DIR" && npm ci && VITE_API_URL="$api_url" npm run build)
+  [[ -f "${dist}/index.html" ]] || { echo "${dist}/index.html not found: the build wrote no app" >&2; exit 1; }
   # Content-hashed build output: cached for a year. Old files stay, so open tabs can still load their chunks.
   if [[ -d "${dist}/assets" ]]; then
     aws s3 sync "${dist}/assets" "s3://${bucket}/assets" --cache-control "public, max-age=31536000, immutable"
@@ -101,13 +175,15 @@ deploy_frontend() {
 COMMAND=$1
 STACK=$2
 case "$COMMAND" in
+  infrastructure) update_infrastructure ;;
   backend)
-    build_and_push "${3:-$(git -C "$REPO_ROOT" rev-parse --short HEAD)}"
-    run_migrations
-    roll_services
+    TAG=${3:-$(head_sha)}
+    build_and_push "$TAG"
+    run_migrations "$TAG"
+    release "$TAG"
     ;;
-  migrate) run_migrations ;;
-  services) roll_services ;;
-  frontend) deploy_frontend "${3:?usage: deploy.sh frontend <stack> <dist-dir>}" ;;
+  migrate) run_migrations "${3:?usage: deploy.sh migrate <stack> <sha>}" ;;
+  services) restart_services ;;
+  frontend) deploy_frontend ;;
   *) usage ;;
 esac

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from fibonacco.config import Settings
+from fibonacco.kit.dbcredentials import SecretPassword
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -68,12 +69,20 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
     connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
-    return create_async_engine(
+    # With DB_SECRET_ARN, every new connection asks Secrets Manager's current password (cached), so a rotation
+    # never locks running processes out (kit/dbcredentials.py).
+    secret_password = SecretPassword.from_settings(settings)
+    if secret_password is not None:
+        connect_args["password"] = secret_password
+    engine = create_async_engine(
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
         pool_pre_ping=True,
         connect_args=connect_args,
     )
+    if secret_password is not None:
+        secret_password.retry_when_refused(engine)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

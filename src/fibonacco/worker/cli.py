@@ -130,7 +130,8 @@ def scheduler(
 
 @schedule_app.command("run")
 def schedule_run(module: ModulesOption = None) -> None:
-    """Enqueue every schedule's due tick once (for an EventBridge `rate(1 minute)` rule); safe to repeat."""
+    """Enqueue every schedule's due tick once and publish queue depth (for an EventBridge `rate(1 minute)` rule)."""
+    from fibonacco.worker.metrics import QueueDepthPublisher
     from fibonacco.worker.scheduler import Ticker, redis_client, scheduler_identity
 
     settings = _settings()
@@ -140,6 +141,7 @@ def schedule_run(module: ModulesOption = None) -> None:
         fired = Ticker(client, settings, scheduler_identity()).run_due(datetime.now(UTC))
     finally:
         client.close()
+    QueueDepthPublisher(settings).publish()  # this tick's queue-depth datapoint (worker/metrics.py)
     table = Table("schedule", "tick", "outcome")
     for item, tick, outcome in fired:
         table.add_row(item.name, f"{tick:%Y-%m-%d %H:%M:%S}", outcome.value)

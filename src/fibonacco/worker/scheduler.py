@@ -12,6 +12,9 @@ EventBridge `rate(1 minute)` rule) alike:
   standby once the holder stops renewing it;
 - `overlap=False`: a tick is skipped while the job of an earlier tick has not ended; the lock is taken here
   and released by the worker when the job ends (see `middleware.Bookkeeping`).
+
+The active scheduler also publishes the queue-depth metric itself, every `QUEUE_METRICS_INTERVAL_SECONDS`
+(`worker/metrics.py`): a job doing it would wait behind the backlog it measures.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fibonacco.config import Settings
 from fibonacco.worker.health import beat
 from fibonacco.worker.locks import LeaderLock
+from fibonacco.worker.metrics import QueueDepthPublisher
 from fibonacco.worker.middleware import OVERLAP_LOCK_OPTION
 
 A = TypeVar("A", bound=dramatiq.Actor[Any, Any])
@@ -220,6 +224,12 @@ def run_scheduler(settings: Settings) -> None:
         if leading.is_set() and tick is not None:
             ticker.fire(item, tick)
 
+    publisher = QueueDepthPublisher(settings)
+
+    def publish_metrics() -> None:
+        if leading.is_set():
+            publisher.publish()
+
     scheduler = BlockingScheduler(
         timezone=UTC,
         job_defaults={
@@ -232,6 +242,7 @@ def run_scheduler(settings: Settings) -> None:
     scheduler.add_job(keep_lock, IntervalTrigger(seconds=renew_every), next_run_time=datetime.now(UTC))
     for item in SCHEDULES.values():
         scheduler.add_job(fire, item.trigger, args=[item], id=item.name)
+    scheduler.add_job(publish_metrics, IntervalTrigger(seconds=settings.QUEUE_METRICS_INTERVAL_SECONDS))
 
     def stop(signum: int, _: FrameType | None) -> None:
         log.info("scheduler_stopping", signal=signal.Signals(signum).name)
