@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from fibonacco.config import Settings
+from fibonacco.kit.tenancy import APP_ROLE
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -64,14 +65,23 @@ class TenantOwnedModel(RecordModel):
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
-def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+def create_engine(settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE) -> AsyncEngine:
+    """The application's engine. Every connection acts as `role` (the login user is only a member of it), so
+    row-level security binds it (DESIGN §15); `role=None` keeps the login user, for the tests' own checks.
+
+    Statement parameters never reach a log line or an exception's text (`hide_parameters`): they hold password
+    hashes, emails and tokens.
+    """
     connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
+    if role is not None:
+        connect_args["server_settings"] = {"role": role}
     return create_async_engine(
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args=connect_args,
     )
 

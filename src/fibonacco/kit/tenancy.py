@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 log = structlog.get_logger("fibonacco.tenancy")
 
+# The database role the application acts as (created by migration 0005): it owns no table, so the policies bind it.
+APP_ROLE = "fibonacco_app"
 TENANT_SETTING = "app.tenant_id"
 CROSS_TENANT_SETTING = "app.cross_tenant"
 
