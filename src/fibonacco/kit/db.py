@@ -8,7 +8,23 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
+from functools import cache
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.sql import visitors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -41,6 +57,27 @@ def string_enum(kind: type[StrEnum], length: int = 20) -> Enum:
 
 class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_KEYS = (UniqueConstraint, PrimaryKeyConstraint, ForeignKeyConstraint)
+
+
+def _covered(table: Table, name: str) -> list[Any]:
+    for constraint in table.constraints:
+        if isinstance(constraint, _KEYS) and constraint.name == name:
+            return list(constraint.columns)
+    return next((list(index.expressions) for index in table.indexes if index.unique and index.name == name), [])
+
+
+@cache
+def constraint_fields(name: str) -> tuple[str, ...]:
+    """The columns a unique constraint, unique index or foreign key named `name` covers, without `tenant_id`
+    (every per-tenant uniqueness includes it): what a client must change. Empty for an unknown name."""
+    for table in Model.metadata.tables.values():
+        if covered := _covered(table, name):
+            columns = [node.name for part in covered for node in visitors.iterate(part) if isinstance(node, Column)]
+            return tuple(column for column in dict.fromkeys(columns) if column != "tenant_id")
+    return ()
 
 
 class RecordModel(Model):

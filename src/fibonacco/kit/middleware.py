@@ -1,4 +1,4 @@
-"""Request id and access log middleware (pure ASGI, so it also wraps streaming responses)."""
+"""Request id, access log and unhandled-error middleware (pure ASGI, so it also wraps streaming responses)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fibonacco.kit.handlers import error_response
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -16,6 +18,9 @@ log = structlog.get_logger("fibonacco.http")
 
 
 class RequestContextMiddleware:
+    """Binds the request id to every log line, logs one access line per request, and turns an unhandled error
+    into the 500 envelope, logged once here (Starlette and uvicorn never see it, so neither logs it again)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -31,10 +36,12 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
                 headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
@@ -43,6 +50,10 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled_error", method=scope["method"], path=scope["path"])
+            if not response_started:
+                await error_response(500, "Server error.", "server_error")(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",
@@ -108,8 +119,6 @@ class RejectNulCharacters:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-        from fibonacco.kit.handlers import error_response
-
         response = error_response(
             422, "The given data was invalid.", "validation_error", [{"message": "NUL characters are not allowed"}]
         )
