@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
-
 from functools import cache
-
 from typing import Any
 
 from sqlalchemy import (
@@ -24,9 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.sql import visitors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.tenancy import APP_ROLE
