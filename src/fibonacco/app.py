@@ -14,7 +14,7 @@ from fibonacco.config import Settings, get_settings
 from fibonacco.integrations.registry import check_configuration, describe_drivers
 from fibonacco.kit.db import create_engine, create_sessionmaker
 from fibonacco.kit.handlers import install_error_handlers
-from fibonacco.kit.middleware import RejectNulCharacters, RequestContextMiddleware
+from fibonacco.kit.middleware import RefuseHostileInput, RequestContextMiddleware
 from fibonacco.kit.redis import create_redis
 from fibonacco.logging import configure_logging
 from fibonacco.messages.providers import Providers
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
         )
-    app.add_middleware(RejectNulCharacters)
+    app.add_middleware(RefuseHostileInput)
     app.add_middleware(RequestContextMiddleware)  # outermost: every response, refusals too, has a request id
     _include_routers(app)
     return app

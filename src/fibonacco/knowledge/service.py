@@ -292,6 +292,10 @@ async def search(
     embedder: Embedder,
 ) -> SearchOutcome:
     """Search the repository's entries (a tenant's, or a tenant's public ones) with the list's filters."""
+    model = embedder.model_name if mode != SearchMode.full_text else None
+    if not any(character.isalnum() for character in query):
+        # Nothing to match (`!!!`): no words for full text, and only a meaningless (zero) vector to compare.
+        return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=[])
     depth = limit if mode != SearchMode.hybrid else limit * HYBRID_DEPTH_FACTOR
     semantic: dict[uuid.UUID, float] = {}
     textual: dict[uuid.UUID, tuple[float, str]] = {}
@@ -322,7 +326,6 @@ async def search(
         for entry_id in ranked
         if entry_id in entries
     ]
-    model = embedder.model_name if mode != SearchMode.full_text else None
     return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=hits)
 
 
