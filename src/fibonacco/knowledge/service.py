@@ -17,6 +17,7 @@ from fibonacco.integrations.errors import ProviderError
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
@@ -64,7 +65,7 @@ def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
 
     entry.embedding_status = EmbeddingStatus.pending
     entry.embedding_error = None
-    enqueue(session, generate_embedding, str(entry.id))
+    enqueue(session, generate_embedding, str(entry.id), tenant_id=str(entry.tenant_id))
 
 
 # --- entries ---
@@ -226,9 +227,11 @@ async def vote(
 
 
 async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
+    """The Learning Center's tenant, bound to the unit of work: a public page acts for that tenant only."""
     tenant = await TenantRepository(session).get_active_by_slug_or_domain(slug_or_domain)
     if tenant is None:
         raise NotFound("Learning Center not found.")
+    await bind_tenant(session, tenant.id)
     return tenant
 
 

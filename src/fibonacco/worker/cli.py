@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.worker.health import Role
 
 T = TypeVar("T")
@@ -241,9 +242,14 @@ def queue_stats() -> None:
 
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """The operator's queue commands see every tenant's jobs and the platform's own."""
     from fibonacco.cli import run_in_session
 
-    return run_in_session(_settings(), work)
+    async def across_tenants(session: AsyncSession) -> T:
+        await cross_tenant(session, "operator CLI: queue commands")
+        return await work(session)
+
+    return run_in_session(_settings(), across_tenants)
 
 
 def _job_id(value: str) -> uuid.UUID:
