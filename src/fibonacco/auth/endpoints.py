@@ -137,7 +137,9 @@ async def get_user(user_id: uuid.UUID, auth: UsersRead, session: SessionDep) -> 
     return ok(User.model_validate(await service.get_user(session, auth.tenant_id, user_id)))
 
 
-@users_router.patch("/{user_id}", response_model=Envelope[User], responses=_USERS_ERRORS)
+@users_router.patch(
+    "/{user_id}", response_model=Envelope[User], responses={**_USERS_ERRORS, **error_responses(Conflict)}
+)
 async def update_user(user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, session: SessionDep) -> Envelope[User]:
     user = await service.update_user(session, auth, user_id, body)
     return ok(User.model_validate(user), "User updated.")

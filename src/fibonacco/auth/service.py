@@ -82,6 +82,12 @@ async def update_user(session: AsyncSession, actor: AuthContext, user_id: uuid.U
     user = await repository.get_or_404(user_id)
     _check_may_manage(actor, user, data.role)
     values = data.model_dump(exclude_unset=True, exclude={"password"})
+    # An admin who demotes or disables themselves may lock the tenant out: another admin or owner does that.
+    demotes_self = user.id == actor.user.id and (
+        values.get("role", user.role) != user.role or values.get("is_active", user.is_active) != user.is_active
+    )
+    if demotes_self:
+        raise Conflict("You cannot change your own role or disable yourself.", details={"field": "role"})
     if data.password is not None:
         values["password_hash"] = hash_password(data.password.get_secret_value())
     return await repository.update(user, values)
