@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fibonacco.kit.db import constraint_fields
 from fibonacco.kit.errors import Conflict, FibonaccoError
-from fibonacco.kit.openapi import path_methods
+from fibonacco.kit.openapi import allowed_methods
 
 log = structlog.get_logger("fibonacco.errors")
 
@@ -58,14 +58,6 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "The given data was invalid.", "validation_error", details)
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every documented method of the path. (Starlette names only those of the first route matching the path,
-    and one path is often several routes: GET and POST on a collection.)"""
-    methods = [method for pattern, allowed in path_methods(request.app) if pattern.match(request.url.path)
-               for method in allowed]  # fmt: skip
-    return ", ".join(sorted(set(methods)))
-
-
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODES_BY_STATUS.get(exc.status_code, "http_error")
@@ -74,7 +66,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = "The requested resource was not found."
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
-        headers["Allow"] = _allowed_methods(request)
+        # Starlette names only the methods of the first route matching the path; one path is often several.
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
     return error_response(exc.status_code, message, code, headers=headers or None)
 
 

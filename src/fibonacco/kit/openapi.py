@@ -37,17 +37,25 @@ _PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
 _METHODS = frozenset({"get", "put", "post", "delete", "patch", "options", "trace"})
 
 
-def path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
-    """Each documented path as a pattern, with its methods (for the `Allow` header of a 405)."""
-    cached: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "path_methods", None)
-    if cached is None:
-        cached = [
-            (re.compile("^" + _PARAMETER.sub("[^/]+", re.escape(path)) + "$"),
-             [method.upper() for method in operations if method in _METHODS])
-            for path, operations in app.openapi().get("paths", {}).items()
-        ]  # fmt: skip
-        app.state.path_methods = cached
-    return cached
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The documented methods of `path`, for the `Allow` header of a 405. A concrete path wins over the
+    templates it also matches (`/queue/failed/retry` is not `/queue/failed/{job_id}`), as in OpenAPI."""
+    documented: dict[str, list[str]] | None = getattr(app.state, "documented_methods", None)
+    if documented is None:
+        documented = {
+            template: [method.upper() for method in operations if method in _METHODS]
+            for template, operations in app.openapi().get("paths", {}).items()
+        }
+        app.state.documented_methods = documented
+    if path in documented:
+        return sorted(documented[path])
+    matching = {
+        method
+        for template, methods in documented.items()
+        if re.fullmatch(_PARAMETER.sub("[^/]+", re.escape(template)), path)
+        for method in methods
+    }
+    return sorted(matching)
 
 
 def install_openapi(app: FastAPI) -> None:
