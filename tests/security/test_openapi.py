@@ -20,7 +20,7 @@ class TestMethodNotAllowed:
             ("PUT", "/api/v1/knowledge", "GET, POST"),
             ("PUT", "/api/v1/users/00000000-0000-0000-0000-000000000000", "DELETE, GET, PATCH"),
             ("DELETE", "/health", "GET"),
-            ("PUT", "/api/v1/queue/failed/retry", "POST"),  # a concrete path, not /failed/{job_id}
+            ("GET", "/api/v1/queue/failed/retry", "POST"),  # a concrete path, not /failed/{job_id}
         ],
     )
     async def test_allow_lists_every_method_of_the_path(
