@@ -1,4 +1,11 @@
-"""Shared fixtures: settings, a rolled-back session per test, Redis, the API client and factories."""
+"""Shared fixtures: settings, a rolled-back session per test, Redis, the API client and factories.
+
+Row-level security (DESIGN §15): the test's own `session` (and `engine`, `sessionmaker`) act as the database's
+login user, a superuser that the policies do not bind, so factories and checks see every tenant. The API under
+test acts as the application role, as in production: each of its units of work runs its savepoint as
+`fibonacco_app` with no tenant bound until its code binds one, so a unit of work that forgets `bind_tenant` sees
+nothing here too. `app_engine` is the production engine, for committed work under the policies.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,9 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 from fibonacco.app import create_app
 from fibonacco.auth.models import PersonalAccessToken, Role, User
@@ -20,6 +29,7 @@ from fibonacco.auth.service import issue_token
 from fibonacco.config import Settings, load_settings
 from fibonacco.kit.db import create_engine
 from fibonacco.kit.redis import create_redis
+from fibonacco.kit.tenancy import APP_ROLE, CROSS_TENANT_SETTING, TENANT_SETTING
 from fibonacco.tenant.models import Tenant
 
 TEST_PASSWORD = "correct horse battery"
@@ -32,6 +42,15 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The login user's engine, unbound by row-level security: for the tests' own setup and checks."""
+    engine = create_engine(settings, pool_size=5, role=None)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The application's engine, as in production: every connection acts as the application role."""
     engine = create_engine(settings, pool_size=5)
     yield engine
     await engine.dispose()
@@ -50,6 +69,42 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
     """Sessions inside the test's transaction: their commits are savepoints, rolled back after the test."""
     return async_sessionmaker(
         bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
+
+
+_UNBIND = f"SELECT set_config('{TENANT_SETTING}', '', true), set_config('{CROSS_TENANT_SETTING}', '', true)"
+
+
+class ApplicationSession(Session):
+    """The API's unit of work inside the test's transaction: its savepoint acts as the application role with no
+    tenant bound (as a fresh production transaction does); the test's own session is itself again afterwards."""
+
+
+@event.listens_for(ApplicationSession, "after_begin")
+def _act_as_application(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    if transaction.parent is None:
+        connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+        connection.exec_driver_sql(_UNBIND)
+
+
+@event.listens_for(ApplicationSession, "after_commit")
+def _act_as_test_again(session: Session) -> None:
+    # The released savepoint would keep the role and the tenant for the rest of the test's transaction.
+    connection: Connection = session.info["test_connection"]
+    connection.exec_driver_sql("SET LOCAL ROLE NONE")
+    connection.exec_driver_sql(_UNBIND)
+
+
+@pytest.fixture
+def app_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """The API's sessions: in the test's transaction (commits are savepoints), as the application role."""
+    return async_sessionmaker(
+        bind=connection,
+        sync_session_class=ApplicationSession,
+        info={"test_connection": connection.sync_connection},
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
     )
 
 
@@ -72,12 +127,12 @@ async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
 def app(
     settings: Settings,
     engine: AsyncEngine,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    app_sessionmaker: async_sessionmaker[AsyncSession],
     redis: aioredis.Redis,
 ) -> FastAPI:
     app = create_app(settings)
     app.state.engine = engine
-    app.state.sessionmaker = sessionmaker
+    app.state.sessionmaker = app_sessionmaker
     app.state.redis = redis
     return app
 

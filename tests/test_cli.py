@@ -46,7 +46,7 @@ class TestCommands:
             input="long enough pw\nlong enough pw\n",
         )
         assert created.returncode == 0, created.stdout + created.stderr
-        issued = fibonacco("tokens", "create", "--email", email, "--name", "ops")
+        issued = fibonacco("tokens", "create", "--tenant", slug, "--email", email, "--name", "ops")
         assert issued.returncode == 0, issued.stdout + issued.stderr
         token = issued.stdout.strip().splitlines()[-1]
         assert token.startswith("fib_")

@@ -14,7 +14,8 @@ from fibonacco.config import Settings, get_settings
 from fibonacco.integrations.registry import check_configuration, describe_drivers
 from fibonacco.kit.db import create_engine, create_sessionmaker
 from fibonacco.kit.handlers import install_error_handlers
-from fibonacco.kit.middleware import RejectNulCharacters, RequestContextMiddleware
+from fibonacco.kit.middleware import RefuseHostileInput, RequestContextMiddleware
+from fibonacco.kit.openapi import install_openapi
 from fibonacco.kit.redis import create_redis
 from fibonacco.logging import configure_logging
 from fibonacco.messages.providers import Providers
@@ -66,7 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title=settings.APP_NAME,
         version=__version__,
-        description="REST API of the Fibonacco Operations Platform. Authenticate with `Authorization: Bearer <token>`.",
+        description=(
+            "REST API of the Fibonacco Operations Platform. Authenticate with `Authorization: Bearer <token>`. "
+            "Text may not contain U+0000; JSON bodies are at most 1 MiB and 32 levels deep."
+        ),
         lifespan=lifespan,
         debug=False,  # never send a traceback to a client, even with APP_DEBUG
     )
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.providers = Providers(settings)
     app.state.sns_verifier = SnsVerifier(allowed_topics=frozenset(settings.SES_EVENTS_TOPIC_ARNS))
     install_error_handlers(app)
+    install_openapi(app)
     if settings.CORS_ORIGINS:
         # The Learning Center and Command Center are served from CloudFront on other hosts (app., learn.).
         app.add_middleware(
@@ -85,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
         )
-    app.add_middleware(RejectNulCharacters)
+    app.add_middleware(RefuseHostileInput)
     app.add_middleware(RequestContextMiddleware)  # outermost: every response, refusals too, has a request id
     _include_routers(app)
     return app

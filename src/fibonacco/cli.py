@@ -15,6 +15,7 @@ from fibonacco.config import ConfigurationError, Settings, get_settings
 from fibonacco.infra.cli import app as infra_app
 from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.kit.startup import refusals, require_free_port, require_servers
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.cli import register as register_knowledge_commands
 from fibonacco.logging import configure_logging
 from fibonacco.tenant.models import Tenant
@@ -186,22 +187,23 @@ def users_create(
 
 @tokens_app.command("create")
 def tokens_create(
+    tenant: Annotated[str, typer.Option(help="tenant slug")],
     email: Annotated[str, typer.Option(help="the user the token acts as")],
     name: Annotated[str, typer.Option(help="what the token is for")],
     ability: Annotated[list[str] | None, typer.Option(help="repeatable; default '*'")] = None,
     expires_in_days: Annotated[int | None, typer.Option(help="omit for no expiry")] = None,
 ) -> None:
     """Create a token; it is printed once and only its hash is kept."""
-    from fibonacco.auth.repository import UserLookup
     from fibonacco.auth.schemas import PersonalAccessTokenCreate
-    from fibonacco.auth.service import issue_token
+    from fibonacco.auth.service import get_user_by_email, issue_token
 
     data = _validated(PersonalAccessTokenCreate, name=name, abilities=ability or ["*"], expires_in_days=expires_in_days)
 
     async def work(session: AsyncSession) -> str:
-        user = await UserLookup(session).get_by_email(email)
+        tenant_row = await _tenant_or_exit(session, tenant)
+        user = await get_user_by_email(session, tenant_row.id, email)
         if user is None:
-            console.print(f"[red]No user with email {email}.[/red]")
+            console.print(f"[red]No user with email {email} in tenant '{tenant}'.[/red]")
             raise typer.Exit(1)
         token, _ = await issue_token(session, user, data)
         return token
@@ -212,12 +214,14 @@ def tokens_create(
 
 
 async def _tenant_or_exit(session: AsyncSession, slug: str) -> Tenant:
+    """The tenant named on the command line, bound to the unit of work (row-level security acts for it)."""
     from fibonacco.tenant.service import get_tenant_by_slug
 
     tenant = await get_tenant_by_slug(session, slug)
     if tenant is None:
         console.print(f"[red]No tenant with slug '{slug}'.[/red]")
         raise typer.Exit(1)
+    await bind_tenant(session, tenant.id)
     return tenant
 
 

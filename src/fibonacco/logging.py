@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import sys
 
 import structlog
@@ -18,12 +19,42 @@ from fibonacco.config import Settings
 
 # Keys whose values never reach a log line, whatever code logs them.
 _SECRET_KEYS = ("password", "token", "secret", "authorization", "api_key", "app_key")
+# Secret-shaped text anywhere in a line (an exception's message, a careless f-string), replaced before rendering.
+_SECRET_TEXT = (
+    (re.compile(r"\$argon2(?:id|i|d)\$[A-Za-z0-9+/=$,.-]+"), "[password hash]"),
+    (re.compile(r"(?i)\bbearer\s+[^\s'\",)]+"), "Bearer [redacted]"),
+    (re.compile(r"\bfib_[A-Za-z0-9_-]{8,}"), "fib_[redacted]"),
+    (re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-*]{8,}"), "[redacted]"),
+    (re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
+)
 
 
-def _redact_secrets(_: object, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+def redact_text(text: str) -> str:
+    for pattern, replacement in _SECRET_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redact_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(item) for item in value]
+    return value
+
+
+def _redact_secrets(logger: object, name: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    # The traceback becomes text here, so the scrubbing below covers the exception's message too.
+    event = structlog.processors.format_exc_info(logger, name, event)
     for key in list(event):
+        if key.startswith("_"):
+            continue  # structlog's own bookkeeping (the stdlib record)
         if any(part in key.lower() for part in _SECRET_KEYS):
             event[key] = "[redacted]"
+        else:
+            event[key] = _redact_value(event[key])
     return event
 
 

@@ -1,23 +1,30 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
+from fibonacco.auth.passwords import hash_password
 from fibonacco.auth.tokens import hash_token
+from fibonacco.config import Settings
 from fibonacco.kit.clock import utcnow
 from fibonacco.logging import _redact_secrets
-from tests.fixtures import TEST_PASSWORD, MakeActor
+from tests.fixtures import TEST_PASSWORD, Actor, MakeActor
+
+
+def credentials(actor: Actor, password: str) -> dict[str, str]:
+    return {"tenant": actor.tenant.slug, "email": actor.user.email, "password": password}
 
 
 class TestLogin:
     async def test_login_me_logout(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
         actor = await make_actor(Role.staff)
-        response = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
+        response = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
         assert response.status_code == 200, response.text
         data = response.json()["data"]
         token = data["token"]
@@ -38,20 +45,21 @@ class TestLogin:
         self, client: httpx.AsyncClient, make_actor: MakeActor
     ) -> None:
         actor = await make_actor()
-        wrong = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "nope"})
-        unknown = await client.post("/api/v1/auth/login", json={"email": "who@example.com", "password": "nope"})
+        wrong = await client.post("/api/v1/auth/login", json=credentials(actor, "nope"))
+        unknown = await client.post(
+            "/api/v1/auth/login", json={"tenant": actor.tenant.slug, "email": "who@example.com", "password": "nope"}
+        )
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.json() == unknown.json()
 
     async def test_login_is_rate_limited(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
         actor = await make_actor()
         statuses = [
-            (await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "x"})).status_code
-            for _ in range(11)
+            (await client.post("/api/v1/auth/login", json=credentials(actor, "x"))).status_code for _ in range(11)
         ]
         assert statuses[:10] == [401] * 10
         assert statuses[10] == 429
-        blocked = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
+        blocked = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
         assert blocked.status_code == 429
         assert blocked.json()["error"]["code"] == "rate_limited"
         assert int(blocked.headers["Retry-After"]) > 0
@@ -62,7 +70,7 @@ class TestLogin:
         actor = await make_actor()
         actor.user.is_active = False
         await session.commit()
-        response = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
+        response = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
         assert response.status_code == 401
         assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 401
 
@@ -189,15 +197,22 @@ class TestUsersAndTenancy:
 
 
 class TestLoginAcrossAccounts:
-    async def test_one_address_trying_many_accounts_is_limited(self, client: httpx.AsyncClient) -> None:
+    async def test_one_address_trying_many_accounts_is_limited(
+        self, app: FastAPI, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        # A low limit (the address may try 10x it across accounts), so the attempts fit in the 60-second window
+        # however slow the password hashing is on a busy machine.
+        app.state.settings = settings.model_copy(update={"AUTH_LOGIN_RATE_LIMIT": 2})
         statuses = [
             (
-                await client.post("/api/v1/auth/login", json={"email": f"user{i}@example.com", "password": "guess"})
+                await client.post(
+                    "/api/v1/auth/login", json={"tenant": "acme", "email": f"user{i}@example.com", "password": "guess"}
+                )
             ).status_code
-            for i in range(101)
+            for i in range(21)
         ]
-        assert statuses[:100] == [401] * 100
-        assert statuses[100] == 429
+        assert statuses[:20] == [401] * 20
+        assert statuses[20] == 429
 
 
 class TestSecretsStayOutOfLogs:
@@ -206,10 +221,10 @@ class TestSecretsStayOutOfLogs:
     ) -> None:
         caplog.set_level(logging.DEBUG)
         actor = await make_actor()
-        login = await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": TEST_PASSWORD})
+        login = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
         token = login.json()["data"]["token"]
         await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
-        await client.post("/api/v1/auth/login", json={"email": actor.user.email, "password": "wrong password 1"})
+        await client.post("/api/v1/auth/login", json=credentials(actor, "wrong password 1"))
         logged = " ".join(str(record.msg) for record in caplog.records)
         assert "request" in logged  # the access lines were captured
         for secret in (TEST_PASSWORD, token, "wrong password 1", actor.token):
@@ -217,3 +232,96 @@ class TestSecretsStayOutOfLogs:
         # and a careless log call naming a secret is redacted by the pipeline itself
         event = _redact_secrets(None, "info", {"event": "x", "api_key": "sk-live", "db_password": "p"})
         assert event == {"event": "x", "api_key": "[redacted]", "db_password": "[redacted]"}
+
+
+class TestNoEscalation:
+    """Finding 1: a token never mints a token above itself, and no token acts above its user's role."""
+
+    async def test_a_restricted_token_cannot_mint_a_full_token(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        actor = await make_actor(Role.owner, abilities=["knowledge:read", "tokens:write"])
+        for abilities in (["*"], ["users:write"], ["knowledge:read", "messages:read"]):
+            response = await client.post(
+                "/api/v1/auth/tokens", json={"name": "more", "abilities": abilities}, headers=actor.headers
+            )
+            assert response.status_code == 403, abilities
+            assert response.json()["error"]["details"]["field"] == "abilities"
+        narrower = await client.post(
+            "/api/v1/auth/tokens", json={"name": "less", "abilities": ["knowledge:read"]}, headers=actor.headers
+        )
+        assert narrower.status_code == 201
+        assert narrower.json()["data"]["details"]["abilities"] == ["knowledge:read"]
+
+    async def test_creating_tokens_needs_its_own_ability(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        actor = await make_actor(Role.owner, abilities=["knowledge:read"])
+        response = await client.post(
+            "/api/v1/auth/tokens", json={"name": "same", "abilities": ["knowledge:read"]}, headers=actor.headers
+        )
+        assert response.status_code == 403
+        assert "tokens:write" in response.json()["error"]["message"]
+        assert (await client.get("/api/v1/auth/tokens", headers=actor.headers)).status_code == 403
+
+    async def test_a_minted_token_expires_no_later_than_its_parent(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        actor = await make_actor(expires_in_days=1)
+        response = await client.post("/api/v1/auth/tokens", json={"name": "forever"}, headers=actor.headers)
+        assert response.status_code == 201
+        expires_at = response.json()["data"]["details"]["expires_at"]
+        assert expires_at is not None
+        assert datetime.fromisoformat(expires_at) <= actor.token_row.expires_at
+
+    async def test_a_full_token_never_acts_above_its_users_role(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        minted = await client.post("/api/v1/auth/tokens", json={"name": "all"}, headers=viewer.headers)
+        headers = {"Authorization": f"Bearer {minted.json()['data']['token']}"}
+        new_user = {"email": "x@example.com", "name": "X", "password": "long enough pw", "role": "owner"}
+        assert (await client.post("/api/v1/users", json=new_user, headers=headers)).status_code == 403
+        assert (await client.get("/api/v1/messages", headers=headers)).status_code == 403
+
+
+class TestNoCrossTenantOracle:
+    """Finding 2: emails are unique per tenant, so nothing about another tenant's users shows."""
+
+    async def test_another_tenants_email_is_free_here(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
+        mine = await make_actor(Role.admin)
+        theirs = await make_actor(Role.admin)
+        body = {"email": theirs.user.email.upper(), "name": "Same Address", "password": "long enough pw"}
+        created = await client.post("/api/v1/users", json=body, headers=mine.headers)
+        assert created.status_code == 201, created.text
+        again = await client.post("/api/v1/users", json=body, headers=mine.headers)
+        assert again.status_code == 409 and again.json()["error"]["details"]["field"] == "email"
+
+    async def test_login_names_the_tenant(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        first = await make_actor(Role.staff)
+        second = await make_actor(Role.staff)
+        # the same address in two tenants, with different passwords
+        second.user.email = first.user.email
+        second.user.password_hash = hash_password("another long password")
+        await session.commit()
+        as_first = await client.post("/api/v1/auth/login", json=credentials(first, TEST_PASSWORD))
+        as_second = await client.post("/api/v1/auth/login", json={**credentials(second, "another long password")})
+        assert as_first.json()["data"]["user"]["tenant_id"] == str(first.tenant.id)
+        assert as_second.json()["data"]["user"]["tenant_id"] == str(second.tenant.id)
+        crossed = await client.post("/api/v1/auth/login", json={**credentials(second, TEST_PASSWORD)})
+        unknown_tenant = await client.post(
+            "/api/v1/auth/login", json={**credentials(first, TEST_PASSWORD), "tenant": "nowhere"}
+        )
+        assert crossed.status_code == unknown_tenant.status_code == 401
+        assert crossed.json() == unknown_tenant.json()
+
+    async def test_a_disabled_tenant_cannot_log_in(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        actor = await make_actor()
+        actor.tenant.is_active = False
+        await session.commit()
+        response = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
+        assert response.status_code == 401

@@ -57,7 +57,13 @@ class Processes:
         process = subprocess.Popen(
             [sys.executable, "-m", "fibonacco.worker", *args],
             cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO), **FAST, **(env or {})},
+            # The caller's PYTHONPATH first (a worktree's src/), then the repository for the test jobs.
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO)])),
+                **FAST,
+                **(env or {}),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test signals the main process only; cleanup may kill the whole group

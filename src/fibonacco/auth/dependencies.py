@@ -8,9 +8,10 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fibonacco.auth.models import Role
-from fibonacco.auth.service import AuthContext, authenticate_token
+from fibonacco.auth.service import AuthContext, authenticate_token, token_tenant
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Forbidden, Unauthenticated
+from fibonacco.kit.tenancy import bind_tenant
 
 _bearer = HTTPBearer(auto_error=False, description="A personal access token: `Authorization: Bearer fib_…`")
 
@@ -20,6 +21,10 @@ async def _authenticate(
 ) -> AuthContext:
     if credentials is None:
         raise Unauthenticated()
+    # The request's unit of work acts for the token's tenant from here on (row-level security, DESIGN §15).
+    tenant_id = await token_tenant(session, credentials.credentials)
+    if tenant_id is not None:
+        await bind_tenant(session, tenant_id)
     return await authenticate_token(session, credentials.credentials)
 
 
@@ -44,7 +49,3 @@ class Authorize:
 def authorize(role: Role, ability: str | None = None) -> object:
     """`Annotated[AuthContext, authorize(Role.admin, "users:write")]` in a domain's auth aliases."""
     return Depends(Authorize(role, ability))
-
-
-UsersRead = Annotated[AuthContext, authorize(Role.admin, "users:read")]
-UsersWrite = Annotated[AuthContext, authorize(Role.admin, "users:write")]

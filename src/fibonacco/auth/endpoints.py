@@ -5,7 +5,8 @@ import uuid
 from fastapi import APIRouter, Request, status
 
 from fibonacco.auth import service
-from fibonacco.auth.dependencies import CurrentAuth, UsersRead, UsersWrite
+from fibonacco.auth.auth import TokensRead, TokensWrite, UsersRead, UsersWrite
+from fibonacco.auth.dependencies import CurrentAuth
 from fibonacco.auth.schemas import (
     IssuedToken,
     LoginRequest,
@@ -36,6 +37,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 _AUTHED = error_responses(Unauthenticated, ValidationFailed)
+_TOKENS = error_responses(Unauthenticated, Forbidden, ValidationFailed)
 
 
 @router.post(
@@ -48,11 +50,17 @@ async def login(
 ) -> Envelope[LoginResult]:
     client = request.client.host if request.client else "unknown"
     limit = settings.AUTH_LOGIN_RATE_LIMIT
-    await enforce_rate_limit(redis, f"login:{body.email.lower()}:{client}", limit=limit, window_seconds=60)
+    account = f"{body.tenant.lower()}:{body.email.lower()}"
+    await enforce_rate_limit(redis, f"login:{account}:{client}", limit=limit, window_seconds=60)
     # One address trying many accounts (credential stuffing) is limited too, more loosely.
     await enforce_rate_limit(redis, f"login-ip:{client}", limit=limit * 10, window_seconds=60)
     token, row, user = await service.login(
-        session, body.email, body.password.get_secret_value(), body.token_name, settings.AUTH_TOKEN_TTL_DAYS
+        session,
+        body.tenant.lower(),
+        body.email,
+        body.password.get_secret_value(),
+        body.token_name,
+        settings.AUTH_TOKEN_TTL_DAYS,
     )
     result = LoginResult(token=token, details=PersonalAccessToken.model_validate(row), user=User.model_validate(user))
     return ok(result, "Logged in.")
@@ -76,17 +84,18 @@ async def me(auth: CurrentAuth, session: SessionDep) -> Envelope[Me]:
     )
 
 
-@router.get("/tokens", response_model=Envelope[list[PersonalAccessToken]], responses=_AUTHED)
-async def list_tokens(auth: CurrentAuth, session: SessionDep) -> Envelope[list[PersonalAccessToken]]:
+@router.get("/tokens", response_model=Envelope[list[PersonalAccessToken]], responses=_TOKENS)
+async def list_tokens(auth: TokensRead, session: SessionDep) -> Envelope[list[PersonalAccessToken]]:
     rows = await service.list_tokens(session, auth)
     return ok([PersonalAccessToken.model_validate(row) for row in rows])
 
 
-@router.post("/tokens", response_model=Envelope[IssuedToken], status_code=status.HTTP_201_CREATED, responses=_AUTHED)
+@router.post("/tokens", response_model=Envelope[IssuedToken], status_code=status.HTTP_201_CREATED, responses=_TOKENS)
 async def create_token(
-    body: PersonalAccessTokenCreate, auth: CurrentAuth, session: SessionDep
+    body: PersonalAccessTokenCreate, auth: TokensWrite, session: SessionDep
 ) -> Envelope[IssuedToken]:
-    token, row = await service.issue_token(session, auth.user, body)
+    """A token for yourself, with at most the abilities of the token calling (and expiring no later)."""
+    token, row = await service.create_token(session, auth, body)
     return ok(
         IssuedToken(token=token, details=PersonalAccessToken.model_validate(row)),
         "Copy the token now: it will not be shown again.",
@@ -96,9 +105,9 @@ async def create_token(
 @router.delete(
     "/tokens/{token_id}",
     response_model=Envelope[PersonalAccessToken],
-    responses=error_responses(Unauthenticated, NotFound),
+    responses={**_TOKENS, **error_responses(NotFound)},
 )
-async def revoke_token(token_id: uuid.UUID, auth: CurrentAuth, session: SessionDep) -> Envelope[PersonalAccessToken]:
+async def revoke_token(token_id: uuid.UUID, auth: TokensWrite, session: SessionDep) -> Envelope[PersonalAccessToken]:
     row = await service.revoke_token(session, auth, token_id)
     return ok(PersonalAccessToken.model_validate(row), "Token revoked.")
 
@@ -128,7 +137,9 @@ async def get_user(user_id: uuid.UUID, auth: UsersRead, session: SessionDep) -> 
     return ok(User.model_validate(await service.get_user(session, auth.tenant_id, user_id)))
 
 
-@users_router.patch("/{user_id}", response_model=Envelope[User], responses=_USERS_ERRORS)
+@users_router.patch(
+    "/{user_id}", response_model=Envelope[User], responses={**_USERS_ERRORS, **error_responses(Conflict)}
+)
 async def update_user(user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, session: SessionDep) -> Envelope[User]:
     user = await service.update_user(session, auth, user_id, body)
     return ok(User.model_validate(user), "User updated.")

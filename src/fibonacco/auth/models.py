@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,7 +31,9 @@ _ROLE_RANK = {Role.viewer: 0, Role.staff: 1, Role.admin: 2, Role.owner: 3}
 class User(TenantOwnedModel):
     __tablename__ = "users"
 
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Unique per tenant (case-insensitively), not across the platform: an admin of one tenant must not learn
+    # whether an address is registered with another. Login therefore names the tenant.
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
@@ -40,6 +42,8 @@ class User(TenantOwnedModel):
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    __table_args__ = (Index("uq_users_tenant_email", "tenant_id", func.lower(email), unique=True),)
 
 
 class PersonalAccessToken(TenantOwnedModel):
@@ -62,3 +66,7 @@ class PersonalAccessToken(TenantOwnedModel):
 
     def can(self, ability: str) -> bool:
         return "*" in self.abilities or ability in self.abilities
+
+    def can_grant(self, abilities: list[str]) -> bool:
+        """A token may pass on only abilities it holds itself: "*" only from "*"."""
+        return "*" in self.abilities or all(ability in self.abilities for ability in abilities)

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
@@ -14,13 +14,8 @@ from fibonacco.kit.repository import Repository, TenantRepository
 class UserRepository(TenantRepository[User]):
     model = User
 
-
-class UserLookup(Repository[User]):
-    """Cross-tenant user look-ups, only for login and the CLI (before any tenant is known)."""
-
-    model = User
-
     async def get_by_email(self, email: str) -> User | None:
+        """Emails are unique per tenant, case-insensitively (`uq_users_tenant_email`)."""
         result = await self.session.execute(self.select().where(func.lower(User.email) == email.lower()))
         return result.scalar_one_or_none()
 
@@ -34,9 +29,20 @@ class TokenRepository(TenantRepository[PersonalAccessToken]):
 
 
 class TokenLookup(Repository[PersonalAccessToken]):
-    """Finds a presented token by its hash; the token itself says which tenant the caller belongs to."""
+    """Finds a presented token by its hash; the token itself says which tenant the caller belongs to.
+
+    Only for authentication (`tenant_of`, then `get_by_hash_with_user` once that tenant is bound) and the
+    cleanup job (`delete_expired`, inside `cross_tenant`).
+    """
 
     model = PersonalAccessToken
+
+    async def tenant_of(self, token_hash: str) -> uuid.UUID | None:
+        """The token's tenant, through `fibonacco_token_tenant` (migration 0005): a SECURITY DEFINER function
+        that crosses tenants for this one look-up and reveals nothing but the tenant of a hash the caller has."""
+        result = await self.session.execute(text("SELECT fibonacco_token_tenant(:hash)"), {"hash": token_hash})
+        tenant_id: uuid.UUID | None = result.scalar_one()
+        return tenant_id
 
     async def get_by_hash_with_user(self, token_hash: str) -> PersonalAccessToken | None:
         statement = (

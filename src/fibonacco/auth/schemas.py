@@ -10,7 +10,8 @@ from fibonacco.auth.models import Role
 from fibonacco.kit.schemas import Patch
 from fibonacco.tenant.schemas import Tenant
 
-# "*" (everything the user's role allows) or "<domain>:read|write", e.g. "knowledge:read".
+# "*" (everything the user's role allows) or "<domain>:read|write", e.g. "knowledge:read". A token can grant a
+# new token only abilities it has itself ("tokens:write" to create one at all).
 Ability = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z_]+:(read|write))$")]
 
 
@@ -48,6 +49,7 @@ class Me(BaseModel):
 
 
 class LoginRequest(BaseModel):
+    tenant: str = Field(min_length=1, max_length=100, description="the tenant's slug: emails are unique per tenant")
     email: EmailStr
     password: SecretStr = Field(min_length=1, max_length=200)
     token_name: str = Field(default="login", min_length=1, max_length=200)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import PersonalAccessToken, Role, User
 from fibonacco.auth.passwords import hash_password, verify_password
-from fibonacco.auth.repository import TokenLookup, TokenRepository, UserLookup, UserRepository
+from fibonacco.auth.repository import TokenLookup, TokenRepository, UserRepository
 from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate, UserUpdate
 from fibonacco.auth.tokens import display_prefix, generate_token, hash_token
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from fibonacco.kit.responses import Page
+from fibonacco.kit.tenancy import bind_tenant
+from fibonacco.tenant.service import get_tenant_by_slug
 
 # last_used_at is written at most this often per token, so reads do not each cost a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -43,7 +45,8 @@ async def create_user(
     """Create a user; `actor` is the calling user over the API (None from the operator's CLI)."""
     if actor is not None and data.role == Role.owner and actor.user.role != Role.owner:
         raise Forbidden("Only an owner can manage owners.")
-    if await UserLookup(session).get_by_email(data.email) is not None:
+    repository = UserRepository(session, tenant_id)
+    if await repository.get_by_email(data.email) is not None:
         raise Conflict("A user with this email already exists.", details={"field": "email"})
     user = User(
         email=data.email.lower(),
@@ -51,7 +54,11 @@ async def create_user(
         role=data.role,
         password_hash=hash_password(data.password.get_secret_value()),
     )
-    return await UserRepository(session, tenant_id).add(user)
+    return await repository.add(user)
+
+
+async def get_user_by_email(session: AsyncSession, tenant_id: uuid.UUID, email: str) -> User | None:
+    return await UserRepository(session, tenant_id).get_by_email(email)
 
 
 async def list_users(session: AsyncSession, tenant_id: uuid.UUID, page: Page) -> tuple[Sequence[User], int]:
@@ -75,6 +82,12 @@ async def update_user(session: AsyncSession, actor: AuthContext, user_id: uuid.U
     user = await repository.get_or_404(user_id)
     _check_may_manage(actor, user, data.role)
     values = data.model_dump(exclude_unset=True, exclude={"password"})
+    # An admin who demotes or disables themselves may lock the tenant out: another admin or owner does that.
+    demotes_self = user.id == actor.user.id and (
+        values.get("role", user.role) != user.role or values.get("is_active", user.is_active) != user.is_active
+    )
+    if demotes_self:
+        raise Conflict("You cannot change your own role or disable yourself.", details={"field": "role"})
     if data.password is not None:
         values["password_hash"] = hash_password(data.password.get_secret_value())
     return await repository.update(user, values)
@@ -93,11 +106,14 @@ async def delete_user(session: AsyncSession, actor: AuthContext, user_id: uuid.U
 
 
 async def issue_token(
-    session: AsyncSession, user: User, data: PersonalAccessTokenCreate
+    session: AsyncSession, user: User, data: PersonalAccessTokenCreate, *, not_after: datetime | None = None
 ) -> tuple[str, PersonalAccessToken]:
-    """Create a token for `user`. The plain token is returned once and never stored."""
+    """Create a token for `user`, expiring no later than `not_after` if given. The plain token is returned once
+    and never stored."""
     token = generate_token()
     expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    if not_after is not None and (expires_at is None or expires_at > not_after):
+        expires_at = not_after
     row = PersonalAccessToken(
         user_id=user.id,
         name=data.name,
@@ -108,6 +124,19 @@ async def issue_token(
     )
     await TokenRepository(session, user.tenant_id).add(row)
     return token, row
+
+
+async def create_token(
+    session: AsyncSession, auth: AuthContext, data: PersonalAccessTokenCreate
+) -> tuple[str, PersonalAccessToken]:
+    """A new token for the caller, never more than the token that asks for it: its abilities are a subset of the
+    caller's token's, and it expires no later. (The user's role caps every token at each use.)"""
+    if not auth.token.can_grant(list(data.abilities)):
+        raise Forbidden(
+            "A token can only grant abilities it has itself.",
+            details={"field": "abilities", "allowed": list(auth.token.abilities)},
+        )
+    return await issue_token(session, auth.user, data, not_after=auth.token.expires_at)
 
 
 async def list_tokens(session: AsyncSession, auth: AuthContext) -> Sequence[PersonalAccessToken]:
@@ -125,6 +154,12 @@ async def revoke_token(session: AsyncSession, auth: AuthContext, token_id: uuid.
     return row
 
 
+async def token_tenant(session: AsyncSession, token: str) -> uuid.UUID | None:
+    """The tenant a presented token belongs to (None for an unknown token): the one cross-tenant step of a
+    request, before its tenant is bound (see `TokenLookup.tenant_of`)."""
+    return await TokenLookup(session).tenant_of(hash_token(token))
+
+
 async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
     now = utcnow()
     row = await TokenLookup(session).get_by_hash_with_user(hash_token(token))
@@ -137,11 +172,16 @@ async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
 
 
 async def login(
-    session: AsyncSession, email: str, password: str, token_name: str, ttl_days: int
+    session: AsyncSession, tenant_slug: str, email: str, password: str, token_name: str, ttl_days: int
 ) -> tuple[str, PersonalAccessToken, User]:
-    user = await UserLookup(session).get_by_email(email)
+    """Log in to one tenant: emails are unique per tenant, so the tenant is part of the credentials."""
+    tenant = await get_tenant_by_slug(session, tenant_slug)
+    user = None
+    if tenant is not None and tenant.is_active:
+        await bind_tenant(session, tenant.id)
+        user = await UserRepository(session, tenant.id).get_by_email(email)
     valid = verify_password(user.password_hash if user else None, password)
-    # One answer for an unknown email, a wrong password and a disabled account: nothing to enumerate.
+    # One answer for an unknown tenant or email, a wrong password and a disabled account: nothing to enumerate.
     if user is None or not valid or not user.is_active:
         raise Unauthenticated("These credentials do not match our records.")
     user.last_login_at = utcnow()

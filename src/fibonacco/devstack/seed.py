@@ -9,12 +9,12 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
-from fibonacco.auth.repository import UserLookup
 from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate
-from fibonacco.auth.service import create_user, issue_token
+from fibonacco.auth.service import create_user, get_user_by_email, issue_token
 from fibonacco.config import Settings
 from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.kit.errors import Forbidden
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.tenant.schemas import TenantCreate
 from fibonacco.tenant.service import create_tenant, get_tenant_by_slug
 
@@ -39,7 +39,7 @@ class SeedResult:
             console.print(f'  curl -H "Authorization: Bearer {token}" {url}/api/v1/auth/me')
         console.print(
             f"  or log in: curl -X POST {url}/api/v1/auth/login -H 'Content-Type: application/json' "
-            f'-d \'{{"email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}\''
+            f'-d \'{{"tenant": "{DEMO_TENANT_SLUG}", "email": "{DEMO_EMAIL}", "password": "{DEMO_PASSWORD}"}}\''
         )
 
 
@@ -59,10 +59,11 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> SeedResult:
     if settings.is_production():
         raise Forbidden("The demo seed never runs in production.")
     tenant = await get_tenant_by_slug(session, DEMO_TENANT_SLUG)
-    if tenant is not None and await UserLookup(session).get_by_email(DEMO_EMAIL) is not None:
-        return SeedResult(created=False, token=None)
     if tenant is None:
         tenant = await create_tenant(session, TenantCreate(name="Demo Business", slug=DEMO_TENANT_SLUG))
+    await bind_tenant(session, tenant.id)
+    if await get_user_by_email(session, tenant.id, DEMO_EMAIL) is not None:
+        return SeedResult(created=False, token=None)
     user = await create_user(
         session,
         tenant.id,

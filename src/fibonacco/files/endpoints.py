@@ -17,8 +17,9 @@ async def get_file(key: str, request: Request) -> FileResponse:
         raise NotFound("Files are served by S3 in this deployment.")
     try:
         path = storage.path_for(key)
-    except ValueError:
+        found = path.is_file()
+    except (ValueError, OSError):  # outside the store, or no such name possible (too long, say)
         raise NotFound() from None
-    if not path.is_file():
+    if not found:
         raise NotFound()
     return FileResponse(path, media_type=guess_content_type(key))

@@ -7,13 +7,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
+from fibonacco.kit.tenancy import APP_ROLE
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -43,6 +58,27 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_KEYS = (UniqueConstraint, PrimaryKeyConstraint, ForeignKeyConstraint)
+
+
+def _covered(table: Table, name: str) -> list[Any]:
+    for constraint in table.constraints:
+        if isinstance(constraint, _KEYS) and constraint.name == name:
+            return list(constraint.columns)
+    return next((list(index.expressions) for index in table.indexes if index.unique and index.name == name), [])
+
+
+@cache
+def constraint_fields(name: str) -> tuple[str, ...]:
+    """The columns a unique constraint, unique index or foreign key named `name` covers, without `tenant_id`
+    (every per-tenant uniqueness includes it): what a client must change. Empty for an unknown name."""
+    for table in Model.metadata.tables.values():
+        if covered := _covered(table, name):
+            columns = [node.name for part in covered for node in visitors.iterate(part) if isinstance(node, Column)]
+            return tuple(column for column in dict.fromkeys(columns) if column != "tenant_id")
+    return ()
+
+
 class RecordModel(Model):
     """A table with a UUID key and creation/update timestamps."""
 
@@ -65,10 +101,18 @@ class TenantOwnedModel(RecordModel):
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
-def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+def create_engine(settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE) -> AsyncEngine:
+    """The application's engine. Every connection acts as `role` (the login user is only a member of it), so
+    row-level security binds it (DESIGN §15); `role=None` keeps the login user, for the tests' own checks.
+
+    Statement parameters never reach a log line or an exception's text (`hide_parameters`): they hold password
+    hashes, emails and tokens.
+    """
     connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
+    if role is not None:
+        connect_args["server_settings"] = {"role": role}
     # With DB_SECRET_ARN, every new connection asks Secrets Manager's current password (cached), so a rotation
     # never locks running processes out (kit/dbcredentials.py).
     secret_password = SecretPassword.from_settings(settings)
@@ -78,6 +122,7 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args=connect_args,
     )
     if secret_password is not None:

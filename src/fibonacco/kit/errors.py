@@ -62,6 +62,8 @@ class NotFound(FibonaccoError):
 
 
 class MethodNotAllowed(FibonaccoError):
+    """The path exists, but not with this method; `Allow` lists the methods it has."""
+
     status_code = 405
     code = "method_not_allowed"
 
@@ -71,6 +73,13 @@ class Conflict(FibonaccoError):
 
     status_code = 409
     code = "conflict"
+
+
+class PayloadTooLarge(FibonaccoError):
+    """The request body is larger than the API accepts."""
+
+    status_code = 413
+    code = "payload_too_large"
 
 
 class ValidationFailed(FibonaccoError):

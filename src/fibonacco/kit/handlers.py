@@ -8,9 +8,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fibonacco.kit.errors import FibonaccoError
+from fibonacco.kit.db import constraint_fields
+from fibonacco.kit.errors import Conflict, FibonaccoError
+from fibonacco.kit.openapi import allowed_methods
 
 log = structlog.get_logger("fibonacco.errors")
 
@@ -55,26 +58,49 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "The given data was invalid.", "validation_error", details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODES_BY_STATUS.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
     if exc.status_code == 404 and message == "Not Found":
         message = "The requested resource was not found."
-    return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path; one path is often several.
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+    return error_response(exc.status_code, message, code, headers=headers or None)
 
 
-async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path, method=request.method)
-    response = error_response(500, "Server error.", "server_error")
-    request_id = getattr(request.state, "request_id", None)
-    if request_id:
-        response.headers["X-Request-ID"] = request_id
-    return response
+_UNIQUE_VIOLATION = "23505"
+_FOREIGN_KEY_VIOLATION = "23503"
+
+
+def integrity_conflict(exc: IntegrityError) -> Conflict | None:
+    """A unique or foreign-key violation as the 409 it is (two requests raced past a service's own check);
+    None for any other integrity error, which is a bug."""
+    driver_error = exc.orig.__cause__ if exc.orig is not None else None
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
+    fields = constraint_fields(str(getattr(driver_error, "constraint_name", "") or ""))
+    field = ",".join(fields) or None
+    if sqlstate == _UNIQUE_VIOLATION:
+        message = f"Another record already has this {field}." if field else "This record already exists."
+        return Conflict(message, details={"field": field})
+    if sqlstate == _FOREIGN_KEY_VIOLATION:
+        return Conflict("The record refers to one that does not exist (any more).", details={"field": field})
+    return None
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    conflict = integrity_conflict(exc)
+    if conflict is None:
+        raise exc  # an unexpected constraint: the server error it is, logged once by the request middleware
+    return await _fibonacco_error(request, conflict)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Unhandled errors are not here: `RequestContextMiddleware` logs them once, with the request id."""
     app.add_exception_handler(FibonaccoError, _fibonacco_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unhandled_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)

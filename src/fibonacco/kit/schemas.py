@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 class Patch(BaseModel):
@@ -19,3 +21,25 @@ class Patch(BaseModel):
         if value is None and info.field_name not in cls.nullable:
             raise ValueError("may not be null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The OpenAPI document says what the validator does: `null` only for the `nullable` fields."""
+        json_schema = handler(core_schema)
+        target = handler.resolve_ref_schema(json_schema)
+        for name, field in target.get("properties", {}).items():
+            if name not in cls.nullable:
+                _drop_null(field)
+        return json_schema
+
+
+def _drop_null(field: dict[str, Any]) -> None:
+    options = [option for option in field.get("anyOf", []) if option != {"type": "null"}]
+    if "anyOf" in field:
+        del field["anyOf"]
+        if len(options) == 1:
+            field.update(options[0])
+        else:
+            field["anyOf"] = options
+    if field.get("default", ...) is None:
+        del field["default"]

@@ -18,6 +18,10 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.kit.tenancy import bind_tenant, cross_tenant
+
+# The embeddings commands work on every tenant's entries (row-level security is lifted for them, logged).
+EVERY_TENANT = "operator CLI: embeddings of every tenant"
 
 console = Console()
 embeddings_app = typer.Typer(help="Generate knowledge base embeddings.", no_args_is_help=True)
@@ -49,7 +53,12 @@ def process(
     from fibonacco.knowledge.tasks import EmbeddingTally, process_pending
 
     settings = _settings()
-    pending = run_in_session(settings, count_pending)
+
+    async def count_everywhere(session: AsyncSession) -> int:
+        await cross_tenant(session, EVERY_TENANT)
+        return await count_pending(session)
+
+    pending = run_in_session(settings, count_everywhere)
     embedder = get_embedder(settings)
 
     async def run(progress: Progress) -> EmbeddingTally:
@@ -87,6 +96,7 @@ def generate_pending() -> None:
     model = get_embedder(settings).model_name
 
     async def mark(session: AsyncSession) -> list[str]:
+        await cross_tenant(session, EVERY_TENANT)
         await mark_missing_embeddings(session, model)
         return [str(entry_id) for entry_id in await pending_entry_ids(session)]
 
@@ -127,6 +137,7 @@ def import_entries(
         if owner is None:
             console.print(f"[red]No tenant with slug '{tenant}'.[/red]")
             raise typer.Exit(1)
+        await bind_tenant(session, owner.id)
         with _progress() as progress:
             for record in progress.track(records, description=f"Importing {source.name}"):
                 if record.data is None:

@@ -17,6 +17,7 @@ from fibonacco.integrations.errors import ProviderError
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
@@ -64,7 +65,7 @@ def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
 
     entry.embedding_status = EmbeddingStatus.pending
     entry.embedding_error = None
-    enqueue(session, generate_embedding, str(entry.id))
+    enqueue(session, generate_embedding, str(entry.id), tenant_id=str(entry.tenant_id))
 
 
 # --- entries ---
@@ -226,9 +227,11 @@ async def vote(
 
 
 async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
+    """The Learning Center's tenant, bound to the unit of work: a public page acts for that tenant only."""
     tenant = await TenantRepository(session).get_active_by_slug_or_domain(slug_or_domain)
     if tenant is None:
         raise NotFound("Learning Center not found.")
+    await bind_tenant(session, tenant.id)
     return tenant
 
 
@@ -292,6 +295,10 @@ async def search(
     embedder: Embedder,
 ) -> SearchOutcome:
     """Search the repository's entries (a tenant's, or a tenant's public ones) with the list's filters."""
+    model = embedder.model_name if mode != SearchMode.full_text else None
+    if not any(character.isalnum() for character in query):
+        # Nothing to match (`!!!`): no words for full text, and only a meaningless (zero) vector to compare.
+        return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=[])
     depth = limit if mode != SearchMode.hybrid else limit * HYBRID_DEPTH_FACTOR
     semantic: dict[uuid.UUID, float] = {}
     textual: dict[uuid.UUID, tuple[float, str]] = {}
@@ -322,7 +329,6 @@ async def search(
         for entry_id in ranked
         if entry_id in entries
     ]
-    model = embedder.model_name if mode != SearchMode.full_text else None
     return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=hits)
 
 

@@ -21,6 +21,7 @@ from fibonacco.config import get_settings
 from fibonacco.integrations.embeddings import Embedder
 from fibonacco.integrations.errors import ProviderError, redact
 from fibonacco.integrations.registry import get_embedder
+from fibonacco.kit.tenancy import act_for, cross_tenant
 from fibonacco.knowledge import service
 from fibonacco.worker.actor import actor, job_session
 from fibonacco.worker.scheduler import schedule
@@ -56,11 +57,21 @@ def describe_failure(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}")
 
 
+# Without a tenant, a batch takes pending entries of every tenant.
+CATCH_UP = "embedding catch-up over every tenant's pending entries"
+
+
 async def embed_batch(
-    unit_of_work: UnitOfWork, embedder: Embedder, *, entry_ids: list[uuid.UUID] | None = None, limit: int
+    unit_of_work: UnitOfWork,
+    embedder: Embedder,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    entry_ids: list[uuid.UUID] | None = None,
+    limit: int,
 ) -> EmbeddingTally:
     """Claim up to `limit` entries (those in `entry_ids`, or pending ones), embed them, store the vectors."""
     async with unit_of_work() as session:
+        await act_for(session, tenant_id, CATCH_UP)
         work = await service.claim_for_embedding(session, entry_ids=entry_ids, limit=limit)
     if not work:
         return EmbeddingTally()
@@ -68,9 +79,11 @@ async def embed_batch(
         vectors = await service.compute_embeddings(embedder, work)
     except Exception as exc:
         async with unit_of_work() as session:
+            await act_for(session, tenant_id, CATCH_UP)
             await service.fail_embeddings(session, work, describe_failure(exc))
         raise  # the job layer retries, then records the job in failed jobs
     async with unit_of_work() as session:
+        await act_for(session, tenant_id, CATCH_UP)
         stored, failed = await service.store_embeddings(session, work, vectors, embedder.model_name)
     return EmbeddingTally(claimed=len(work), stored=stored, failed=failed)
 
@@ -97,9 +110,12 @@ async def process_pending(
 
 
 @actor("knowledge.generate_embedding", queue="embeddings", time_limit=timedelta(minutes=2))
-async def generate_embedding(entry_id: str) -> None:
-    """Embed one entry (queued when its text is created or changed). A redelivery after success is a no-op."""
-    await embed_batch(job_session, worker_embedder(), entry_ids=[uuid.UUID(entry_id)], limit=1)
+async def generate_embedding(entry_id: str, *, tenant_id: str | None = None) -> None:
+    """Embed one entry (queued when its text is created or changed). A redelivery after success is a no-op.
+
+    `tenant_id` is the entry's (jobs queued before it was passed have none, and look across tenants)."""
+    tenant = uuid.UUID(tenant_id) if tenant_id else None
+    await embed_batch(job_session, worker_embedder(), tenant_id=tenant, entry_ids=[uuid.UUID(entry_id)], limit=1)
 
 
 @schedule(every=timedelta(minutes=5), overlap=False)
@@ -115,5 +131,6 @@ async def generate_missing_embeddings() -> None:
     """Mark pending what lacks a current embedding (never made, failed, another model's), then embed it."""
     embedder = worker_embedder()
     async with job_session() as session:
+        await cross_tenant(session, CATCH_UP)
         await service.mark_missing_embeddings(session, embedder.model_name)
     await process_pending(job_session, embedder, budget=SCHEDULED_RUN_BUDGET)

@@ -12,7 +12,14 @@ from fibonacco.auth.dependencies import authorize
 from fibonacco.auth.models import Role
 from fibonacco.auth.service import AuthContext
 from fibonacco.kit.dependencies import SessionDep, SettingsDep
-from fibonacco.kit.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed, error_responses
+from fibonacco.kit.errors import (
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+    error_responses,
+)
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.messages import service
 from fibonacco.messages.models import Channel, MessageStatus
@@ -128,7 +135,9 @@ async def call_status(params: TwilioParams, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@callbacks.post("/api/v1/webhooks/ses", status_code=204, responses=error_responses(Forbidden, ValidationFailed))
+@callbacks.post(
+    "/api/v1/webhooks/ses", status_code=204, responses=error_responses(Forbidden, ValidationFailed, ServiceUnavailable)
+)
 async def ses_events(
     request: Request, session: SessionDep, verifier: Annotated[SnsVerifier, Depends(_sns_verifier)]
 ) -> Response:

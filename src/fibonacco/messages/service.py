@@ -22,6 +22,7 @@ from fibonacco.kit.db import RecordModel
 from fibonacco.kit.ratelimit import acquire_token
 from fibonacco.kit.repository import Repository
 from fibonacco.kit.responses import Page
+from fibonacco.kit.tenancy import bind_tenant, cross_tenant
 from fibonacco.messages.models import Channel, Message, MessageStatus, TtsAudio, TtsStatus
 from fibonacco.messages.providers import Providers
 from fibonacco.messages.repository import (
@@ -294,9 +295,11 @@ async def apply_twilio_status(session: AsyncSession, params: dict[str, str]) -> 
     sid = params.get("MessageSid") or params.get("CallSid") or ""
     raw_status = params.get("MessageStatus") or params.get("CallStatus") or ""
     status = TWILIO_STATUSES.get(raw_status)
+    await cross_tenant(session, "provider callback: the message is found by its provider id")
     message = await MessageLookup(session).get_by_provider_id(sid) if sid else None
     if message is None or status is None:
         return False
+    await bind_tenant(session, message.tenant_id)
     event_key = f"twilio:{sid}:{raw_status}:{params.get('SequenceNumber', '')}"
     if not await MessageEventRepository(session).record_once(message, event_key, raw_status, dict(params)):
         return False
@@ -309,9 +312,11 @@ async def apply_ses_event(session: AsyncSession, sns_message_id: str, event: dic
     """Apply a verified SES event (bounce, complaint, delivery) delivered by SNS."""
     kind = str(event.get("eventType") or event.get("notificationType") or "")
     mail = event.get("mail") or {}
+    await cross_tenant(session, "provider callback: the message is found by its provider id")
     message = await MessageLookup(session).get_by_provider_id(str(mail.get("messageId", "")))
     if message is None:
         return False
+    await bind_tenant(session, message.tenant_id)
     if not await MessageEventRepository(session).record_once(message, f"sns:{sns_message_id}", kind, event):
         return False
     repository = MessageRepository(session, message.tenant_id)

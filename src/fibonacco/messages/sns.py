@@ -1,13 +1,17 @@
 """Amazon SNS message signature verification (SES bounce, complaint and delivery events arrive through SNS).
 
-The signing certificate is fetched only from an SNS host over HTTPS and cached; the fetcher is injectable so
-tests can serve their own certificate without any network.
+The signing certificate is fetched only from an SNS host over HTTPS, with a short timeout and no retry, and cached
+(as is a certificate SNS does not have, for a while); the fetcher is injectable so tests serve their own
+certificate without any network. A forged message whose certificate cannot be had is refused (403); SNS itself
+unreachable is a 503, which SNS retries with its own backoff.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +23,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from fibonacco.kit.errors import Forbidden, ServiceUnavailable
+
 _SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+_CERTIFICATE_PATH = re.compile(r"^/SimpleNotificationService-[A-Za-z0-9]+\.pem$")
+# SNS answers in milliseconds; a slow fetch must not hold a request (or let forged messages pile up).
+FETCH_TIMEOUT_SECONDS = 3.0
+# Certificates kept (SNS rotates them rarely), and how long a certificate SNS does not have stays refused.
+CERTIFICATE_CACHE_SIZE = 64
+MISSING_CERTIFICATE_TTL_SECONDS = 300.0
 # The fields each message type signs, in the order they are signed.
 _SUBSCRIPTION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 _SIGNED_FIELDS = {
@@ -37,16 +49,37 @@ class InvalidSnsMessage(ValueError):
     pass
 
 
+class SnsUnreachable(ServiceUnavailable):
+    """Amazon SNS could not be reached (or failed) while verifying a message: SNS retries later."""
+
+    def __init__(self, message: str = "Amazon SNS is unreachable; try again later.") -> None:
+        super().__init__(message)
+
+
+class SnsRefused(Forbidden):
+    """SNS has no such certificate or subscription: the message did not come from SNS."""
+
+    def __init__(self, message: str = "Invalid SNS message: SNS does not know the URL it names.") -> None:
+        super().__init__(message)
+
+
 def is_sns_url(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme == "https" and bool(_SNS_HOST.match(parsed.hostname or ""))
 
 
-async def fetch_over_https(url: str) -> bytes:
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(url)
-        response.raise_for_status()
-        return response.content
+async def fetch_over_https(url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> bytes:
+    """GET an SNS URL once: `SnsRefused` for a 4xx, `SnsUnreachable` for a network failure, timeout or 5xx."""
+    try:
+        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, transport=transport) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        raise SnsUnreachable() from exc
+    if response.status_code >= 500:
+        raise SnsUnreachable()
+    if response.status_code >= 400:
+        raise SnsRefused()
+    return response.content
 
 
 def string_to_sign(message: Mapping[str, Any]) -> bytes:
@@ -66,17 +99,26 @@ class SnsVerifier:
     def __init__(self, fetch: Fetcher = fetch_over_https, allowed_topics: frozenset[str] = frozenset()) -> None:
         self.fetch = fetch
         self.allowed_topics = allowed_topics
-        self._certificates: dict[str, rsa.RSAPublicKey] = {}
+        self._certificates: OrderedDict[str, rsa.RSAPublicKey] = OrderedDict()
+        self._missing: OrderedDict[str, float] = OrderedDict()  # URL -> when it may be asked for again
 
     async def _public_key(self, url: str) -> rsa.RSAPublicKey:
-        if not is_sns_url(url) or not url.endswith(".pem"):
+        if not is_sns_url(url) or not _CERTIFICATE_PATH.match(urlparse(url).path) or urlparse(url).query:
             raise InvalidSnsMessage("signing certificate is not on an SNS host")
-        if url not in self._certificates:
+        if url in self._certificates:
+            self._certificates.move_to_end(url)
+            return self._certificates[url]
+        if self._missing.get(url, 0.0) > time.monotonic():
+            raise InvalidSnsMessage("SNS has no such signing certificate")
+        try:
             key = x509.load_pem_x509_certificate(await self.fetch(url)).public_key()
-            if not isinstance(key, rsa.RSAPublicKey):
-                raise InvalidSnsMessage("unexpected signing key type")
-            self._certificates[url] = key
-        return self._certificates[url]
+        except (SnsRefused, ValueError) as exc:
+            _remember(self._missing, url, time.monotonic() + MISSING_CERTIFICATE_TTL_SECONDS)
+            raise InvalidSnsMessage("SNS has no such signing certificate") from exc
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise InvalidSnsMessage("unexpected signing key type")
+        _remember(self._certificates, url, key)
+        return key
 
     async def verify(self, message: Mapping[str, Any], now: datetime | None = None) -> None:
         if self.allowed_topics and message.get("TopicArn") not in self.allowed_topics:
@@ -101,3 +143,10 @@ class SnsVerifier:
             key.verify(signature, string_to_sign(message), padding.PKCS1v15(), algorithm)
         except InvalidSignature as exc:
             raise InvalidSnsMessage("bad signature") from exc
+
+
+def _remember(cache: OrderedDict[str, Any], url: str, value: Any) -> None:
+    cache[url] = value
+    cache.move_to_end(url)
+    while len(cache) > CERTIFICATE_CACHE_SIZE:
+        cache.popitem(last=False)

@@ -4,11 +4,19 @@ Every migration that creates a tenant-owned table calls `enable_tenant_rls("tabl
 fails for a tenant-owned table without the policy. The policy admits a row when its `tenant_id` is the
 transaction's `app.tenant_id` (see `fibonacco.kit.tenancy.bind_tenant`) or when the transaction declared
 cross-tenant maintenance (`app.cross_tenant = on`, see `fibonacco.kit.tenancy.cross_tenant`).
+
+The application connects through the role `APP_ROLE` (see `fibonacco.kit.db.create_engine`), which owns nothing,
+so the policies bind it; `FORCE` binds the tables' owner (the migrating user) too, unless it is a superuser.
+Migration 0005 creates the role and grants it the tables, including those later migrations create.
 """
 
 from __future__ import annotations
 
 from alembic import op
+
+from fibonacco.kit.tenancy import APP_ROLE
+
+__all__ = ["APP_ROLE", "disable_tenant_rls", "enable_tenant_rls"]
 
 POLICY = "tenant_isolation"
 _RULE = (

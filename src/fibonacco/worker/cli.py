@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings, get_settings
 from fibonacco.kit.startup import refusals, require_servers
+from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.logging import configure_logging
 from fibonacco.worker.health import Role
 
@@ -253,9 +254,14 @@ def queue_stats() -> None:
 
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """The operator's queue commands see every tenant's jobs and the platform's own."""
     from fibonacco.cli import run_in_session
 
-    return run_in_session(_settings(), work)
+    async def across_tenants(session: AsyncSession) -> T:
+        await cross_tenant(session, "operator CLI: queue commands")
+        return await work(session)
+
+    return run_in_session(_settings(), across_tenants)
 
 
 def _job_id(value: str) -> uuid.UUID:

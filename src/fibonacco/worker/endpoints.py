@@ -41,7 +41,7 @@ async def list_failed_jobs(auth: QueueRead, session: SessionDep, page: PageDep) 
     return paginated([FailedJob.model_validate(row) for row in rows], total, page)
 
 
-@router.get("/failed/{job_id}", response_model=Envelope[FailedJob], responses=_ERRORS_404)
+@router.get("/failed/{job_id:uuid}", response_model=Envelope[FailedJob], responses=_ERRORS_404)
 async def get_failed_job(job_id: uuid.UUID, auth: QueueRead, session: SessionDep) -> Envelope[FailedJob]:
     return ok(FailedJob.model_validate(await service.get_failed_job(session, auth.tenant_id, job_id)))
 
@@ -59,7 +59,7 @@ async def retry_failed_job(job_id: uuid.UUID, auth: QueueWrite, session: Session
     return ok(FailedJob.model_validate(job), "Job queued again.")
 
 
-@router.delete("/failed/{job_id}", response_model=Envelope[FailedJob], responses=_ERRORS_404)
+@router.delete("/failed/{job_id:uuid}", response_model=Envelope[FailedJob], responses=_ERRORS_404)
 async def forget_failed_job(job_id: uuid.UUID, auth: QueueWrite, session: SessionDep) -> Envelope[FailedJob]:
     job = await service.forget_failed_job(session, auth.tenant_id, job_id)
     return ok(FailedJob.model_validate(job), "Failed job forgotten.")

@@ -21,6 +21,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware, SkipMessage
 
 from fibonacco.config import get_settings
+from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.worker.locks import release_if_owner
 
 # Message options we set (Dramatiq passes unknown options through untouched).
@@ -30,6 +31,8 @@ TENANT_OPTION = "fibonacco_tenant_id"
 OVERLAP_LOCK_OPTION = "fibonacco_overlap_lock"
 # Options worth keeping on a failed job, so a retry still counts in its batch.
 KEPT_OPTIONS = (BATCH_OPTION, TENANT_OPTION)
+# Failed jobs and batch counts are written for any tenant (and the platform) by whichever worker ran the job.
+BOOKKEEPING = "job bookkeeping: failed jobs and batch counts"
 # A success is counted in its batch once, although a redelivered job may finish twice.
 BATCH_COUNTED_TTL_SECONDS = 7 * 24 * 3600
 
@@ -103,6 +106,7 @@ class Bookkeeping(Middleware):
         from fibonacco.worker.actor import job_session
 
         async with job_session() as session:
+            await cross_tenant(session, BOOKKEEPING)
             return await service.batch_is_cancelled(session, batch_id)
 
     async def _record(self, message: MessageProxy, exception: BaseException | None, batch_id: str | None) -> None:
@@ -111,6 +115,7 @@ class Bookkeeping(Middleware):
 
         now = datetime.now(UTC)
         async with job_session() as session:
+            await cross_tenant(session, BOOKKEEPING)
             if exception is not None:
                 log.error("job_failed", actor=message.actor_name, message_id=message.message_id)
                 await service.record_failed_job(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fibonacco.auth.service import delete_expired_tokens
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.responses import Page
+from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.worker.broker import QUEUES, QueueKeys, broker
 from fibonacco.worker.buffer import Sendable, enqueue
 from fibonacco.worker.middleware import BATCH_OPTION, TENANT_OPTION
@@ -228,6 +229,7 @@ class CleanupResult:
 
 async def cleanup_old_data(session: AsyncSession, retention: timedelta) -> CleanupResult:
     """Delete failed jobs and finished batches older than `retention`, and expired access tokens."""
+    await cross_tenant(session, "cleanup of old jobs, batches and expired tokens")
     before = utcnow() - retention
     return CleanupResult(
         failed_jobs=await FailedJobRepository(session).delete_failed_before(before),
