@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fibonacco.app import create_app
 from fibonacco.config import ConfigurationError, Settings, load_settings
 from fibonacco.kit.db import create_engine
+from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.dbcredentials import DatabaseSecretError, SecretPassword
 from tests.fakes.aws import REGION, MotoServer
 
@@ -72,7 +73,7 @@ async def _reload(admin: AsyncEngine) -> None:
 @pytest.fixture
 async def admin() -> AsyncIterator[AsyncEngine]:
     """The embedded server's superuser (trusted locally), whatever role the application's tests connect as."""
-    engine = create_engine(load_settings(DB_USERNAME="postgres", DB_PASSWORD=""), pool_size=1)
+    engine = create_engine(load_settings(DB_USERNAME="postgres", DB_PASSWORD=""), pool_size=1, role=None)
     yield engine
     await engine.dispose()
 
@@ -83,6 +84,8 @@ async def rotating_role(admin: AsyncEngine, moto_server: MotoServer) -> AsyncIte
     first = f"first-{uuid.uuid4().hex}"
     async with admin.begin() as connection:
         await connection.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{first}'"))
+        # Like the migrating login user, it acts as the application role that row-level security binds.
+        await connection.execute(text(f"GRANT {APP_ROLE} TO {name}"))
     hba = await _hba_file(admin)
     original = hba.read_text()
     # First match wins: this role must authenticate with its password; everyone else stays trusted.
@@ -160,7 +163,7 @@ async def test_the_secret_is_read_once_for_many_connections_and_again_after_a_re
 
         await rotating_role.rotate(f"third-{uuid.uuid4().hex}")
         async with engine.connect() as connection:  # the pooled one was ended: pre-ping reconnects
-            assert (await connection.execute(text("SELECT current_user"))).scalar_one() == rotating_role.name
+            assert (await connection.execute(text("SELECT session_user"))).scalar_one() == rotating_role.name
         assert provider.reads == 2
     finally:
         await engine.dispose()

@@ -91,7 +91,8 @@ def _redis_fix(settings: Settings, exc: BaseException) -> str:
 
 
 async def _ping_database(settings: Settings) -> None:
-    engine = create_engine(settings, pool_size=1)
+    # As the login user: the application role appears only with the first migration.
+    engine = create_engine(settings, pool_size=1, role=None)
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

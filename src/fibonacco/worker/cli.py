@@ -117,10 +117,11 @@ def scheduler(
     check: Annotated[bool, typer.Option("--check", help="exit 0 if a scheduler on this host is alive")] = False,
 ) -> None:
     """Run the scheduler: only one of several is active (Redis lock); it enqueues, workers do the work."""
-    from fibonacco.worker.scheduler import run_scheduler
-
     with refusals(console):
         settings = get_settings()
+        # After the settings are checked: importing the scheduler builds the broker from them.
+        from fibonacco.worker.scheduler import run_scheduler
+
         if check:
             _exit_with_health(settings, "scheduler")
         require_servers(settings, database=False)  # it only enqueues
