@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StrictBool, StrictInt, StringConstraints
 
 from fibonacco.auth.models import Role
 from fibonacco.kit.schemas import Patch
@@ -38,7 +38,7 @@ class UserCreate(BaseModel):
 class UserUpdate(Patch):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
 
 
@@ -71,7 +71,9 @@ class PersonalAccessToken(BaseModel):
 class PersonalAccessTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     abilities: list[Ability] = Field(default_factory=lambda: ["*"], min_length=1, max_length=50)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="omit for a token that never expires")
+    expires_in_days: StrictInt | None = Field(
+        default=None, ge=1, le=3650, description="omit for a token that never expires"
+    )
 
 
 class IssuedToken(BaseModel):

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from fibonacco.kit.schemas import Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
@@ -77,7 +77,7 @@ class _EntryFields(BaseModel):
     subcategory: Label | None = None
     industry_codes: list[IndustryCode] = Field(default_factory=list, max_length=50)
     tags: list[Label] = Field(default_factory=list, max_length=50)
-    is_public: bool = False
+    is_public: StrictBool = False
     allowed_agents: list[Label] = Field(default_factory=list, max_length=50)
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     source_url: SourceUrl | None = None
@@ -101,7 +101,7 @@ class KnowledgeEntryUpdate(Patch):
     subcategory: Label | None = None
     industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
     tags: list[Label] | None = Field(default=None, max_length=50)
-    is_public: bool | None = None
+    is_public: StrictBool | None = None
     allowed_agents: list[Label] | None = Field(default=None, max_length=50)
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     source_url: SourceUrl | None = None
@@ -131,7 +131,7 @@ class KnowledgeFilters(BaseModel):
 
 
 class Vote(BaseModel):
-    helpful: bool
+    helpful: StrictBool
 
 
 class PublicVote(Vote):
@@ -179,7 +179,7 @@ class FaqCategoryCreate(BaseModel):
     slug: Slug
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    display_order: int = Field(default=0, ge=-1_000_000, le=1_000_000)
+    display_order: StrictInt = Field(default=0, ge=-1_000_000, le=1_000_000)
 
 
 class FaqCategoryUpdate(Patch):
@@ -189,7 +189,7 @@ class FaqCategoryUpdate(Patch):
     slug: Slug | None = None
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    display_order: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+    display_order: StrictInt | None = Field(default=None, ge=-1_000_000, le=1_000_000)
 
 
 # --- search ---
