@@ -8,6 +8,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fibonacco.kit.errors import FibonaccoError
@@ -64,6 +67,36 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))
 
 
+# A dependency that is down (restarting, failing over, unreachable) is the platform's trouble, not a bug: the
+# client is told to come back shortly. Redis and database clients have already retried with backoff by then.
+DEPENDENCY_DOWN_RETRY_AFTER_SECONDS = 5
+_DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    DBAPIError,
+    ConnectionError,  # the database driver's connect: refused, reset
+    TimeoutError,
+)
+
+
+def _dependency_is_down(exc: Exception) -> bool:
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return True
+
+
+async def _dependency_error(request: Request, exc: Exception) -> JSONResponse:
+    if not _dependency_is_down(exc):
+        return await _unhandled_error(request, exc)
+    log.warning("dependency_unavailable", path=request.url.path, error=f"{type(exc).__name__}: {exc}"[:300])
+    headers = {"Retry-After": str(DEPENDENCY_DOWN_RETRY_AFTER_SECONDS)}
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    message = "A service the platform depends on is unavailable; try again shortly."
+    return error_response(503, message, "service_unavailable", headers=headers)
+
+
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     response = error_response(500, "Server error.", "server_error")
@@ -78,3 +111,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled_error)
+    for dependency_error in _DEPENDENCY_ERRORS:
+        app.add_exception_handler(dependency_error, _dependency_error)
