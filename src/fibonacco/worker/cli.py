@@ -91,6 +91,11 @@ def worker(
     if unknown:
         console.print(f"[red]Unknown queue(s): {', '.join(unknown)}. Queues: {', '.join(QUEUES)}.[/red]")
         raise typer.Exit(2)
+    try:
+        _load(module)  # what each worker process imports: a failure here is one line, not a traceback per process
+    except Exception as exc:
+        console.print(f"[red]The worker cannot start: {type(exc).__name__}: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
     arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
     if settings.WORKER_PREFETCH:
         import dramatiq.worker

@@ -55,7 +55,7 @@ REDIS_ERRORS = (redis.RedisError, BrokerError)
 def _row(message: Message[Any], available_at: datetime) -> OutboxJob:
     options = {key: value for key, value in message.options.items() if key not in _PER_ENQUEUE_OPTIONS}
     return OutboxJob(
-        id=message.message_id,
+        id=uuid.UUID(message.message_id),
         queue=q_name(message.queue_name),
         actor=message.actor_name,
         args=list(message.args),
