@@ -9,7 +9,6 @@ Timings are tuned down through settings: the Twilio client gives up after 1 s, a
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -89,28 +88,28 @@ class Delivery:
             found = (await session.scalars(select(Message).where(Message.id.in_(ids)))).all()
             return {message.id: message for message in found}
 
-    async def settled(self, ids: list[uuid.UUID], timeout: float = SETTLE_TIMEOUT) -> dict[uuid.UUID, Message]:
-        """Wait until every message is final or sent, and return them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            rows = await self.rows(ids)
-            pending = [m for m in rows.values() if m.status not in (MessageStatus.sent, MessageStatus.failed)]
-            if not pending and len(rows) == len(ids):
-                return rows
-            if time.monotonic() > deadline:
-                states = Counter(m.status.value for m in rows.values())
-                raise AssertionError(f"not settled after {timeout}s: {dict(states)}")
-            await asyncio.sleep(0.2)
+    async def settled(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Message]:
+        """Wait (up to SETTLE_TIMEOUT) until every message is sent or failed, and return them."""
+        rows: dict[uuid.UUID, Message] = {}
+        try:
+            async with asyncio.timeout(SETTLE_TIMEOUT):
+                while True:
+                    rows = await self.rows(ids)
+                    done = [m for m in rows.values() if m.status in (MessageStatus.sent, MessageStatus.failed)]
+                    if len(done) == len(ids):
+                        return rows
+                    await asyncio.sleep(0.2)
+        except TimeoutError:
+            states = Counter(m.status.value for m in rows.values())
+            raise AssertionError(f"not settled after {SETTLE_TIMEOUT}s: {dict(states)}") from None
 
-    async def outbox_drained(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            async with self.sessionmaker() as session:
-                left = (await session.scalars(select(OutboxJob.id))).all()
-            if not left:
-                return
-            assert time.monotonic() < deadline, f"{len(left)} job(s) still in the outbox"
-            await asyncio.sleep(0.2)
+    async def outbox_drained(self) -> None:
+        async with asyncio.timeout(20):
+            while True:
+                async with self.sessionmaker() as session:
+                    if not (await session.scalars(select(OutboxJob.id))).all():
+                        return
+                await asyncio.sleep(0.2)
 
     def assert_sent_exactly_once(self, rows: dict[uuid.UUID, Message]) -> None:
         """Every message reached the fake once, and its row is `sent` with the sid the fake created for it."""
