@@ -3,7 +3,8 @@ for each fault, the fake receives every message exactly once and every row ends 
 
 Rows are committed for real (a worker must see them) under a committed tenant, removed with it afterwards.
 Timings are tuned down through settings: the Twilio client gives up after 1 s, an unknown outcome is looked up
-2 s after its attempt started, stalled sends are re-queued after 3 s, and each worker sweeps every 0.5 s.
+2 s after its attempt started, stalled sends are re-queued after 3 s, and each worker sweeps every 0.5 s
+(`FAST`).
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ DELIVERY_ENV = {
     "TWILIO_SEND_RATE": "50",
     "MESSAGE_RECONCILE_AFTER_SECONDS": str(RECONCILE_AFTER),
     "MESSAGE_REDRIVE_AFTER_SECONDS": "3",
-    "WORKER_SWEEP_INTERVAL_SECONDS": "0.5",
-    "JOB_OUTBOX_GRACE_SECONDS": "1",
 }
 SETTLE_TIMEOUT = 45.0
 

@@ -68,7 +68,8 @@ class OutboxJob(RecordModel):
     it exists exactly when that unit commits; deleted once Redis has the job. Its id is the Dramatiq message id.
 
     A row left behind (Redis was down at commit, the process died before relaying, a retry could not be queued)
-    is relayed by the workers' sweeper once `available_at` has passed."""
+    is relayed by the workers' sweeper once `available_at` (its commit, or when a retry is due) is
+    JOB_OUTBOX_GRACE_SECONDS past."""
 
     __tablename__ = "job_outbox"
 

@@ -76,13 +76,9 @@ def _message(row: OutboxJob) -> Message[Any]:
     )
 
 
-def _grace() -> timedelta:
-    return timedelta(seconds=get_settings().JOB_OUTBOX_GRACE_SECONDS)
-
-
 def stage(session: AsyncSession, message: Message[Any]) -> None:
-    """Write the job's outbox row in `session`'s transaction (the sweeper may relay it after the grace period)."""
-    session.add(_row(message, utcnow() + _grace()))
+    """Write the job's outbox row in `session`'s transaction; the unit relays it after its commit."""
+    session.add(_row(message, utcnow()))
     session.info.setdefault(_STAGED_KEY, []).append(message)
 
 
@@ -117,9 +113,10 @@ async def relay_after_commit(session: AsyncSession) -> None:
 
 
 async def relay_due(session: AsyncSession, broker: Broker, *, limit: int = RELAY_BATCH) -> int:
-    """Relay outbox rows whose time has come (left behind, or retries due); returns how many Redis took."""
+    """Relay outbox rows due for JOB_OUTBOX_GRACE_SECONDS (left behind by their unit, or retries whose backoff
+    has ended: the grace gives a unit's own relay time to finish); returns how many Redis took."""
     repository = OutboxRepository(session)
-    rows = await repository.take_due(utcnow(), limit)
+    rows = await repository.take_due(utcnow() - timedelta(seconds=get_settings().JOB_OUTBOX_GRACE_SECONDS), limit)
     if not rows:
         return 0
     by_id = {str(row.id): row for row in rows}
