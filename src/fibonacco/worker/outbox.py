@@ -103,6 +103,8 @@ async def relay_after_commit(session: AsyncSession) -> None:
     if not messages:
         return
     sent = await asyncio.to_thread(_enqueue_all, dramatiq.get_broker(), messages)
+    if not sent:
+        return
     try:
         await OutboxRepository(session).delete_ids([uuid.UUID(message_id) for message_id in sent])
         await session.commit()
@@ -119,9 +121,8 @@ async def relay_due(session: AsyncSession, broker: Broker, *, limit: int = RELAY
     rows = await repository.take_due(utcnow() - timedelta(seconds=get_settings().JOB_OUTBOX_GRACE_SECONDS), limit)
     if not rows:
         return 0
-    by_id = {str(row.id): row for row in rows}
     sent = await asyncio.to_thread(_enqueue_all, broker, [_message(row) for row in rows])
-    await repository.delete_ids([by_id[message_id].id for message_id in sent])
+    await repository.delete_ids([uuid.UUID(message_id) for message_id in sent])
     if sent:
         log.info("job_outbox_relayed", count=len(sent))
     return len(sent)
