@@ -112,6 +112,8 @@ class Workers:
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
         self.started = 0
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
 
     def start(self) -> subprocess.Popen[bytes]:
         self.started += 1
@@ -124,14 +126,23 @@ class Workers:
         self.processes.append(process)
         return process
 
-    def kill_one(self) -> None:
-        victim = random.choice([p for p in self.processes if p.poll() is None])
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait()
-        self.processes.remove(victim)
-        self.start()
+    def kill_every(self, seconds: float, faults: Faults) -> None:
+        """SIGKILL a random worker (its whole process group) every `seconds` and start a new one, until `stop`."""
+        while not self.stopping.wait(seconds):
+            with self.lock:
+                victim = random.choice(self.processes)
+                os.killpg(victim.pid, signal.SIGKILL)
+                victim.wait()
+                self.processes.remove(victim)
+                self.start()
+                faults.kills += 1
 
     def stop(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            self._terminate()
+
+    def _terminate(self) -> None:
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -216,14 +227,11 @@ async def storm(options: Options, tmp: Path, postgres: EmbeddedPostgres, redis_s
                     data = SmsCreate(channel="sms", to=f"+1555{index:07d}", body_text=f"Storm {index}")
                     await service.create_message(session, tenant.id, data)
 
-        next_kill = time.monotonic() + options.kill_every
+        killer = threading.Thread(target=workers.kill_every, args=(options.kill_every, faults), daemon=True)
+        killer.start()
         outages: list[threading.Thread] = []
         while time.monotonic() - started < options.deadline:
             received = len({str(r["to"]) for r in twilio.created["Messages"]})
-            if time.monotonic() >= next_kill:
-                workers.kill_one()
-                faults.kills += 1
-                next_kill += options.kill_every
             if not faults.redis_restarted and received >= options.messages / 3:
                 faults.redis_restarted = True
                 outages.append(threading.Thread(target=outage, args=(redis_server, options.outage)))
