@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,15 @@ class Options:
 
 @dataclass
 class Faults:
-    kills: int = 0
+    kill_times: list[float] = field(default_factory=list)
     redis_restarted: bool = False
     postgres_restarted: bool = False
+
+    def kills(self) -> str:
+        if len(self.kill_times) < 2:
+            return f"{len(self.kill_times)} worker SIGKILL(s)"
+        every = (self.kill_times[-1] - self.kill_times[0]) / (len(self.kill_times) - 1)
+        return f"{len(self.kill_times)} worker SIGKILLs (one every {every:.1f} s)"
 
 
 def parse() -> Options:
@@ -135,7 +141,7 @@ class Workers:
                 victim.wait()
                 self.processes.remove(victim)
                 self.start()
-                faults.kills += 1
+                faults.kill_times.append(time.monotonic())
 
     def stop(self) -> None:
         self.stopping.set()
@@ -220,6 +226,8 @@ async def storm(options: Options, tmp: Path, postgres: EmbeddedPostgres, redis_s
             session.add(tenant)
         for _ in range(options.workers):
             workers.start()
+        killer = threading.Thread(target=workers.kill_every, args=(options.kill_every, faults), daemon=True)
+        killer.start()  # from the first send on
         for first in range(0, options.messages, BATCH):
             async with unit_of_work(sessionmaker) as session:
                 await bind_tenant(session, tenant.id)
@@ -227,8 +235,6 @@ async def storm(options: Options, tmp: Path, postgres: EmbeddedPostgres, redis_s
                     data = SmsCreate(channel="sms", to=f"+1555{index:07d}", body_text=f"Storm {index}")
                     await service.create_message(session, tenant.id, data)
 
-        killer = threading.Thread(target=workers.kill_every, args=(options.kill_every, faults), daemon=True)
-        killer.start()
         outages: list[threading.Thread] = []
         while time.monotonic() - started < options.deadline:
             received = len({str(r["to"]) for r in twilio.created["Messages"]})
@@ -285,7 +291,7 @@ def report(
     print(f"wrongly recorded   {len(wrong)}")
     print(f"final states       {dict(states)}; reconciled with the provider: {reconciled}")
     print(
-        f"faults: {faults.kills} worker SIGKILLs (every {options.kill_every:g} s), Redis restart "
+        f"faults: {faults.kills()}, Redis restart "
         f"{'yes' if faults.redis_restarted else 'no'}, PostgreSQL restart "
         f"{'yes' if faults.postgres_restarted else 'no'} ({options.outage:g} s each), {options.held} answers held "
         f"past the 1 s client timeout; settled in {elapsed:.0f} s"

@@ -32,7 +32,7 @@ class TestBenchmarks:
             "lost": "0",
             "wrongly recorded": "0",
         }, output
-        assert "worker SIGKILLs" in output and "conditions:" in output
+        assert "worker SIGKILL" in output and "conditions:" in output
 
     def test_search_smoke(self) -> None:
         output = run_bench("bench/search.py", "--smoke")

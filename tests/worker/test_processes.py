@@ -139,13 +139,14 @@ class TestStoppingDuringAnOutage:
     ) -> None:
         (worker,) = spawn.start_workers(sync_client, WORKER_SHUTDOWN_TIMEOUT_SECONDS=str(self.SHUTDOWN_TIMEOUT))
         key = uuid.uuid4().hex
-        jobs.slow_effect.send(key, 60)
-        wait_for(lambda: sync_client.exists(f"runs:{key}"), 15, "the job to start")
+        for index in range(8):  # 2 running, the rest prefetched: stopping must give those back to a dead Redis
+            jobs.slow_effect.send(f"{key}-{index}", 60)
+        wait_for(lambda: sync_client.exists(f"runs:{key}-0"), 15, "the jobs to start")
         embedded_redis.stop()
         try:
             worker.send_signal(signal.SIGTERM)
             started = time.monotonic()
-            worker.wait(self.BOUND + 10)
+            assert worker.wait(self.BOUND + 10) == 0  # before the fix: still alive ten minutes later
             assert time.monotonic() - started < self.BOUND
         finally:
             embedded_redis.start()
