@@ -33,10 +33,13 @@ os.chdir(Path(__file__).parent)
 pytest_plugins = ["tests.fixtures", "tests.fakes.fixtures"]
 
 
+_REDIS = EmbeddedRedis(_TMP / "redis", int(os.environ["REDIS_PORT"]), persistent=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def servers() -> Iterator[None]:
     postgres = EmbeddedPostgres(_TMP / "postgres", int(os.environ["DB_PORT"]), fast_unsafe=True)
-    redis = EmbeddedRedis(_TMP / "redis", int(os.environ["REDIS_PORT"]), persistent=False)
+    redis = _REDIS
     if _EMBEDDED_DB:
         postgres.start()
         postgres.create_database(os.environ["DB_DATABASE"])
@@ -59,6 +62,14 @@ def embedded_postgres() -> EmbeddedPostgres:
     if not _EMBEDDED_DB:
         pytest.skip("needs the embedded PostgreSQL")
     return EmbeddedPostgres(_TMP / "postgres", int(os.environ["DB_PORT"]))
+
+
+@pytest.fixture(scope="session")
+def embedded_redis() -> EmbeddedRedis:
+    """The session's Redis (not persistent), for tests that stop and restart it; they must start it again."""
+    if not _EMBEDDED_REDIS:
+        pytest.skip("needs the embedded Redis")
+    return _REDIS
 
 
 @pytest.fixture

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     JOB_MAX_BACKOFF_SECONDS: float = Field(default=3600, gt=0)
     JOB_TIME_LIMIT_SECONDS: float = Field(default=600, gt=0, description="default per-try time limit")
     JOB_RETENTION_DAYS: int = Field(default=7, ge=1, description="failed jobs and finished batches kept this long")
+    # Each worker process relays jobs left in the outbox, and re-queues stalled sends, this often.
+    WORKER_SWEEP_INTERVAL_SECONDS: float = Field(default=10, gt=0)
+    # A job's outbox row is relayed by the sweeper only after this long (its own unit relays it at once).
+    JOB_OUTBOX_GRACE_SECONDS: float = Field(default=10, ge=0)
     # The active scheduler renews its lock every third of this; a standby takes over once it expires.
     SCHEDULER_LOCK_TTL_SECONDS: float = Field(default=30, ge=1)
     # The active scheduler publishes Fibonacco/Queues QueueDepth this often (the workers' scaling metric).
@@ -142,6 +146,16 @@ class Settings(BaseSettings):
     # Sends per second allowed toward each provider, shared by all workers (token bucket in Redis).
     SES_SEND_RATE: float = Field(default=14.0, gt=0)
     TWILIO_SEND_RATE: float = Field(default=1.0, gt=0)
+    # Twilio API calls give up after this long; the outcome of a send is then unknown and is reconciled.
+    TWILIO_TIMEOUT_SECONDS: float = Field(default=15.0, gt=0)
+    # A send whose outcome is unknown is looked up at the provider this long after it started; it must exceed
+    # the longest a provider call can take (TWILIO_TIMEOUT_SECONDS, SES's connect + read timeouts).
+    MESSAGE_RECONCILE_AFTER_SECONDS: float = Field(default=60.0, gt=0)
+    # A message still queued or unresolved this long after its last change gets its send job queued again.
+    MESSAGE_REDRIVE_AFTER_SECONDS: float = Field(default=600.0, gt=0)
+    # SES cannot be asked whether it took an email: an unknown send is resent only if no `Send` event with its
+    # message-id tag arrived (SES_CONFIGURATION_SET) within this window, and the resend is recorded as such.
+    SES_SEND_EVENT_WINDOW_SECONDS: float = Field(default=900.0, gt=0)
     ELEVENLABS_REQUEST_RATE: float = Field(default=2.0, gt=0)
 
     @field_validator("REDIS_PASSWORD", mode="before")

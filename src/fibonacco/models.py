@@ -5,7 +5,7 @@ from fibonacco.kit.db import Model
 from fibonacco.knowledge.models import FaqCategory, KnowledgeEntry, KnowledgeVote
 from fibonacco.messages.models import Message, MessageEvent, SuppressedAddress, TtsAudio
 from fibonacco.tenant.models import Tenant
-from fibonacco.worker.models import FailedJob, JobBatch
+from fibonacco.worker.models import FailedJob, JobBatch, OutboxJob
 
 __all__ = [
     "FailedJob",
@@ -16,6 +16,7 @@ __all__ = [
     "Message",
     "MessageEvent",
     "Model",
+    "OutboxJob",
     "PersonalAccessToken",
     "SuppressedAddress",
     "Tenant",

@@ -22,6 +22,18 @@ class TestBenchmarks:
         output = run_bench("-m", "bench.jobs", "--smoke")
         assert "process (jobs/s)" in output and "Celery" in output and "conditions:" in output
 
+    def test_delivery_smoke(self) -> None:
+        output = run_bench("-m", "bench.delivery", "--smoke")
+        figures = dict(line.rsplit(maxsplit=1) for line in output.splitlines()[:5])
+        assert figures == {
+            "messages": "30",
+            "delivered": "30",
+            "duplicates": "0",
+            "lost": "0",
+            "wrongly recorded": "0",
+        }, output
+        assert "worker SIGKILL" in output and "conditions:" in output
+
     def test_search_smoke(self) -> None:
         output = run_bench("bench/search.py", "--smoke")
         assert "recall@10" in output and "speed-up" in output

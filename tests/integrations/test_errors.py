@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, NoCredenti
 from twilio.base.exceptions import TwilioRestException
 
 from fibonacco.integrations.errors import (
+    OutcomeUnknownError,
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
@@ -26,27 +27,34 @@ def aws_error(code: str, status: int, message: str = "nope") -> ClientError:
     [
         (aws_error("Throttling", 400, "Maximum sending rate exceeded."), TransientProviderError),
         (aws_error("TooManyRequestsException", 429), TransientProviderError),
-        (aws_error("InternalFailure", 500), TransientProviderError),
+        (aws_error("InternalFailure", 500), OutcomeUnknownError),  # it may have been sent before it failed
+        (aws_error("ServiceUnavailable", 503), TransientProviderError),
         (aws_error("MessageRejected", 400, "Email address is not verified."), PermanentProviderError),
         (aws_error("AccountSuspendedException", 400), PermanentProviderError),
         (
             EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"),
             TransientProviderError,
         ),
-        (ReadTimeoutError(endpoint_url="https://email"), TransientProviderError),
+        (ReadTimeoutError(endpoint_url="https://email"), OutcomeUnknownError),
         (NoCredentialsError(), PermanentProviderError),
         (TwilioRestException(400, "/Messages.json", "invalid To", code=21211), PermanentProviderError),
         (TwilioRestException(429, "/Messages.json", "Too Many Requests", code=20429), TransientProviderError),
         (TwilioRestException(400, "/Messages.json", "queue overflow", code=30001), TransientProviderError),
-        (requests.exceptions.ConnectTimeout(), TransientProviderError),
-        (httpx.ReadTimeout("slow"), TransientProviderError),
-        (TimeoutError(), TransientProviderError),
+        (TwilioRestException(503, "/Messages.json", "Service unavailable", code=20503), TransientProviderError),
+        (TwilioRestException(500, "/Messages.json", "Internal error", code=20500), OutcomeUnknownError),
+        (requests.exceptions.ConnectTimeout(), TransientProviderError),  # never connected: nothing was sent
+        (requests.exceptions.ConnectionError(ConnectionRefusedError(111, "refused")), TransientProviderError),
+        (requests.exceptions.ReadTimeout(), OutcomeUnknownError),  # the request went out, the answer did not come
+        (requests.exceptions.ConnectionError(ConnectionResetError(104, "reset")), OutcomeUnknownError),
+        (httpx.ConnectError("refused"), TransientProviderError),
+        (httpx.ReadTimeout("slow"), OutcomeUnknownError),
+        (TimeoutError(), OutcomeUnknownError),
     ],
 )
 def test_sdk_exceptions_are_classified(exc: Exception, expected: type[ProviderError]) -> None:
     classified = classify_exception(exc, "test")
     assert type(classified) is expected and classified.provider == "test"
-    assert classified.retryable is (expected is TransientProviderError)
+    assert classified.retryable is (expected is not PermanentProviderError)
 
 
 def test_provider_call_chains_the_original_and_lets_bugs_through() -> None:

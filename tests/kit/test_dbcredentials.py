@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fibonacco.app import create_app
 from fibonacco.config import ConfigurationError, Settings, load_settings
 from fibonacco.kit.db import create_engine
-from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.dbcredentials import DatabaseSecretError, SecretPassword
+from fibonacco.kit.tenancy import APP_ROLE
 from tests.fakes.aws import REGION, MotoServer
 
 pytestmark = pytest.mark.usefixtures("embedded_postgres")

@@ -94,6 +94,14 @@ class Callbacks:
         await self.session.commit()
         return message
 
+    async def unknown(self, data: EmailCreate | SmsCreate | CallCreate) -> Message:
+        """A message whose send attempt lost its answer: the provider id was never recorded."""
+        message = await service.create_message(self.session, self.tenant.id, data)
+        message.status = MessageStatus.unknown
+        message.attempts = 1
+        await self.session.commit()
+        return message
+
     async def state(self, message: Message) -> tuple[MessageStatus, int]:
         """The message's status and how many provider events were applied to it."""
         await self.session.refresh(message)
@@ -158,6 +166,34 @@ class TestTwilioStatus:
             params = {"CallSid": "CA789", "CallStatus": status, "SequenceNumber": status}
             assert (await callbacks.twilio(CALL_STATUS, params)).status_code == 204
         assert await callbacks.state(message) == (MessageStatus.no_answer, 3)
+
+
+class TestLostAnswers:
+    """A send whose answer was lost has no provider id yet: the provider's events still find it by our id."""
+
+    async def test_twilio_callback_finds_the_message_by_the_id_in_its_url(self, callbacks: Callbacks) -> None:
+        message = await callbacks.unknown(sms())
+        path = f"{SMS_STATUS}?message_id={message.id}"
+        params = {"MessageSid": "SM-lost", "MessageStatus": "sent", "AccountSid": "AC1"}
+        assert (await callbacks.twilio(path, params)).status_code == 204
+        assert await callbacks.state(message) == (MessageStatus.sent, 1)
+        assert (message.provider, message.provider_id) == ("twilio", "SM-lost")
+        assert message.sent_at is not None and message.error is None
+
+    async def test_twilio_callback_for_a_settled_message_adopts_nothing(self, callbacks: Callbacks) -> None:
+        message = await callbacks.sent(sms(), "SM-first")
+        path = f"{SMS_STATUS}?message_id={message.id}"
+        params = {"MessageSid": "SM-other", "MessageStatus": "delivered"}
+        assert (await callbacks.twilio(path, params)).status_code == 204
+        assert await callbacks.state(message) == (MessageStatus.sent, 0)
+        assert message.provider_id == "SM-first"
+
+    async def test_ses_send_event_with_our_tag_settles_an_unknown_email(self, callbacks: Callbacks) -> None:
+        message = await callbacks.unknown(email())
+        event = {"eventType": "Send", "mail": {"messageId": "ses-lost", "tags": {"message_id": [str(message.id)]}}}
+        assert (await callbacks.sns(callbacks.signer.notification(event))).status_code == 204
+        assert await callbacks.state(message) == (MessageStatus.sent, 1)
+        assert (message.provider, message.provider_id) == ("ses", "ses-lost")
 
 
 class TestSesEvents:

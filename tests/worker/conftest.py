@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,8 @@ FAST = {
     "WORKER_SHUTDOWN_TIMEOUT_SECONDS": "10",
     "SCHEDULER_LOCK_TTL_SECONDS": "2",
     "JOB_MIN_BACKOFF_SECONDS": "0.1",
+    "WORKER_SWEEP_INTERVAL_SECONDS": "0.5",
+    "JOB_OUTBOX_GRACE_SECONDS": "1",
 }
 HEARTBEATS = f"{NAMESPACE}:__heartbeats__"
 
@@ -40,9 +43,15 @@ def sync_client(settings: Settings) -> Iterator[sync_redis.Redis]:
     client.close()
 
 
+# Consumers poll (and so beat) about every second; a worker silent for longer is dead or stopping.
+_LIVE_WINDOW_MS = 2000
+
+
 def _worker_count(client: sync_redis.Redis) -> int:
-    """Worker processes whose consumers are polling (the test process's own broker excluded)."""
-    return len({member for member in client.zrange(HEARTBEATS, 0, -1) if member != broker.broker_id})
+    """Worker processes whose consumers are polling now (the test process's own broker excluded)."""
+    now_ms = int(time.time() * 1000)
+    live = client.zrangebyscore(HEARTBEATS, now_ms - _LIVE_WINDOW_MS, "+inf")
+    return len({member for member in live if member != broker.broker_id})
 
 
 class Processes:
@@ -57,13 +66,8 @@ class Processes:
         process = subprocess.Popen(
             [sys.executable, "-m", "fibonacco.worker", *args],
             cwd=REPO,
-            # The caller's PYTHONPATH first (a worktree's src/), then the repository for the test jobs.
-            env={
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO)])),
-                **FAST,
-                **(env or {}),
-            },
+            # This checkout's code (src) and test modules, whichever checkout the editable install points at.
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), **FAST, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test signals the main process only; cleanup may kill the whole group
@@ -71,11 +75,20 @@ class Processes:
         self.started.append(process)
         return process
 
-    def start_workers(self, client: sync_redis.Redis, count: int = 1, **env: str) -> list[subprocess.Popen[bytes]]:
+    def start_workers(
+        self, client: sync_redis.Redis, count: int = 1, *, queues: str = "default", threads: int = 2, **env: str
+    ) -> list[subprocess.Popen[bytes]]:
         before = _worker_count(client)
-        workers = [self(*WORKER_ARGS, "--processes", "1", "--threads", "2", env=env) for _ in range(count)]
+        args = (*worker_args(queues), "--processes", "1", "--threads", str(threads))
+        workers = [self(*args, env=env) for _ in range(count)]
         wait_for(lambda: _worker_count(client) >= before + count, 30, f"{count} worker(s) to start")
         return workers
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """SIGKILL the process and its worker processes, as a crash or an OOM kill would."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        time.sleep(_LIVE_WINDOW_MS / 1000)  # until its heartbeat no longer counts as live
 
     def stop_all(self) -> None:
         """SIGTERM every process still running (main process only), then remove the logs."""
@@ -91,7 +104,8 @@ class Processes:
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
-WORKER_ARGS = ("worker", "--queues", "default", "--module", "tests.worker.jobs")
+def worker_args(queues: str = "default") -> tuple[str, ...]:
+    return ("worker", "--queues", queues, "--module", "tests.worker.jobs")
 
 
 @pytest.fixture

@@ -4,27 +4,34 @@ overlap prevention. Rows a worker must see, or writes, are committed for real an
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 import redis as sync_redis
 import redis.asyncio as aioredis
+from dramatiq import Broker, Message
+from dramatiq.asyncio import EventLoopThread, set_event_loop_thread
+from dramatiq.broker import MessageProxy
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fibonacco.auth.models import Role
 from fibonacco.config import Settings
+from fibonacco.devstack.embedded import EmbeddedRedis
 from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Conflict
 from fibonacco.tenant.models import Tenant
-from fibonacco.worker.broker import QueueKeys
+from fibonacco.worker.broker import QueueKeys, broker
 from fibonacco.worker.buffer import enqueue
-from fibonacco.worker.models import FailedJob, JobBatch
+from fibonacco.worker.models import FailedJob, JobBatch, OutboxJob
+from fibonacco.worker.outbox import DurableRetries
 from fibonacco.worker.scheduler import SCHEDULES, Outcome, Ticker, overlap_lock_key
 from fibonacco.worker.service import BatchJob, dispatch_batch
 from tests.fixtures import MakeActor
@@ -212,3 +219,59 @@ async def test_overlap_prevention_skips_ticks_until_the_running_job_ends(
     assert ticker.last_runs()[item.name].outcome is Outcome.enqueued
     await eventually(lambda: asyncio.to_thread(lambda: sync_client.get("exclusive:finished") == "2"), "the 2nd run")
     assert sync_client.get("exclusive:started") == "2"  # the skipped tick never ran
+
+
+class TestOutbox:
+    """A committed job is never lost: it waits in the outbox while Redis cannot take it."""
+
+    async def test_a_job_committed_while_redis_is_down_runs_once_redis_is_back(
+        self, engine: AsyncEngine, redis: aioredis.Redis, embedded_redis: EmbeddedRedis
+    ) -> None:
+        sessionmaker = create_sessionmaker(engine)
+        key = uuid.uuid4().hex
+        embedded_redis.stop()
+        try:
+            async with unit_of_work(sessionmaker) as session:  # commits: the relay's failure is not the unit's
+                message = enqueue(session, jobs.say, key)
+            async with sessionmaker() as session:
+                assert await session.get(OutboxJob, uuid.UUID(message.message_id)) is not None
+        finally:
+            embedded_redis.start()
+
+        await eventually(lambda: redis.exists(f"done:{key}"), "the swept job to run")
+
+        async with sessionmaker() as session:
+            assert await session.get(OutboxJob, uuid.UUID(message.message_id)) is None
+
+    async def test_a_retry_redis_refuses_is_kept_in_the_outbox_until_due(self, engine: AsyncEngine) -> None:
+        loop_thread = EventLoopThread(logging.getLogger("test"))
+        loop_thread.daemon = True
+        loop_thread.start(timeout=1.0)
+        set_event_loop_thread(loop_thread)  # as in a worker process: the outbox write runs on its loop
+        message = jobs.record_seen.message(uuid.uuid4().hex, str(uuid.uuid4()))
+        try:
+            retries = DurableRetries(min_backoff=60_000, max_backoff=60_000)
+            retries.after_process_message(RedisDown(broker), MessageProxy(message), exception=RuntimeError("boom"))
+            async with create_sessionmaker(engine)() as session:
+                row = await session.get(OutboxJob, uuid.UUID(message.message_id))
+                assert row is not None and row.actor == "tests.record_seen" and row.args == list(message.args)
+                assert row.options["retries"] == 1
+                assert (row.available_at - row.created_at).total_seconds() > 30  # due when its backoff ends
+                await session.delete(row)
+                await session.commit()
+        finally:
+            loop_thread.stop()
+            set_event_loop_thread(None)
+
+
+class RedisDown:
+    """The broker, with Redis refusing every enqueue."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._broker, name)
+
+    def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
+        raise sync_redis.ConnectionError("Connection refused")

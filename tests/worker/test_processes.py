@@ -12,11 +12,13 @@ import pytest
 import redis as sync_redis
 from dramatiq import Message
 
+from fibonacco.devstack.embedded import EmbeddedRedis, free_port
 from fibonacco.worker.broker import QueueKeys
+from fibonacco.worker.middleware import SHUTDOWN_GRACE_SECONDS
 from fibonacco.worker.scheduler import LEADER_KEY, SCHEDULED_BY_OPTION, SCHEDULED_FOR_OPTION
-from tests.helpers import wait_for
+from tests.helpers import fibonacco, wait_for
 from tests.worker import jobs
-from tests.worker.conftest import FAST, Processes
+from tests.worker.conftest import FAST, Processes, worker_args
 
 HEARTBEAT_TIMEOUT = float(FAST["WORKER_HEARTBEAT_TIMEOUT_SECONDS"])
 
@@ -122,3 +124,45 @@ def test_a_jobs_log_lines_carry_its_id_and_actor(spawn: Processes, sync_client: 
     (logged,) = [json.loads(line) for line in lines if line.startswith("{")]
     assert logged["event"] == "job_says_hello"
     assert logged["job_id"] == message.message_id and logged["actor"] == "tests.say"
+
+
+class TestStoppingDuringAnOutage:
+    """SIGTERM ends a worker within its shutdown timeout whatever Redis's state; a worker that cannot start
+    says why in one line and exits non-zero."""
+
+    SHUTDOWN_TIMEOUT = 2.0
+    # Dramatiq waits for its threads, then its consumers; past the timeout plus this grace the process is ended.
+    BOUND = SHUTDOWN_TIMEOUT + SHUTDOWN_GRACE_SECONDS + 3
+
+    def test_redis_going_down_mid_job_does_not_keep_the_worker_alive(
+        self, spawn: Processes, sync_client: sync_redis.Redis, embedded_redis: EmbeddedRedis
+    ) -> None:
+        (worker,) = spawn.start_workers(sync_client, WORKER_SHUTDOWN_TIMEOUT_SECONDS=str(self.SHUTDOWN_TIMEOUT))
+        key = uuid.uuid4().hex
+        for index in range(8):  # 2 running, the rest prefetched: stopping must give those back to a dead Redis
+            jobs.slow_effect.send(f"{key}-{index}", 60)
+        wait_for(lambda: sync_client.exists(f"runs:{key}-0"), 15, "the jobs to start")
+        embedded_redis.stop()
+        try:
+            worker.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            assert worker.wait(self.BOUND + 10) == 0  # before the fix: still alive ten minutes later
+            assert time.monotonic() - started < self.BOUND
+        finally:
+            embedded_redis.start()
+
+    def test_a_worker_that_never_reached_redis_stops_on_sigterm(self, spawn: Processes) -> None:
+        unreachable = {"REDIS_PORT": str(free_port()), "WORKER_SHUTDOWN_TIMEOUT_SECONDS": str(self.SHUTDOWN_TIMEOUT)}
+        worker = spawn(*worker_args(), "--processes", "1", "--threads", "1", env=unreachable)
+        time.sleep(4)  # booted, its consumers failing to connect every 3 s
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        worker.wait(self.BOUND + 10)
+        assert time.monotonic() - started < self.BOUND
+
+    def test_a_worker_that_cannot_start_says_why_in_one_line(self) -> None:
+        result = fibonacco("worker", "--module", "no_such_tasks_module")
+        assert result.returncode == 2
+        lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        assert lines == ["The worker cannot start: ModuleNotFoundError: No module named 'no_such_tasks_module'"]

@@ -13,8 +13,11 @@ from fibonacco.config import Settings
 _CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
 
 
-def aws_client(settings: Settings, service: str) -> Any:
-    """A boto3 client. Without explicit keys boto3's default chain applies (the ECS task role in AWS)."""
+def aws_client(settings: Settings, service: str, *, max_attempts: int | None = None) -> Any:
+    """A boto3 client. Without explicit keys boto3's default chain applies (the ECS task role in AWS).
+
+    `max_attempts=1` turns botocore's own retries off, for calls that must not repeat blindly (an SES send: a
+    read timeout retried inside botocore would send the email twice)."""
     import boto3
 
     secret = settings.AWS_SECRET_ACCESS_KEY.get_secret_value() if settings.AWS_SECRET_ACCESS_KEY else None
@@ -23,4 +26,7 @@ def aws_client(settings: Settings, service: str) -> Any:
         aws_secret_access_key=secret or None,
         region_name=settings.AWS_DEFAULT_REGION,
     )
-    return session.client(service, endpoint_url=settings.AWS_ENDPOINT_URL or None, config=_CLIENT_CONFIG)
+    config = _CLIENT_CONFIG
+    if max_attempts is not None:
+        config = config.merge(Config(retries={"mode": "standard", "max_attempts": max_attempts}))
+    return session.client(service, endpoint_url=settings.AWS_ENDPOINT_URL or None, config=config)

@@ -29,7 +29,9 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return super().request(method, url, *args, **kwargs)
 
 
-def twilio_client(account_sid: str, auth_token: str, *, base_url: str | None = None) -> Client:
-    http_client = BaseUrlHttpClient(base_url) if base_url else TwilioHttpClient(timeout=DEFAULT_TIMEOUT)
+def twilio_client(
+    account_sid: str, auth_token: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> Client:
+    http_client = BaseUrlHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
     # `environment={}` stops the SDK from reading TWILIO_* from os.environ behind our settings' back.
     return Client(account_sid, auth_token, http_client=http_client, environment={})

@@ -3,6 +3,11 @@
 `TransientProviderError` (timeouts, connection failures, 429, 5xx, throttling codes): retry with backoff.
 `PermanentProviderError` (invalid number, unverified address, other 4xx, bad configuration): record on the
 message and do not retry.
+`OutcomeUnknownError`, a transient error, says more: the request may have reached the provider and been acted
+on (a read timeout, a connection reset after the request went out, a 500/502/504). Retrying an idempotent call
+(a completion, an embedding) is fine; a send must not be repeated blindly but reconciled with the provider first.
+A connection that was never established (refused, connect timeout) and an explicit "try later" (429, 503,
+throttling codes) are plain transient errors: the provider did nothing.
 
 Messages carry the provider's own explanation, truncated and with anything key-shaped redacted, so they can be
 stored on a message row and logged. SDK exceptions are inspected by duck typing after checking the module they
@@ -18,6 +23,8 @@ from typing import Any, ClassVar
 
 # Statuses worth retrying: request timeout, too early, rate limited, and every server-side failure.
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
+# Answers that say the request was refused before anything happened; any other 5xx may follow a side effect.
+_NOT_ACTED_ON_STATUSES = frozenset({425, 429, 503})
 
 # AWS error codes that mean "slow down / try later" even when the HTTP status is 400.
 _AWS_TRANSIENT_CODES = frozenset(
@@ -111,6 +118,10 @@ class TransientProviderError(ProviderError):
     retryable = True
 
 
+class OutcomeUnknownError(TransientProviderError):
+    """The provider may or may not have acted on the request: the answer was lost (timeout, reset, 5xx)."""
+
+
 class PermanentProviderError(ProviderError):
     """Retrying cannot help: the request itself (number, address, content, credentials) was refused."""
 
@@ -130,8 +141,48 @@ def error_for_status(
     code: str | None = None,
     retry_after: float | None = None,
 ) -> ProviderError:
-    cls = TransientProviderError if status_is_transient(status) else PermanentProviderError
+    cls: type[ProviderError] = PermanentProviderError
+    if status is None or (status >= 500 and status not in _NOT_ACTED_ON_STATUSES):
+        cls = OutcomeUnknownError
+    elif status_is_transient(status):
+        cls = TransientProviderError
     return cls(message, provider=provider, status=status, code=code, retry_after=retry_after)
+
+
+# Failures that happen before a request is sent: the provider cannot have acted on it.
+_NEVER_SENT = frozenset(
+    {
+        "ConnectionRefusedError",
+        "NewConnectionError",
+        "NameResolutionError",
+        "ConnectTimeoutError",
+        "ConnectTimeout",
+        "EndpointConnectionError",
+        "ConnectError",
+        "gaierror",
+    }
+)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and the errors SDKs wrap in `args` or `reason`."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def connection_error(exc: BaseException, provider: str) -> TransientProviderError:
+    """A transport failure: plain transient if the request never left, `OutcomeUnknownError` otherwise."""
+    never_sent = any(type(item).__name__ in _NEVER_SENT for item in _chain(exc))
+    cls = TransientProviderError if never_sent else OutcomeUnknownError
+    return cls(f"connection failed: {type(exc).__name__}", provider=provider)
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -153,11 +204,11 @@ def _classify_botocore(exc: Exception, provider: str) -> ProviderError:
         code = str(error.get("Code") or "") or None
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         message = str(error.get("Message") or code or "request refused")
-        if code in _AWS_TRANSIENT_CODES:
+        if code in _AWS_TRANSIENT_CODES and status not in (500, 502, 504):
             return TransientProviderError(message, provider=provider, status=status, code=code)
         return error_for_status(provider, status, message, code=code)
     if isinstance(exc, BotoConnectionError | HTTPClientError):
-        return TransientProviderError(f"connection failed: {type(exc).__name__}", provider=provider)
+        return connection_error(exc, provider)
     # NoCredentialsError, ParamValidationError, ...: a configuration or programming problem.
     return PermanentProviderError(str(exc), provider=provider)
 
@@ -178,7 +229,7 @@ def _classify_openai(exc: Exception, provider: str) -> ProviderError:
     import openai
 
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return TransientProviderError(f"connection failed: {type(exc).__name__}", provider=provider)
+        return connection_error(exc, provider)
     if isinstance(exc, openai.APIStatusError):
         code = getattr(exc, "code", None)
         return error_for_status(
@@ -211,7 +262,7 @@ def _classify_elevenlabs(exc: Exception, provider: str) -> ProviderError:
 
 def _classify_transport(exc: Exception, provider: str) -> ProviderError:
     # httpx / requests failures below the SDKs (timeouts, resets, refused connections): the network, not us.
-    return TransientProviderError(f"connection failed: {type(exc).__name__}", provider=provider)
+    return connection_error(exc, provider)
 
 
 _CLASSIFIERS = {
@@ -232,7 +283,7 @@ def classify_exception(exc: BaseException, provider: str) -> ProviderError | Non
     if isinstance(exc, ProviderError):
         return exc
     if isinstance(exc, TimeoutError | ConnectionError):
-        return TransientProviderError(f"connection failed: {type(exc).__name__}", provider=provider)
+        return connection_error(exc, provider)
     if not isinstance(exc, Exception):
         return None
     classifier = _CLASSIFIERS.get(type(exc).__module__.partition(".")[0])

@@ -97,7 +97,7 @@ def get_email_sender(settings: Settings) -> EmailSender:
         from fibonacco.integrations._aws import aws_client
 
         return SesEmailSender(
-            aws_client(settings, "sesv2"),
+            aws_client(settings, "sesv2", max_attempts=1),
             from_address=settings.MAIL_FROM_ADDRESS,
             from_name=settings.MAIL_FROM_NAME,
             configuration_set=settings.SES_CONFIGURATION_SET,
@@ -109,7 +109,12 @@ def _twilio_client(settings: Settings, capability: str) -> tuple[Client, str]:
     from fibonacco.integrations._twilio import twilio_client
 
     env = _require(settings, capability)
-    client = twilio_client(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"], base_url=settings.TWILIO_API_BASE_URL)
+    client = twilio_client(
+        env["TWILIO_ACCOUNT_SID"],
+        env["TWILIO_AUTH_TOKEN"],
+        base_url=settings.TWILIO_API_BASE_URL,
+        timeout=settings.TWILIO_TIMEOUT_SECONDS,
+    )
     return client, env["TWILIO_PHONE_NUMBER"]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from twilio.rest import Client
@@ -60,12 +61,19 @@ class VoiceCaller(ABC):
     @abstractmethod
     async def call(self, request: CallRequest) -> SendResult: ...
 
+    @abstractmethod
+    async def find_calls(self, to: str, since: datetime) -> list[SendResult]:
+        """Calls the provider holds from our number to `to`, created at or after `since`, oldest first."""
+
 
 class OutboxVoiceCaller(VoiceCaller):
     name = OUTBOX
 
     async def call(self, request: CallRequest) -> SendResult:
         return outbox_result()
+
+    async def find_calls(self, to: str, since: datetime) -> list[SendResult]:
+        return []  # the outbox calls no one
 
 
 class TwilioVoiceCaller(VoiceCaller):
@@ -95,3 +103,13 @@ class TwilioVoiceCaller(VoiceCaller):
             )
         log.info("call.created", provider=self.name, provider_id=created.sid)
         return SendResult(provider_id=str(created.sid), provider=self.name)
+
+    async def find_calls(self, to: str, since: datetime) -> list[SendResult]:
+        with provider_call(self.name):
+            found = await asyncio.to_thread(
+                self.client.calls.list, to=to, from_=self.from_number, start_time_after=since, limit=200
+            )
+        mine = sorted(
+            (c for c in found if c.date_created is not None and c.date_created >= since), key=lambda c: c.date_created
+        )
+        return [SendResult(provider_id=str(c.sid), provider=self.name) for c in mine]

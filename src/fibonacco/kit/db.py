@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -137,23 +137,35 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+_AFTER_COMMIT_KEY = "fibonacco.after_commit"
+
+
+def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    """Run `hook(session)` once the unit of work around `session` has committed (once per unit, however often
+    it is asked for); a rolled-back unit runs none. The hook may use the session for new transactions."""
+    hooks: list[AfterCommit] = session.info.setdefault(_AFTER_COMMIT_KEY, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 @asynccontextmanager
 async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One session for one request or job: committed on success, rolled back on error.
 
-    Jobs enqueued during the unit of work are sent only after the commit succeeds (see `fibonacco.worker.enqueue`).
+    Jobs enqueued during the unit of work are written to the job outbox in it, and relayed to Redis by an
+    `after_commit` hook (see `fibonacco.worker.enqueue`).
     """
-    from fibonacco.worker.buffer import discard_pending_jobs, send_pending_jobs
-
     async with sessionmaker() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
-            discard_pending_jobs(session)
+            session.info.clear()
             raise
-        send_pending_jobs(session)
+        for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
+            await hook(session)
 
 
 @asynccontextmanager

@@ -8,7 +8,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fibonacco.kit.db import constraint_fields
@@ -98,9 +100,41 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return await _fibonacco_error(request, conflict)
 
 
+# A dependency that is down (restarting, failing over, unreachable) is the platform's trouble, not a bug: the
+# client is told to come back shortly. Redis and database clients have already retried with backoff by then.
+DEPENDENCY_DOWN_RETRY_AFTER_SECONDS = 5
+_DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    DBAPIError,
+    ConnectionError,  # the database driver's connect: refused, reset
+    TimeoutError,
+)
+
+
+def _dependency_is_down(exc: Exception) -> bool:
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return True
+
+
+async def _dependency_error(request: Request, exc: Exception) -> JSONResponse:
+    if not _dependency_is_down(exc):
+        raise exc  # a bug, not an outage: the server error it is, logged once by the request middleware
+    log.warning("dependency_unavailable", path=request.url.path, error=f"{type(exc).__name__}: {exc}"[:300])
+    headers = {"Retry-After": str(DEPENDENCY_DOWN_RETRY_AFTER_SECONDS)}
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    message = "A service the platform depends on is unavailable; try again shortly."
+    return error_response(503, message, "service_unavailable", headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Unhandled errors are not here: `RequestContextMiddleware` logs them once, with the request id."""
     app.add_exception_handler(FibonaccoError, _fibonacco_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    for dependency_error in _DEPENDENCY_ERRORS:
+        app.add_exception_handler(dependency_error, _dependency_error)

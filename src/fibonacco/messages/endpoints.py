@@ -120,18 +120,20 @@ async def _verified_twilio_params(request: Request, settings: SettingsDep) -> di
 
 
 TwilioParams = Annotated[dict[str, str], Depends(_verified_twilio_params)]
+# Our message id, which the status callback URL carries (part of what Twilio signs).
+CallbackMessageId = Annotated[uuid.UUID | None, Query(alias="message_id")]
 _CALLBACK_ERRORS = error_responses(Forbidden)
 
 
 @callbacks.post(SMS_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
-async def sms_status(params: TwilioParams, session: SessionDep) -> Response:
-    await service.apply_twilio_status(session, params)
+async def sms_status(params: TwilioParams, session: SessionDep, message_id: CallbackMessageId = None) -> Response:
+    await service.apply_twilio_status(session, params, message_id)
     return Response(status_code=204)
 
 
 @callbacks.post(CALL_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
-async def call_status(params: TwilioParams, session: SessionDep) -> Response:
-    await service.apply_twilio_status(session, params)
+async def call_status(params: TwilioParams, session: SessionDep, message_id: CallbackMessageId = None) -> Response:
+    await service.apply_twilio_status(session, params, message_id)
     return Response(status_code=204)
 
 

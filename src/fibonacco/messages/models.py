@@ -21,6 +21,9 @@ class Channel(StrEnum):
 class MessageStatus(StrEnum):
     queued = "queued"
     sending = "sending"  # claimed by a job; the provider may or may not have it yet
+    # The attempt ended without an answer (timeout, reset, 5xx): the provider may have it. Reconciled with the
+    # provider before anything else happens: recorded sent if it has it, sent again only if it does not.
+    unknown = "unknown"
     sent = "sent"  # accepted by the provider
     ringing = "ringing"
     in_progress = "in_progress"
@@ -68,6 +71,8 @@ class Message(TenantOwnedModel):
     provider_id: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the latest attempt claimed the message: where a reconciliation starts looking at the provider.
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

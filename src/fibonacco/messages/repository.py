@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 
 from fibonacco.kit.repository import Repository, TenantRepository
-from fibonacco.messages.models import Channel, Message, MessageEvent, SuppressedAddress, TtsAudio
+from fibonacco.messages.models import Channel, Message, MessageEvent, MessageStatus, SuppressedAddress, TtsAudio
 from fibonacco.messages.schemas import MessageFilters
 
 
@@ -51,6 +54,24 @@ class MessageLookup(Repository[Message]):
     async def get_by_provider_id(self, provider_id: str) -> Message | None:
         statement = select(Message).where(Message.provider_id == provider_id).with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def taken_provider_ids(self, provider_ids: Sequence[str], but: Message) -> set[str]:
+        """Which of these provider ids are already recorded on a message other than `but`."""
+        if not provider_ids:
+            return set()
+        statement = select(Message.provider_id).where(Message.provider_id.in_(provider_ids), Message.id != but.id)
+        return {str(value) for value in (await self.session.scalars(statement)).all()}
+
+    async def take_stalled(self, statuses: Sequence[MessageStatus], before: datetime, limit: int) -> Sequence[Message]:
+        """Messages in `statuses` untouched since `before`, locked; rows another sweeper holds are skipped."""
+        statement = (
+            select(Message)
+            .where(Message.status.in_(statuses), Message.updated_at < before)
+            .order_by(Message.updated_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
 
 
 class MessageEventRepository(Repository[MessageEvent]):

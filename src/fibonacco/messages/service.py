@@ -1,26 +1,28 @@
-"""Messages: create and queue, send exactly once in effect, apply provider status callbacks, speech audio.
+"""Messages: create and queue, the steps of a send, provider status callbacks, speech audio.
 
-Sending happens in three short units of work so a crash can never send twice: claim the row (queued → sending),
-call the provider outside any transaction, then record the result. A job redelivered after a crash finds the row
-no longer queued and does not send again.
+A send is a row's journey queued → sending → sent (or failed, or unknown → reconciled). `tasks.py` runs it as
+short units of work around the provider call; each step here takes the session of one of them and never
+commits. What each step guarantees:
+
+- `claim_for_sending`: only a queued row is claimed (locked, so two deliveries of the job never both claim it);
+- `record_*`: the outcome of the provider call, written only while the row is still the claimed attempt;
+- `settle_unreconciled`: a row left `sending` or `unknown` (its worker died, the answer was lost) is matched
+  against what the provider holds; found → sent, not found → queued again for a fresh attempt. Never both.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fibonacco.integrations.errors import PermanentProviderError, TransientProviderError
+from fibonacco.config import Settings
+from fibonacco.integrations.base import SendResult
 from fibonacco.kit.clock import utcnow
-from fibonacco.kit.db import RecordModel
-from fibonacco.kit.ratelimit import acquire_token
-from fibonacco.kit.repository import Repository
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant, cross_tenant
 from fibonacco.messages.models import Channel, Message, MessageStatus, TtsAudio, TtsStatus
@@ -33,40 +35,35 @@ from fibonacco.messages.repository import (
     TtsRepository,
 )
 from fibonacco.messages.schemas import CallCreate, EmailCreate, MessageFilters, SmsCreate
-from fibonacco.worker.buffer import enqueue
+from fibonacco.worker.buffer import JobRef, enqueue
 
 log = structlog.get_logger(__name__)
 
-INTERRUPTED_ERROR = (
-    "The send was interrupted (the worker stopped mid-send). It is not retried automatically, so the recipient "
-    "is never messaged twice; resend it if it did not arrive."
-)
 SUPPRESSED_ERROR = "Not sent: this address bounced or complained before."
+UNKNOWN_ERROR = "The provider did not answer ({reason}); checking with it whether it has the message."
+# The send jobs, by name: `tasks.py` declares the actors with these names (it imports this module).
+SEND_JOBS = {
+    Channel.email: JobRef("messages.send_email", "emails"),
+    Channel.sms: JobRef("messages.send_sms", "sms"),
+    Channel.call: JobRef("messages.make_call", "calls"),
+}
+SPEECH_JOB = JobRef("messages.generate_tts", "tts")
+UNRECONCILED = (MessageStatus.sending, MessageStatus.unknown)
+# Statuses whose send job must still run: the sweeper re-queues them once they stall.
+UNFINISHED = (MessageStatus.queued, *UNRECONCILED)
+# Clocks differ: a provider's creation time may read slightly before our claim.
+LOOKUP_SKEW = timedelta(minutes=2)
 
 
-Row = TypeVar("Row", bound=RecordModel)
-
-# Opens one unit of work (`fibonacco.worker.actor.job_session` in a worker): sending spans three of them.
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+def enqueue_send(session: AsyncSession, message: Message) -> None:
+    enqueue(session, SEND_JOBS[message.channel], str(message.id), tenant_id=str(message.tenant_id))
 
 
-async def create_message(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    data: EmailCreate | SmsCreate | CallCreate,
-    *,
-    from_address: str | None = None,
-    created_by: uuid.UUID | None = None,
-) -> Message:
-    """Store the message and queue its send job (sent after the caller's commit)."""
-    from fibonacco.messages import tasks
-
-    repository = MessageRepository(session, tenant_id)
+def _new_message(data: EmailCreate | SmsCreate | CallCreate, from_address: str | None) -> Message:
     message = Message(
         channel=Channel(data.channel),
         to_address=str(data.to).lower() if isinstance(data, EmailCreate) else data.to,
         from_address=from_address,
-        created_by=created_by,
         status=MessageStatus.queued,
         meta={},
     )
@@ -80,13 +77,32 @@ async def create_message(
         message.body_text = data.body_text
     else:
         message.script = data.script
+    return message
+
+
+def _suppress(message: Message) -> None:
+    message.status = MessageStatus.suppressed
+    message.error = SUPPRESSED_ERROR
+    message.failed_at = utcnow()
+
+
+async def create_message(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    data: EmailCreate | SmsCreate | CallCreate,
+    *,
+    from_address: str | None = None,
+    created_by: uuid.UUID | None = None,
+) -> Message:
+    """Store the message and its send job (in the outbox, with the caller's unit of work)."""
+    repository = MessageRepository(session, tenant_id)
+    message = _new_message(data, from_address)
+    message.created_by = created_by
     if await repository.is_suppressed(message.channel, message.to_address):
-        message.status = MessageStatus.suppressed
-        message.error = SUPPRESSED_ERROR
-        message.failed_at = utcnow()
+        _suppress(message)
     await repository.add(message)
     if message.status == MessageStatus.queued:
-        enqueue(session, tasks.SEND_ACTORS[message.channel], str(message.id))
+        enqueue_send(session, message)
     return message
 
 
@@ -101,72 +117,128 @@ async def get_message(session: AsyncSession, tenant_id: uuid.UUID, message_id: u
     return await MessageRepository(session, tenant_id).get_or_404(message_id)
 
 
-async def _claim_for_sending(new_unit: UnitOfWorkFactory, message_id: uuid.UUID) -> Message | None:
-    async with new_unit() as session:
-        message = await MessageLookup(session).lock(message_id)
-        if message is None:
-            log.warning("message_missing", message_id=str(message_id))
-            return None
-        if message.status == MessageStatus.sending:
-            # A previous delivery of this job died mid-send: the provider may already have it.
-            message.status = MessageStatus.failed
-            message.error = INTERRUPTED_ERROR
-            message.failed_at = utcnow()
-            return None
-        if message.status != MessageStatus.queued:
-            return None  # already sent or final: a redelivered job is a no-op
-        if await MessageRepository(session, message.tenant_id).is_suppressed(message.channel, message.to_address):
-            message.status = MessageStatus.suppressed
-            message.error = SUPPRESSED_ERROR
-            message.failed_at = utcnow()
-            return None
-        message.status = MessageStatus.sending
-        message.attempts += 1
-        return message
+# --- the steps of a send (run by `tasks.send_message`) ---
 
 
-async def send_message(
-    new_unit: UnitOfWorkFactory, redis: Redis, providers: Providers, message_id: uuid.UUID
-) -> MessageStatus | None:
-    """Send one queued message. Raises `TransientProviderError` for the job layer to retry with backoff."""
-    message = await _claim_for_sending(new_unit, message_id)
+async def find_for_sending(session: AsyncSession, message_id: uuid.UUID) -> Message | None:
+    """The message, unless there is nothing left to do for it (sent, final, or gone)."""
+    message = await MessageLookup(session).get(message_id)
     if message is None:
+        log.warning("message_missing", message_id=str(message_id))
         return None
-    bucket, rate = providers.rate_bucket(message.channel)
-    await acquire_token(redis, f"provider:{bucket}", rate=rate)
-    try:
-        result = await providers.send(message)
-    except TransientProviderError as exc:
-        await _record(new_unit, MessageLookup, message_id, status=MessageStatus.queued, error=exc.message)
-        raise
-    except (PermanentProviderError, ValueError) as exc:
-        error = exc.message if isinstance(exc, PermanentProviderError) else str(exc)
-        await _record(new_unit, MessageLookup, message_id, status=MessageStatus.failed, error=error, failed_at=utcnow())
-        log.warning("message_failed", message_id=str(message_id), channel=message.channel.value, error=error)
-        return MessageStatus.failed
-    await _record(
-        new_unit,
-        MessageLookup,
-        message_id,
-        status=MessageStatus.sent,
-        error=None,
-        provider=result.provider,
-        provider_id=result.provider_id,
-        sent_at=utcnow(),
-    )
-    log.info("message_sent", message_id=str(message_id), channel=message.channel.value, provider=result.provider)
-    return MessageStatus.sent
+    return message if message.status in UNFINISHED else None
 
 
-async def _record(
-    new_unit: UnitOfWorkFactory, lookup: type[Repository[Row]], row_id: uuid.UUID, **values: object
-) -> None:
-    """Write a job's outcome onto its row in a unit of work of its own (the provider call sits between)."""
-    async with new_unit() as session:
-        repository = lookup(session)
-        row = await repository.lock(row_id)
-        if row is not None:
-            await repository.update(row, values)
+def reconcile_wait(message: Message, settings: Settings, now: datetime) -> float:
+    """Seconds until an unreconciled attempt may be settled: before that it might still be in flight, and an
+    SES email waits for its `Send` event (SES cannot be asked whether it took an email)."""
+    window = settings.MESSAGE_RECONCILE_AFTER_SECONDS
+    if message.channel == Channel.email and settings.MAIL_MAILER == "ses":
+        window = max(window, settings.SES_SEND_EVENT_WINDOW_SECONDS)
+    started = message.attempted_at or message.updated_at
+    return max(0.0, (started + timedelta(seconds=window) - now).total_seconds())
+
+
+async def claim_for_sending(session: AsyncSession, message_id: uuid.UUID) -> Message | None:
+    """queued → sending, locked, so a second delivery of the job cannot claim it too; None if not queued."""
+    message = await MessageLookup(session).lock(message_id)
+    if message is None or message.status != MessageStatus.queued:
+        return None  # already claimed, sent or final: a redelivered job is a no-op
+    if await MessageRepository(session, message.tenant_id).is_suppressed(message.channel, message.to_address):
+        _suppress(message)
+        return None
+    message.status = MessageStatus.sending
+    message.attempts += 1
+    message.attempted_at = utcnow()
+    message.error = None
+    return message
+
+
+async def _attempt(session: AsyncSession, message_id: uuid.UUID, attempt: int) -> Message | None:
+    """The row, locked, if it is still in the attempt that claimed it (a callback may have moved it on)."""
+    message = await MessageLookup(session).lock(message_id)
+    if message is None or message.attempts != attempt or message.status not in UNRECONCILED:
+        return None
+    return message
+
+
+async def record_sent(session: AsyncSession, message_id: uuid.UUID, attempt: int, result: SendResult) -> None:
+    message = await _attempt(session, message_id, attempt)
+    if message is not None:
+        _mark_sent(message, result)
+
+
+def _mark_sent(message: Message, result: SendResult) -> None:
+    message.status = MessageStatus.sent
+    message.provider = result.provider
+    message.provider_id = result.provider_id
+    message.sent_at = utcnow()
+    message.error = None
+
+
+async def record_not_sent(session: AsyncSession, message_id: uuid.UUID, attempt: int, error: str) -> None:
+    """The provider refused for now (429, 503, connection never made): queued again for the job's retry."""
+    message = await _attempt(session, message_id, attempt)
+    if message is not None:
+        message.status = MessageStatus.queued
+        message.error = error
+
+
+async def record_failed(session: AsyncSession, message_id: uuid.UUID, attempt: int, error: str) -> None:
+    """The provider refused for good (invalid number, unverified sender): final, not retried."""
+    message = await _attempt(session, message_id, attempt)
+    if message is not None:
+        message.status = MessageStatus.failed
+        message.error = error
+        message.failed_at = utcnow()
+
+
+async def record_unknown(session: AsyncSession, message_id: uuid.UUID, attempt: int, reason: str) -> None:
+    """The provider may have the message: neither failed nor sent until reconciled."""
+    message = await _attempt(session, message_id, attempt)
+    if message is not None:
+        message.status = MessageStatus.unknown
+        message.error = UNKNOWN_ERROR.format(reason=reason)
+
+
+async def settle_unreconciled(
+    session: AsyncSession, message_id: uuid.UUID, attempt: int, found: Sequence[SendResult], how: str
+) -> Message | None:
+    """Decide attempt number `attempt` from what the provider holds (`found`, oldest first, looked up by `how`):
+    sent if one of them is not another message's, otherwise queued again. Does nothing if the row moved on
+    meanwhile (a status callback or Send event settled it, or another delivery of the job started a new
+    attempt, which this lookup predates)."""
+    message = await MessageLookup(session).lock(message_id)
+    if message is None or message.status not in UNRECONCILED or message.attempts != attempt:
+        return message
+    taken = await MessageLookup(session).taken_provider_ids([result.provider_id for result in found], message)
+    mine = [result for result in found if result.provider_id not in taken]
+    attempts: list[dict[str, Any]] = list(message.meta.get("reconciled", []))
+    note: dict[str, Any] = {"attempt": message.attempts, "how": how, "at": utcnow().isoformat()}
+    if mine:
+        _mark_sent(message, mine[0])
+        note["outcome"] = "the provider has it: recorded as sent"
+    else:
+        message.status = MessageStatus.queued
+        message.error = None
+        note["outcome"] = "the provider does not have it: sent again"
+    message.meta = {**message.meta, "reconciled": [*attempts, note]}
+    log.info("message_reconciled", message_id=str(message_id), how=how, outcome=note["outcome"])
+    return message
+
+
+async def requeue_stalled(session: AsyncSession, before: datetime, *, limit: int = 500) -> int:
+    """Queue the send job again for messages unfinished and untouched since `before` (their job was lost with
+    a Redis restart, or its tries ran out while the outcome was still unknown). Safe: a send job only ever sends
+    a queued message, and reconciles an unfinished attempt before anything else."""
+    stalled = await MessageLookup(session).take_stalled(UNFINISHED, before, limit)
+    now = utcnow()
+    for message in stalled:
+        message.updated_at = now  # not again before another full period
+        enqueue_send(session, message)
+    if stalled:
+        log.warning("messages_requeued", count=len(stalled))
+    return len(stalled)
 
 
 # --- text to speech ---
@@ -176,8 +248,6 @@ async def request_speech(
     session: AsyncSession, tenant_id: uuid.UUID, text: str, voice: str | None, providers: Providers
 ) -> TtsAudio:
     """Return the audio for (text, voice, provider), queueing its generation unless it exists already."""
-    from fibonacco.messages import tasks
-
     engine = providers.tts
     voice = voice or engine.default_voice
     repository = TtsRepository(session, tenant_id)
@@ -190,7 +260,7 @@ async def request_speech(
         audio.error = None
     else:
         return audio
-    enqueue(session, tasks.generate_speech, str(audio.id))
+    enqueue(session, SPEECH_JOB, str(audio.id), tenant_id=str(tenant_id))
     return audio
 
 
@@ -204,40 +274,20 @@ async def audio_url(providers: Providers, audio: TtsAudio) -> str | None:
     return await providers.storage.url(audio.storage_key)
 
 
-async def generate_speech(
-    new_unit: UnitOfWorkFactory, redis: Redis, providers: Providers, audio_id: uuid.UUID
-) -> TtsStatus | None:
-    """Synthesize and store the audio. Safe to repeat: the storage key is derived from the request."""
-    async with new_unit() as session:
-        audio = await TtsLookup(session).lock(audio_id)
-        if audio is None or audio.status == TtsStatus.completed:
-            return None
-        audio.status = TtsStatus.processing
-        text, voice, tenant_id, key = audio.text, audio.voice, audio.tenant_id, audio.cache_key
-    if providers.settings.TTS_DRIVER == "elevenlabs":
-        await acquire_token(redis, "provider:elevenlabs", rate=providers.settings.ELEVENLABS_REQUEST_RATE)
-    try:
-        speech = await providers.tts.synthesize(text, voice)
-        storage_key = f"tts/{tenant_id}/{key}.{speech.extension}"
-        await providers.storage.put(storage_key, speech.data, speech.content_type)
-    except TransientProviderError as exc:
-        await _record(new_unit, TtsLookup, audio_id, status=TtsStatus.pending, error=exc.message)
-        raise
-    except (PermanentProviderError, RuntimeError, ValueError) as exc:
-        error = exc.message if isinstance(exc, PermanentProviderError) else str(exc)
-        await _record(new_unit, TtsLookup, audio_id, status=TtsStatus.failed, error=error)
-        return TtsStatus.failed
-    await _record(
-        new_unit,
-        TtsLookup,
-        audio_id,
-        status=TtsStatus.completed,
-        error=None,
-        storage_key=storage_key,
-        content_type=speech.content_type,
-        size_bytes=len(speech.data),
-    )
-    return TtsStatus.completed
+async def claim_speech(session: AsyncSession, audio_id: uuid.UUID) -> TtsAudio | None:
+    """pending/failed/processing → processing; None once completed (generation is safe to repeat)."""
+    audio = await TtsLookup(session).lock(audio_id)
+    if audio is None or audio.status == TtsStatus.completed:
+        return None
+    audio.status = TtsStatus.processing
+    return audio
+
+
+async def record_speech(session: AsyncSession, audio_id: uuid.UUID, values: dict[str, object]) -> None:
+    repository = TtsLookup(session)
+    audio = await repository.lock(audio_id)
+    if audio is not None:
+        await repository.update(audio, values)
 
 
 # --- provider callbacks ---
@@ -290,14 +340,34 @@ def _advance(message: Message, status: MessageStatus, error: str | None = None) 
         message.error = error or message.error
 
 
-async def apply_twilio_status(session: AsyncSession, params: dict[str, str]) -> bool:
-    """Apply a verified Twilio status callback; False when it matched nothing or was already applied."""
+async def _find_for_event(
+    session: AsyncSession, provider: str, provider_id: str, message_id: uuid.UUID | None
+) -> Message | None:
+    """The message a provider event is about: by the provider's id, or by our own id (it travels in the status
+    callback URL and in the SES message tag) for an attempt whose answer was lost, which adopts the provider id."""
+    await cross_tenant(session, "provider callback: the message is found by its provider id")
+    lookup = MessageLookup(session)
+    message = await lookup.get_by_provider_id(provider_id) if provider_id else None
+    if message is not None or message_id is None or not provider_id:
+        return message
+    message = await lookup.lock(message_id)
+    if message is None or message.status not in UNRECONCILED:
+        return None
+    _mark_sent(message, SendResult(provider_id=provider_id, provider=provider))
+    message.meta = {**message.meta, "reconciled_by": "provider event"}
+    return message
+
+
+async def apply_twilio_status(session: AsyncSession, params: dict[str, str], message_id: uuid.UUID | None) -> bool:
+    """Apply a verified Twilio status callback; False when it matched nothing or was already applied.
+    `message_id` is ours, from the callback URL."""
     sid = params.get("MessageSid") or params.get("CallSid") or ""
     raw_status = params.get("MessageStatus") or params.get("CallStatus") or ""
     status = TWILIO_STATUSES.get(raw_status)
-    await cross_tenant(session, "provider callback: the message is found by its provider id")
-    message = await MessageLookup(session).get_by_provider_id(sid) if sid else None
-    if message is None or status is None:
+    if status is None:
+        return False
+    message = await _find_for_event(session, "twilio", sid, message_id)
+    if message is None:
         return False
     await bind_tenant(session, message.tenant_id)
     event_key = f"twilio:{sid}:{raw_status}:{params.get('SequenceNumber', '')}"
@@ -308,19 +378,28 @@ async def apply_twilio_status(session: AsyncSession, params: dict[str, str]) -> 
     return True
 
 
+def _tagged_message_id(mail: dict[str, Any]) -> uuid.UUID | None:
+    values = (mail.get("tags") or {}).get("message_id") or []
+    try:
+        return uuid.UUID(str(values[0])) if values else None
+    except ValueError:
+        return None
+
+
 async def apply_ses_event(session: AsyncSession, sns_message_id: str, event: dict[str, Any]) -> bool:
     """Apply a verified SES event (bounce, complaint, delivery) delivered by SNS."""
     kind = str(event.get("eventType") or event.get("notificationType") or "")
     mail = event.get("mail") or {}
-    await cross_tenant(session, "provider callback: the message is found by its provider id")
-    message = await MessageLookup(session).get_by_provider_id(str(mail.get("messageId", "")))
+    message = await _find_for_event(session, "ses", str(mail.get("messageId", "")), _tagged_message_id(mail))
     if message is None:
         return False
     await bind_tenant(session, message.tenant_id)
     if not await MessageEventRepository(session).record_once(message, f"sns:{sns_message_id}", kind, event):
         return False
     repository = MessageRepository(session, message.tenant_id)
-    if kind == "Delivery":
+    if kind == "Send":
+        _advance(message, MessageStatus.sent)
+    elif kind == "Delivery":
         _advance(message, MessageStatus.delivered)
     elif kind == "Bounce":
         bounce = event.get("bounce") or {}

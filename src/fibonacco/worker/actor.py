@@ -13,27 +13,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import lru_cache
-from typing import Any, Literal, ParamSpec
+from typing import Any, ParamSpec
 
 import dramatiq
-import redis.asyncio as aioredis
 import structlog
 from dramatiq.asyncio import async_to_sync
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from fibonacco.config import get_settings
 from fibonacco.integrations.errors import PermanentProviderError
-from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
-from fibonacco.kit.redis import create_redis
-from fibonacco.worker.broker import QUEUES, broker
+from fibonacco.worker.broker import QUEUES, Queue, broker
+from fibonacco.worker.resources import job_redis, job_session
 
 P = ParamSpec("P")
-Queue = Literal["default", "emails", "sms", "calls", "tts", "embeddings"]
 Actor = dramatiq.Actor[P, None]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -99,22 +92,4 @@ def _with_job_context(fn: Callable[P, Awaitable[None]]) -> Callable[P, None]:
     return run
 
 
-@lru_cache(maxsize=1)
-def _sessionmaker() -> async_sessionmaker[AsyncSession]:
-    # One engine per worker process, created on first use inside it (never inherited across a fork).
-    settings = get_settings()
-    return create_sessionmaker(create_engine(settings, pool_size=settings.WORKER_THREADS))
-
-
-@asynccontextmanager
-async def job_session() -> AsyncIterator[AsyncSession]:
-    """One unit of work for (part of) a job: committed on success, rolled back on error; jobs enqueued with
-    `fibonacco.worker.enqueue` inside it are sent after the commit."""
-    async with unit_of_work(_sessionmaker()) as session:
-        yield session
-
-
-@lru_cache(maxsize=1)
-def job_redis() -> aioredis.Redis:
-    """The worker process's Redis client for idempotency keys, locks and caches."""
-    return create_redis(get_settings())
+__all__ = ["Actor", "Queue", "actor", "job_redis", "job_session"]

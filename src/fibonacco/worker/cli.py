@@ -98,6 +98,11 @@ def worker(
     if unknown:
         console.print(f"[red]Unknown queue(s): {', '.join(unknown)}. Queues: {', '.join(QUEUES)}.[/red]")
         raise typer.Exit(2)
+    try:
+        _load(module)  # what each worker process imports: a failure here is one line, not a traceback per process
+    except Exception as exc:
+        console.print(f"[red]The worker cannot start: {type(exc).__name__}: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
     arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
     configure_logging(settings, process="worker")  # before Dramatiq's main process logs; its workers inherit it
     if settings.WORKER_PREFETCH:

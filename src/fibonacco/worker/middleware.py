@@ -3,10 +3,17 @@
 A job "ends" when it succeeds, is skipped, or fails without a try left; a failure that will be retried is not
 an end. At its end the job's overlap lock (scheduled jobs) is released, its batch is counted, and a failure is
 recorded in `failed_jobs`.
+
+Shutdown is bounded whatever Redis's state: the event loop runs in a daemon thread (Dramatiq's own would keep
+a process whose shutdown failed alive forever), and `ShutdownDeadline` ends the process if stopping takes
+longer than WORKER_SHUTDOWN_TIMEOUT_SECONDS plus a grace period. Unfinished jobs stay unacknowledged in Redis
+and are redelivered; nothing is lost by exiting.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import traceback
 import uuid
 from collections.abc import Coroutine
@@ -14,15 +21,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
-from dramatiq import Broker
-from dramatiq.asyncio import get_event_loop_thread
+from dramatiq import Broker, Worker
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import Middleware, SkipMessage
+from dramatiq.middleware import AsyncIO, Middleware, SkipMessage
 
 from fibonacco.config import get_settings
 from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.worker.locks import release_if_owner
+from fibonacco.worker.resources import job_session
 
 # Message options we set (Dramatiq passes unknown options through untouched).
 BATCH_OPTION = "fibonacco_batch_id"
@@ -45,6 +53,38 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     loop_thread = get_event_loop_thread()
     assert loop_thread is not None, "the AsyncIO middleware starts the event loop before any message"
     return loop_thread.run_coroutine(coroutine)
+
+
+# A process still stopping this long after the shutdown timeout is ended: Dramatiq waits for its worker threads
+# and then its consumers, each up to the timeout, and an ack retried against a dead Redis never returns.
+SHUTDOWN_GRACE_SECONDS = 5.0
+EXIT_AFTER_DEADLINE = 1
+
+
+class DaemonAsyncIO(AsyncIO):
+    """Dramatiq's AsyncIO middleware with a daemon event-loop thread, so a failed boot or shutdown cannot leave
+    the process waiting for it at exit."""
+
+    def before_worker_boot(self, broker: Broker, worker: Worker) -> None:
+        loop_thread = EventLoopThread(self.logger)
+        loop_thread.daemon = True
+        loop_thread.start(timeout=1.0)
+        set_event_loop_thread(loop_thread)
+
+
+class ShutdownDeadline(Middleware):
+    """Ends the worker process if its shutdown outlives WORKER_SHUTDOWN_TIMEOUT_SECONDS (+ a grace period)."""
+
+    def before_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
+        deadline = get_settings().WORKER_SHUTDOWN_TIMEOUT_SECONDS + SHUTDOWN_GRACE_SECONDS
+        timer = threading.Timer(deadline, self._exit, args=(deadline,))
+        timer.daemon = True
+        timer.start()
+
+    @staticmethod
+    def _exit(deadline: float) -> None:
+        log.critical("worker_shutdown_overran", seconds=deadline, pid=os.getpid())
+        os._exit(EXIT_AFTER_DEADLINE)
 
 
 class ConfigureLogging(Middleware):
@@ -103,7 +143,6 @@ class Bookkeeping(Middleware):
 
     async def _batch_cancelled(self, batch_id: uuid.UUID) -> bool:
         from fibonacco.worker import service
-        from fibonacco.worker.actor import job_session
 
         async with job_session() as session:
             await cross_tenant(session, BOOKKEEPING)
@@ -111,7 +150,6 @@ class Bookkeeping(Middleware):
 
     async def _record(self, message: MessageProxy, exception: BaseException | None, batch_id: str | None) -> None:
         from fibonacco.worker import service
-        from fibonacco.worker.actor import job_session
 
         now = datetime.now(UTC)
         async with job_session() as session:

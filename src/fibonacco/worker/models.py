@@ -61,3 +61,21 @@ class JobBatch(MaybeTenantOwnedModel):
     failed_job_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list, server_default="{}")
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None, index=True)
+
+
+class OutboxJob(RecordModel):
+    """A job on its way to Redis (the transactional outbox). Written in the unit of work that asks for the job, so
+    it exists exactly when that unit commits; deleted once Redis has the job. Its id is the Dramatiq message id.
+
+    A row left behind (Redis was down at commit, the process died before relaying, a retry could not be queued)
+    is relayed by the workers' sweeper once `available_at` (its commit, or when a retry is due) is
+    JOB_OUTBOX_GRACE_SECONDS past."""
+
+    __tablename__ = "job_outbox"
+
+    queue: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.repository import Repository
 from fibonacco.kit.responses import Page
-from fibonacco.worker.models import FailedJob, JobBatch, MaybeTenantOwnedModel
+from fibonacco.worker.models import FailedJob, JobBatch, MaybeTenantOwnedModel, OutboxJob
 
 M = TypeVar("M", bound=MaybeTenantOwnedModel)
 
@@ -103,3 +103,25 @@ class JobBatchRepository(_ScopedRepository[JobBatch]):
     async def delete_finished_before(self, before: datetime) -> int:
         result = await self.session.execute(delete(JobBatch).where(JobBatch.finished_at < before, *self._scope()))
         return _rowcount(result)
+
+
+class OutboxRepository(Repository[OutboxJob]):
+    """The job outbox: platform rows (no tenant), read by the relay and the sweeper."""
+
+    model = OutboxJob
+
+    async def take_due(self, now: datetime, limit: int) -> Sequence[OutboxJob]:
+        """Rows due for relaying, locked; rows another sweeper holds are skipped, so no row is relayed twice."""
+        statement = (
+            select(OutboxJob)
+            .where(OutboxJob.available_at <= now)
+            .order_by(OutboxJob.available_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def delete_ids(self, ids: Sequence[uuid.UUID]) -> int:
+        if not ids:
+            return 0
+        return _rowcount(await self.session.execute(delete(OutboxJob).where(OutboxJob.id.in_(ids))))

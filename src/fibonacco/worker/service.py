@@ -7,18 +7,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
-from dramatiq import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.service import delete_expired_tokens
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import cross_tenant
-from fibonacco.worker.broker import QUEUES, QueueKeys, broker
-from fibonacco.worker.buffer import Sendable, enqueue
+from fibonacco.worker.broker import QUEUES, Queue, QueueKeys
+from fibonacco.worker.buffer import JobRef, Sendable, enqueue
 from fibonacco.worker.middleware import BATCH_OPTION, TENANT_OPTION
 from fibonacco.worker.models import FailedJob, JobBatch
 from fibonacco.worker.repository import FailedJobRepository, JobBatchRepository
@@ -72,32 +71,10 @@ async def get_failed_job(session: AsyncSession, tenant_id: uuid.UUID | None, job
     return await FailedJobRepository(session, tenant_id).get_or_404(job_id)
 
 
-@dataclass(frozen=True)
-class _StoredJob:
-    """Sends a failed job again under its own message id, so its batch recognises it when it succeeds.
-
-    Built from the stored row rather than the actor, so the API can retry jobs of actors it never imported."""
-
-    queue: str
-    actor: str
-    message_id: str
-
-    def send_with_options(
-        self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any
-    ) -> Message[Any]:
-        message = Message[Any](
-            queue_name=self.queue,
-            actor_name=self.actor,
-            args=args,
-            kwargs=kwargs or {},
-            options=options,
-            message_id=self.message_id,
-        )
-        return broker.enqueue(message)
-
-
 async def _retry(session: AsyncSession, repository: FailedJobRepository, job: FailedJob) -> None:
-    stored = _StoredJob(job.queue, job.actor, str(job.id))
+    # Built from the stored row rather than the actor, so the API can retry jobs of actors it never imported;
+    # under its own message id, so its batch recognises it when it succeeds.
+    stored = JobRef(job.actor, cast(Queue, job.queue), str(job.id))
     enqueue(session, stored, *job.args, _options=dict(job.options), **job.kwargs)
     await repository.delete(job)
 
@@ -141,7 +118,7 @@ async def queue_depths(redis: aioredis.Redis) -> dict[str, tuple[int, int, int]]
             pipe.hlen(keys.delayed)
             pipe.hlen(keys.messages)
         counts = [int(value) for value in await pipe.execute()]
-    depths = {}
+    depths: dict[str, tuple[int, int, int]] = {}
     for index, queue in enumerate(QUEUES):
         waiting, delayed, stored = counts[3 * index : 3 * index + 3]
         # Stored messages are either waiting in the list or taken by a worker and not yet acknowledged.
