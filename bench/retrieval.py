@@ -110,8 +110,8 @@ async def evaluate(
                     started = time.perf_counter()
                     outcome = await service.search(repository, mode, question.text, KnowledgeFilters(), DEPTH, embedder)
                     figures.seconds.append(time.perf_counter() - started)
+                    found: list[uuid.UUID] = [hit.entry.id for hit in outcome.hits]
                     await session.rollback()
-                found: list[uuid.UUID] = [hit.entry.id for hit in outcome.hits]
                 right = seeded.entry_ids[question.answer]
                 figures.ranks.append(found.index(right) + 1 if right in found else None)
             results.append(figures)
