@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fibonacco.integrations.embeddings import MiniLMEmbedder
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Values copied from examples or left blank: refused for secrets outside development.
@@ -127,8 +129,11 @@ class Settings(BaseSettings):
     LLM_MODEL: str | None = None
     OPENAI_BASE_URL: str | None = None
     OPENROUTER_BASE_URL: str = "https://openrouter.ai/api/v1"
+    # Unset: MiniLM in development where it is installed (`make install`), else the hashing embedder.
     EMBEDDINGS_PROVIDER: Literal["hashing", "openai", "minilm"] = "hashing"
     EMBEDDINGS_MODEL: str | None = None
+    # Threads torch may use for local (MiniLM) embeddings, so the API, the worker and PostgreSQL share the cores.
+    EMBEDDINGS_TORCH_THREADS: int = Field(default=1, ge=1, le=64)
     FILESYSTEM_DISK: Literal["local", "s3"] = "local"
     METRICS_DRIVER: Literal["log", "cloudwatch"] = "log"
     # Sends per second allowed toward each provider, shared by all workers (token bucket in Redis).
@@ -149,6 +154,13 @@ class Settings(BaseSettings):
         # Unset, the public URL follows the bind address, so dev links (files, callbacks) work on any PORT.
         if "APP_URL" not in self.model_fields_set:
             self.APP_URL = f"http://{self.HOST}:{self.PORT}"
+        return self
+
+    @model_validator(mode="after")
+    def _default_embedder(self) -> Settings:
+        # The offline embedder that works: MiniLM finds paraphrases the hashing one misses (bench/retrieval.py).
+        if "EMBEDDINGS_PROVIDER" not in self.model_fields_set and self.is_development():
+            self.EMBEDDINGS_PROVIDER = "minilm" if MiniLMEmbedder.is_available() else "hashing"
         return self
 
     @model_validator(mode="after")

