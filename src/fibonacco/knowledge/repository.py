@@ -64,6 +64,10 @@ TITLE_WEIGHT = 3
 # A double quote, or a word starting with "-": web search syntax (websearch_to_tsquery) for phrases and exclusions.
 _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\w')
 
+# The entries whose snippets a full-text search renders. Aliased once: adapting an alias's columns is costly, and
+# it would be paid on every search.
+_HEADLINED = aliased(KnowledgeEntry, name="headlined")
+
 _SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
     KnowledgeSort.newest: KnowledgeEntry.created_at.desc(),
     KnowledgeSort.oldest: KnowledgeEntry.created_at.asc(),
@@ -294,11 +298,10 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         bm25 = _bm25(self.scope() + filter_conditions(filters), query, narrowing if _WEB_SYNTAX.search(query) else [])
         ranked = select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit).subquery()
         # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
-        entry = aliased(KnowledgeEntry)
-        headline = func.ts_headline(_REGCONFIG, entry.content, any_word_query(query), _HEADLINE_OPTIONS)
+        headline = func.ts_headline(_REGCONFIG, _HEADLINED.content, any_word_query(query), _HEADLINE_OPTIONS)
         statement = (
             select(ranked.c.id, ranked.c.rank, headline.label("headline"))
-            .join(entry, entry.id == ranked.c.id)
+            .join(_HEADLINED, _HEADLINED.id == ranked.c.id)
             .order_by(ranked.c.rank.desc(), ranked.c.id)
         )
         rows = (await self.session.execute(statement)).all()
