@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psutil
 
 from bench.fixtures import EntryData, SeededTenant, seed_tenant, server_versions, servers
 from fibonacco.config import load_settings
@@ -61,6 +62,7 @@ class Options:
     embedders: list[str]
     database: str
     profile: Path | None
+    only: list[str] | None
     seed: int
 
 
@@ -75,6 +77,7 @@ def parse_options() -> Options:
     )
     parser.add_argument("--database", default="fibonacco_bench_api")
     parser.add_argument("--profile", type=Path, default=None, help="write a py-spy profile per request here")
+    parser.add_argument("--only", nargs="+", default=None, help="run only requests whose name contains one of these")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     if args.smoke:
@@ -82,7 +85,7 @@ def parse_options() -> Options:
     embedders = args.embedders or [load_settings().EMBEDDINGS_PROVIDER]
     return Options(
         entries=args.entries, connections=args.connections, duration=args.duration, embedders=embedders,
-        database=args.database, profile=args.profile, seed=args.seed,
+        database=args.database, profile=args.profile, only=args.only, seed=args.seed,
     )  # fmt: skip
 
 
@@ -158,6 +161,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float = 0.0  # the server's CPU time per request: unlike rates, barely moved by other load on the host
     profile: list[str] = field(default_factory=list)
 
 
@@ -285,12 +289,16 @@ def measure(base_url: str, pid: int, case: Case, seeded: SeededTenant, options: 
     profile_path = None
     if options.profile is not None:
         profile_path = options.profile / f"{tag}-{re.sub(r'[^a-z0-9]+', '-', case.name.lower()).strip('-')}.txt"
+    server = psutil.Process(pid)
     with profiled(pid, options.duration, profile_path) as summary:
+        cpu_before = sum(server.cpu_times()[:2])
         if shutil.which("wrk"):
             figures = run_wrk(url, headers, connections, options.duration)
         else:
             figures = asyncio.run(run_client(url, headers, connections, options.duration))
-    return Result(case, *figures, profile=summary)
+        cpu = sum(server.cpu_times()[:2]) - cpu_before
+    cpu_ms = 1000 * cpu / max(1.0, figures[0] * options.duration)
+    return Result(case, *figures, cpu_ms=cpu_ms, profile=summary)
 
 
 def report(results: list[tuple[str, Result]], options: Options, versions: str) -> None:
@@ -307,15 +315,20 @@ def report(results: list[tuple[str, Result]], options: Options, versions: str) -
         f"  {options.entries} entries per tenant ({len(CATEGORIES)} categories, 3/4 public); "
         f"{options.connections} connections unless noted; {options.duration} s per request"
     )
+    print(
+        f"  load average (1 min) at the end {os.getloadavg()[0]:.1f}; CPU ms/req is the API process's user + system "
+        "time per request (PostgreSQL's not included)"
+    )
     print("figures:")
     print(
-        f"  {'request':<44} {'embedder':<8} {'req/s':>9} {'of /health':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f"  {'request':<44} {'embedder':<8} {'req/s':>9} {'of /health':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms/req':>10} {'errors':>6}"
     )
     for embedder, result in results:
         name = result.case.name + (f" ({result.case.connections} conn.)" if result.case.connections else "")
         print(
             f"  {name:<44} {embedder:<8} {result.rate:9.0f} {100 * result.rate / floor:9.1f}% "
-            f"{result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.errors:6d}"
+            f"{result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.cpu_ms:10.2f} {result.errors:6d}"
         )
     for embedder, result in results:
         if result.profile:
@@ -332,6 +345,8 @@ def main() -> None:
         for position, name in enumerate(options.embedders):
             with api_server(env, name) as (base_url, pid):
                 for case in cases(seeded[name], search_only=position > 0):
+                    if options.only and case.path != "/health" and not any(o in case.name for o in options.only):
+                        continue
                     results.append((name, measure(base_url, pid, case, seeded[name], options, name)))
     report(results, options, versions)
 
