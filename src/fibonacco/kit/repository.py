@@ -43,9 +43,16 @@ class Repository(Generic[M]):
         return row
 
     async def paginate(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
+        """One page and the total, in one query (a window count rides along each row). Only a page past the end,
+        which has no row to carry it, counts in a second query."""
+        paged = statement.add_columns(func.count().over().label("total")).limit(page.per_page).offset(page.offset)
+        rows = (await self.session.execute(paged)).all()
+        if rows:
+            return [row[0] for row in rows], int(rows[0].total)
+        if page.offset == 0:
+            return [], 0
         total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        result = await self.session.execute(statement.limit(page.per_page).offset(page.offset))
-        return result.scalars().all(), int(total or 0)
+        return [], int(total or 0)
 
     async def add(self, row: M) -> M:
         self.session.add(row)

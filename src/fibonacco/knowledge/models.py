@@ -5,7 +5,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     Boolean,
     Computed,
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
 from fibonacco.kit.db import ProcessingStatus, TenantOwnedModel, string_enum
+from fibonacco.kit.vectors import Vector
 
 # Full-text configuration of the generated search column and of every query against it.
 TEXT_SEARCH_CONFIG = "english"
@@ -79,7 +79,11 @@ class KnowledgeEntry(TenantOwnedModel):
     )
     embedding_error: Mapped[str | None] = mapped_column(Text, default=None)
     # Zero-padded to the widest model in use (DESIGN.md §6); `embedding_model` says which space it lives in.
-    embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_COLUMN_DIMENSION), default=None)
+    # Never loaded with the row (no response contains it; 1536 floats a row): a caller that needs it asks for it
+    # (`undefer`, or select the column), and reading it unloaded raises instead of a hidden query.
+    embedding: Mapped[list[float] | None] = mapped_column(
+        Vector(EMBEDDING_COLUMN_DIMENSION), default=None, deferred=True, deferred_raiseload=True
+    )
     embedding_model: Mapped[str | None] = mapped_column(String(200), default=None)
     embedded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 

@@ -3,6 +3,7 @@ tenants (its jobs carry only an entry id)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,15 +13,22 @@ from typing import Any
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
+    Float,
     Result,
     Select,
+    Subquery,
+    Text,
     UnaryExpression,
+    any_,
+    cast,
     func,
     literal_column,
     or_,
     select,
+    true,
     update,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import aliased
 
 from fibonacco.kit.repository import Repository, TenantRepository
@@ -48,6 +56,17 @@ _HEADLINE_OPTIONS = (
     'FragmentDelimiter=" … "'
 )
 _REGCONFIG: ColumnClause[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
+# BM25 (Robertson et al.): term-frequency saturation and length normalisation, the usual values; a title
+# occurrence counts as this many body ones (chosen on bench/retrieval.py).
+BM25_K1 = 1.2
+BM25_B = 0.75
+TITLE_WEIGHT = 3
+# A double quote, or a word starting with "-": web search syntax (websearch_to_tsquery) for phrases and exclusions.
+_WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\w')
+
+# The entries whose snippets a full-text search renders. Aliased once: adapting an alias's columns is costly, and
+# it would be paid on every search.
+_HEADLINED = aliased(KnowledgeEntry, name="headlined")
 
 _SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
     KnowledgeSort.newest: KnowledgeEntry.created_at.desc(),
@@ -104,6 +123,57 @@ def embedding_text(title: str, content: str) -> str:
     return f"{title}\n\n{content}"
 
 
+def any_word_query(query: str) -> ColumnElement[Any]:
+    """A tsquery matching any of `query`'s words (stemmed, stop words dropped); empty if it has none.
+
+    plainto_tsquery joins the lexemes with `&` (every word required); the same lexemes joined with `|`.
+    """
+    every_word = cast(func.plainto_tsquery(_REGCONFIG, query), Text)
+    return cast(func.replace(every_word, " & ", " | "), TSQUERY)
+
+
+def has_meaningful_word(query: str) -> ColumnElement[bool]:
+    """True when full-text search would use a word of `query`: a condition that gates the other modes too, so a
+    query of stop words or punctuation finds nothing in any mode (evaluated once per query, not per row)."""
+    return func.numnode(func.plainto_tsquery(_REGCONFIG, query)) > 0
+
+
+def _bm25(conditions: Sequence[ColumnElement[bool]], query: str, narrowing: Sequence[ColumnElement[bool]]) -> Subquery:
+    """(id, rank) of every entry meeting `conditions` and `narrowing` that matches a word of `query`, scored by
+    BM25 over the entries meeting `conditions`."""
+    vector = KnowledgeEntry.search_vector
+    matched = (
+        select(KnowledgeEntry.id.label("id"), vector.label("vector"), func.length(vector).label("length"))
+        .where(*conditions, *narrowing, vector.bool_op("@@")(any_word_query(query)))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    # One row per (entry, query word it contains), with the word's frequency there; title positions count more.
+    occurrence = func.unnest(matched.c.vector).table_valued("lexeme", "positions", "weights").alias("occurrence")
+    in_title = func.cardinality(func.array_positions(occurrence.c.weights, literal_column("'A'::text")))
+    frequency = func.cardinality(occurrence.c.positions) + (TITLE_WEIGHT - 1) * in_title
+    query_words = func.tsvector_to_array(func.to_tsvector(_REGCONFIG, query))
+    hits = (
+        select(matched.c.id, matched.c.length, occurrence.c.lexeme, cast(frequency, Float).label("frequency"))
+        .select_from(matched.join(occurrence, true()))
+        .where(occurrence.c.lexeme == any_(query_words))
+        .cte("hits")
+    )
+    entries_with = select(hits.c.lexeme, func.count().label("count")).group_by(hits.c.lexeme).cte("document_frequency")
+    corpus = select(cast(func.count(), Float)).select_from(KnowledgeEntry).where(*conditions).scalar_subquery()
+    mean_length = select(cast(func.avg(matched.c.length), Float)).scalar_subquery()
+    idf = func.ln(1.0 + (corpus - entries_with.c.count + 0.5) / (entries_with.c.count + 0.5))
+    saturation = (hits.c.frequency * (BM25_K1 + 1.0)) / (
+        hits.c.frequency + BM25_K1 * (1.0 - BM25_B + BM25_B * hits.c.length / mean_length)
+    )
+    return (
+        select(hits.c.id, func.sum(idf * saturation).label("rank"))
+        .select_from(hits.join(entries_with, entries_with.c.lexeme == hits.c.lexeme))
+        .group_by(hits.c.id)
+        .subquery("bm25")
+    )
+
+
 class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
@@ -145,21 +215,22 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
     # --- search ---
 
     async def nearest(
-        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
         """The `limit` entries closest in cosine distance among those embedded by `model_name`.
 
         The HNSW attempt normally suffices. If it comes back short (a very selective filter exhausted
         `max_scan_tuples`, or fewer rows match), the exact search answers, so a filtered query returns `limit`
-        rows whenever that many match.
+        rows whenever that many match. With `text` (the query `vector` embeds), nothing matches unless the text
+        has a word full-text search would use (`has_meaningful_word`).
         """
-        matches = await self.approximate_nearest(vector, model_name, filters, limit)
+        matches = await self.approximate_nearest(vector, model_name, filters, limit, text=text)
         if len(matches) < limit:
-            matches = await self.exact_nearest(vector, model_name, filters, limit)
+            matches = await self.exact_nearest(vector, model_name, filters, limit, text=text)
         return matches
 
     async def approximate_nearest(
-        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
         """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
         filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
@@ -167,7 +238,7 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
         candidates = (
             select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-            .where(*self._vector_conditions(model_name, filters))
+            .where(*self._vector_conditions(model_name, filters, text))
             .order_by(distance)
             .limit(limit)
             .cte("candidates")
@@ -185,7 +256,7 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         return _vector_matches(await self.session.execute(statement))
 
     async def exact_nearest(
-        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int
+        self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
         """Exact search: every filtered row's distance, then the best `limit`.
 
@@ -195,38 +266,42 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         distance = KnowledgeEntry.embedding.cosine_distance(vector)
         scored = (
             select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-            .where(*self._vector_conditions(model_name, filters))
+            .where(*self._vector_conditions(model_name, filters, text))
             .cte("scored")
             .prefix_with("MATERIALIZED")
         )
         statement = select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
         return _vector_matches(await self.session.execute(statement))
 
-    def _vector_conditions(self, model_name: str, filters: KnowledgeFilters) -> list[ColumnElement[bool]]:
+    def _vector_conditions(
+        self, model_name: str, filters: KnowledgeFilters, text: str | None
+    ) -> list[ColumnElement[bool]]:
+        gate = [has_meaningful_word(text)] if text is not None else []
         return [
             *self.scope(),
             *filter_conditions(filters),
+            *gate,
             KnowledgeEntry.embedding_model == model_name,
             KnowledgeEntry.embedding.is_not(None),
         ]
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
-        """Entries matching a web-search style query, best `ts_rank_cd` first, with highlighted snippets."""
-        tsquery = func.websearch_to_tsquery(_REGCONFIG, query)
-        rank = func.ts_rank_cd(KnowledgeEntry.search_vector, tsquery)
-        ranked = (
-            select(KnowledgeEntry.id.label("id"), rank.label("rank"))
-            .where(*self.scope(), *filter_conditions(filters), KnowledgeEntry.search_vector.bool_op("@@")(tsquery))
-            .order_by(rank.desc(), KnowledgeEntry.id)
-            .limit(limit)
-            .subquery("ranked")
-        )
+        """Entries sharing any meaningful word with `query`, ranked by BM25 with highlighted snippets.
+
+        The query's words are stemmed and stop words dropped (the generated search column's configuration);
+        an entry matching any of them is a candidate. Each matched word scores its inverse document frequency
+        (among the entries the filters leave) times a saturating term frequency, normalised by the entry's
+        length; a word in the title counts `TITLE_WEIGHT` times. A query without a meaningful word finds nothing.
+        """
+        # "Quoted phrases" and -exclusions (web search syntax) narrow the candidates; they do not change the ranking.
+        narrowing = [KnowledgeEntry.search_vector.bool_op("@@")(func.websearch_to_tsquery(_REGCONFIG, query))]
+        bm25 = _bm25(self.scope() + filter_conditions(filters), query, narrowing if _WEB_SYNTAX.search(query) else [])
+        ranked = select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit).subquery()
         # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
-        entry = aliased(KnowledgeEntry)
-        headline = func.ts_headline(_REGCONFIG, entry.content, tsquery, _HEADLINE_OPTIONS)
+        headline = func.ts_headline(_REGCONFIG, _HEADLINED.content, any_word_query(query), _HEADLINE_OPTIONS)
         statement = (
             select(ranked.c.id, ranked.c.rank, headline.label("headline"))
-            .join(entry, entry.id == ranked.c.id)
+            .join(_HEADLINED, _HEADLINED.id == ranked.c.id)
             .order_by(ranked.c.rank.desc(), ranked.c.id)
         )
         rows = (await self.session.execute(statement)).all()

@@ -203,9 +203,11 @@ class SearchMode(StrEnum):
 
 class SearchHit(BaseModel):
     entry: KnowledgeEntry
-    score: float = Field(description="higher is better; cosine similarity, ts_rank_cd or fused RRF score by mode")
+    score: float = Field(
+        description="higher is better; by mode: cosine similarity, BM25 score, or the hybrid's fused score (0 to 1)"
+    )
     semantic_score: float | None = Field(default=None, description="cosine similarity, when semantically matched")
-    text_score: float | None = Field(default=None, description="ts_rank_cd, when matched by full text")
+    text_score: float | None = Field(default=None, description="BM25 score, when matched by full text")
     highlight: str | None = Field(
         default=None, description="HTML-escaped snippet of the content with matches wrapped in <mark>"
     )

@@ -34,6 +34,7 @@ from fibonacco.knowledge.repository import (
     KnowledgeEntryRepository,
     KnowledgeVoteRepository,
     PublicKnowledgeEntryRepository,
+    TextMatch,
 )
 from fibonacco.knowledge.schemas import (
     FaqCategoryCreate,
@@ -48,9 +49,8 @@ from fibonacco.knowledge.schemas import (
 from fibonacco.tenant.models import Tenant
 from fibonacco.tenant.repository import TenantRepository
 
-# Reciprocal rank fusion constant (Cormack et al.): damps the weight of the very top ranks.
-RRF_K = 60
-# Each side of a hybrid search contributes this many candidates per result asked for.
+# Hybrid search: each side contributes this many candidates per result asked for (bench/retrieval.py;
+# docs/decisions/hybrid-search-fusion.md). The fusion's weight is the embedder's `hybrid_text_weight`.
 HYBRID_DEPTH_FACTOR = 3
 # A `processing` entry untouched this long belongs to a worker that died mid-job; it is claimed again.
 STALE_PROCESSING_AFTER = timedelta(minutes=15)
@@ -264,13 +264,22 @@ class SearchOutcome:
     hits: list[Hit]
 
 
-def reciprocal_rank_fusion(*rankings: Sequence[uuid.UUID], k: int = RRF_K) -> dict[uuid.UUID, float]:
-    """Σ 1/(k + rank) over the rankings an id appears in (rank from 1), best first."""
-    scores: dict[uuid.UUID, float] = {}
-    for ranking in rankings:
-        for rank, entry_id in enumerate(ranking, start=1):
-            scores[entry_id] = scores.get(entry_id, 0.0) + 1.0 / (k + rank)
-    return dict(sorted(scores.items(), key=lambda item: item[1], reverse=True))
+def fuse_scores(
+    semantic: dict[uuid.UUID, float], textual: dict[uuid.UUID, float], text_weight: float
+) -> dict[uuid.UUID, float]:
+    """Hybrid score: (1 - w) * semantic + w * full text, each side's score divided by that side's best (a side
+    that did not find an entry gives it 0), best first."""
+
+    def relative(scores: dict[uuid.UUID, float]) -> dict[uuid.UUID, float]:
+        best = max(scores.values(), default=0.0)
+        return {entry_id: score / best for entry_id, score in scores.items()} if best > 0 else {}
+
+    by_meaning, by_words = relative(semantic), relative(textual)
+    fused = {
+        entry_id: (1 - text_weight) * by_meaning.get(entry_id, 0.0) + text_weight * by_words.get(entry_id, 0.0)
+        for entry_id in by_meaning.keys() | by_words.keys()
+    }
+    return dict(sorted(fused.items(), key=lambda item: (-item[1], str(item[0]))))
 
 
 def render_highlight(headline: str) -> str:
@@ -301,21 +310,21 @@ async def search(
         return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=[])
     depth = limit if mode != SearchMode.hybrid else limit * HYBRID_DEPTH_FACTOR
     semantic: dict[uuid.UUID, float] = {}
-    textual: dict[uuid.UUID, tuple[float, str]] = {}
+    textual: dict[uuid.UUID, TextMatch] = {}
     if mode in (SearchMode.semantic, SearchMode.hybrid):
         vector = await embed_query(embedder, query)
-        matches = await repository.nearest(vector, embedder.model_name, filters, depth)
+        matches = await repository.nearest(vector, embedder.model_name, filters, depth, text=query)
         semantic = {match.entry_id: match.similarity for match in matches}
     if mode in (SearchMode.full_text, SearchMode.hybrid):
-        text_matches = await repository.matching_text(query, filters, depth)
-        textual = {match.entry_id: (match.rank, match.headline) for match in text_matches}
+        textual = {match.entry_id: match for match in await repository.matching_text(query, filters, depth)}
 
+    text_scores = {entry_id: match.rank for entry_id, match in textual.items()}
     if mode == SearchMode.semantic:
         scores = semantic
     elif mode == SearchMode.full_text:
-        scores = {entry_id: rank for entry_id, (rank, _) in textual.items()}
+        scores = text_scores
     else:
-        scores = reciprocal_rank_fusion(list(semantic), list(textual))
+        scores = fuse_scores(semantic, text_scores, embedder.hybrid_text_weight)
     ranked = list(scores)[:limit]
     entries = await repository.get_many(ranked)
     hits = [
@@ -323,8 +332,8 @@ async def search(
             entry=entries[entry_id],
             score=scores[entry_id],
             semantic_score=semantic.get(entry_id),
-            text_score=textual[entry_id][0] if entry_id in textual else None,
-            highlight=render_highlight(textual[entry_id][1]) if entry_id in textual else None,
+            text_score=text_scores.get(entry_id),
+            highlight=render_highlight(textual[entry_id].headline) if entry_id in textual else None,
         )
         for entry_id in ranked
         if entry_id in entries

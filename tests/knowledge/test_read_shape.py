@@ -1,0 +1,179 @@
+"""Reads load only what they return, in few statements, and commit nothing: the shape, not the timing
+(bench/api.py measures the timing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import undefer
+
+from fibonacco.auth.models import Role
+from fibonacco.kit.db import create_sessionmaker, has_written, unit_of_work
+from fibonacco.knowledge.models import KnowledgeEntry
+from fibonacco.tenant.models import Tenant
+from tests.fixtures import Actor, MakeActor
+from tests.knowledge.conftest import EmbedPending, MakeEntry
+
+
+@dataclass
+class Recorder:
+    """Every statement the test's connection runs, the names of the columns each returned, and savepoint ends."""
+
+    statements: list[str] = field(default_factory=list)
+    columns: list[list[str]] = field(default_factory=list)
+    released: int = 0
+
+    def queries(self) -> list[str]:
+        """Reads of rows: not the savepoints standing in for the units of work's transactions, nor the tenancy
+        setting of row-level security (kit.tenancy)."""
+        skipped = ("select set_config(", "savepoint", "release savepoint", "rollback to savepoint")
+        return [sql for sql in self.statements if not sql.lstrip().lower().startswith(skipped)]
+
+
+@pytest.fixture
+def recorder(connection: AsyncConnection) -> Iterator[Recorder]:
+    recorded = Recorder()
+    sync = connection.sync_connection
+    assert sync is not None
+
+    def after_execute(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        recorded.statements.append(statement)
+        recorded.columns.append([column[0] for column in cursor.description or []])
+
+    def released(*_: Any) -> None:
+        recorded.released += 1
+
+    event.listen(sync, "after_cursor_execute", after_execute)
+    event.listen(sync, "release_savepoint", released)  # a unit of work's commit, inside the test's transaction
+    yield recorded
+    event.remove(sync, "after_cursor_execute", after_execute)
+    event.remove(sync, "release_savepoint", released)
+
+
+@pytest.fixture
+async def tenant_with_entries(make_actor: MakeActor, make_entry: MakeEntry, embed_pending: EmbedPending) -> Actor:
+    viewer = await make_actor(Role.viewer)
+    for i in range(60):
+        await make_entry(
+            viewer.tenant,
+            title=f"Invoice question {i}",
+            content="How to download an invoice.",
+            category="billing",
+            is_public=True,
+        )
+    await embed_pending()
+    return viewer
+
+
+async def get(client: httpx.AsyncClient, path: str, actor: Actor | None = None) -> Any:
+    response = await client.get(path, headers=actor.headers if actor else {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def no_vector_returned(recorded: Recorder) -> None:
+    returned = {name for names in recorded.columns for name in names}
+    assert not {name for name in returned if name == "embedding" or name.endswith("_embedding")}, returned
+
+
+class TestNoVectorTravels:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/knowledge?per_page=50&category=billing",
+            "/api/v1/search/semantic?q=invoice",
+            "/api/v1/search/full-text?q=invoice",
+            "/api/v1/search/hybrid?q=invoice",
+        ],
+    )
+    async def test_authenticated_reads(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder, path: str
+    ) -> None:
+        body = await get(client, path, tenant_with_entries)
+        assert body["data"]  # something was read
+        assert any("knowledge_entries" in sql for sql in recorder.statements)
+        no_vector_returned(recorder)
+
+    async def test_detail_and_public_pages(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        listed = await get(client, "/api/v1/knowledge?per_page=1", tenant_with_entries)
+        entry_id = listed["data"][0]["id"]
+        await get(client, f"/api/v1/knowledge/{entry_id}", tenant_with_entries)
+        slug = tenant_with_entries.tenant.slug
+        await get(client, f"/api/v1/public/{slug}/knowledge?per_page=20")
+        await get(client, f"/api/v1/public/{slug}/knowledge/{entry_id}")
+        await get(client, f"/api/v1/public/{slug}/search?q=invoice")
+        no_vector_returned(recorder)
+
+    async def test_a_caller_that_needs_the_vector_asks_for_it(
+        self, session: AsyncSession, tenant_with_entries: Actor
+    ) -> None:
+        statement = select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == tenant_with_entries.tenant.id).limit(1)
+        session.expunge_all()
+        plain = await session.scalar(statement)
+        assert plain is not None
+        with pytest.raises(InvalidRequestError):  # never a hidden query for it
+            _ = plain.embedding
+        session.expunge_all()
+        entry = await session.scalar(statement.options(undefer(KnowledgeEntry.embedding)))
+        assert entry is not None and entry.embedding is not None and len(entry.embedding) == 1536
+        assert isinstance(entry.embedding[0], float)  # decoded from pgvector's binary format
+
+
+class TestLeanRequests:
+    async def test_a_list_page_and_its_total_are_one_query(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        await get(client, "/api/v1/knowledge?per_page=1", tenant_with_entries)  # the token's first use is a write
+        recorder.statements.clear()
+        body = await get(client, "/api/v1/knowledge?per_page=50&category=billing", tenant_with_entries)
+        assert len(body["data"]) == 50 and body["meta"]["pagination"]["total"] == 60
+        # The token (with its user) and the page with its total: nothing else.
+        assert len(recorder.queries()) == 2, recorder.queries()
+
+    async def test_a_page_past_the_end_still_knows_the_total(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor
+    ) -> None:
+        body = await get(client, "/api/v1/knowledge?per_page=50&page=3", tenant_with_entries)
+        assert body["data"] == [] and body["meta"]["pagination"]["total"] == 60
+
+    async def test_a_read_by_id_is_two_queries_and_commits_nothing(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        listed = await get(client, "/api/v1/knowledge?per_page=1", tenant_with_entries)
+        assert recorder.released == 1  # the token's first use wrote last_used_at, and committed
+        recorder.statements.clear()
+        await get(client, f"/api/v1/knowledge/{listed['data'][0]['id']}", tenant_with_entries)
+        assert len(recorder.queries()) == 2, recorder.queries()  # token + user, then the row
+        assert recorder.released == 1  # read-only: not committed
+
+    async def test_a_write_still_commits(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, make_actor: MakeActor, recorder: Recorder
+    ) -> None:
+        staff = await make_actor(Role.staff, tenant=tenant_with_entries.tenant)
+        await get(client, "/api/v1/knowledge?per_page=1", staff)
+        before = recorder.released
+        response = await client.post(
+            "/api/v1/knowledge", json={"title": "New", "content": "Text."}, headers=staff.headers
+        )
+        assert response.status_code == 201
+        assert recorder.released == before + 1
+
+
+async def test_a_read_only_unit_of_work_leaves_its_rows_readable(engine: AsyncEngine, committed_tenant: Tenant) -> None:
+    """Nothing written, nothing committed; the session closes, and what it read keeps its loaded values."""
+    sessionmaker = create_sessionmaker(engine)
+    async with unit_of_work(sessionmaker) as session:
+        session.add(KnowledgeEntry(tenant_id=committed_tenant.id, title="Committed", content="Text."))
+    async with unit_of_work(sessionmaker) as session:
+        entry = await session.scalar(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == committed_tenant.id))
+        assert not has_written(session)
+    assert entry is not None and entry.title == "Committed" and entry.content == "Text."
