@@ -50,6 +50,9 @@ from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQues
 from fibonacco.kit.repository import TenantRepository
 from fibonacco.kit.responses import Page
 
+# How alike a query word and a part of a customer's name/email/phone/slug must be to match: 0.5 lets one typo
+# in a five-letter word through ("belaa" finds "bella"); pg_trgm's default (0.6) does not.
+WORD_SIMILARITY_THRESHOLD = 0.5
 # Two open questions whose normalised texts are at least this similar (pg_trgm similarity) are one question.
 QUESTION_SIMILARITY = 0.8
 # Columns an import may write (the rest are the platform's own).
@@ -110,9 +113,12 @@ def _like_pattern(text: str) -> str:
 
 
 def _search_condition(q: str) -> ColumnElement[bool]:
-    """A substring match, or a fuzzy one (pg_trgm word similarity): both answered by the trigram index."""
-    lowered = q.lower()
-    return or_(Customer.search_text.ilike(_like_pattern(lowered)), Customer.search_text.op("%>")(lowered))
+    """Every word of `q` matches, as a substring or fuzzily (pg_trgm word similarity at least
+    WORD_SIMILARITY_THRESHOLD): all of it answered by the trigram index."""
+    words = q.lower().split()
+    return and_(
+        *(or_(Customer.search_text.ilike(_like_pattern(word)), Customer.search_text.op("%>")(word)) for word in words)
+    )
 
 
 def _consent_condition(channel: ConsentChannel, status: ConsentStatus) -> ColumnElement[bool]:
@@ -189,14 +195,23 @@ class CustomerRepository(TenantRepository[Customer]):
             order = _SORT_COLUMNS.get(sort, _SORT_COLUMNS[CustomerSort.newest])
         return statement.order_by(order, Customer.id)
 
+    async def _prepare(self, query: CustomerQuery) -> None:
+        """Transaction-local, read by the `%>` operator (and its index scan) of the search condition."""
+        if query.q:
+            threshold = func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True)
+            await self.session.execute(select(threshold))
+
     async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
+        await self._prepare(query)
         return await self.paginate(self.matching(query, sort), page)
 
     async def count(self, query: CustomerQuery) -> int:
+        await self._prepare(query)
         statement = select(func.count()).select_from(Customer).where(*self.scope(), *customer_conditions(query))
         return int(await self.session.scalar(statement) or 0)
 
     async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:
+        await self._prepare(query)
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
 
