@@ -80,10 +80,9 @@ class TestCrud:
             "/api/v1/customers", json={**email, "email": "SAME@example.com"}, headers=staff.headers
         )
         assert again.status_code == 409 and again.json()["error"]["details"] == {"field": "email"}
+        second = (await client.get("/api/v1/customers/slug/joe-s-diner-2", headers=staff.headers)).json()["data"]
         renamed = await client.patch(
-            f"/api/v1/customers/{(await client.get('/api/v1/customers/slug/joe-s-diner-2', headers=staff.headers)).json()['data']['id']}",
-            json={"slug": "joe-s-diner"},
-            headers=staff.headers,
+            f"/api/v1/customers/{second['id']}", json={"slug": "joe-s-diner"}, headers=staff.headers
         )
         assert renamed.status_code == 409
 
