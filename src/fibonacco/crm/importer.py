@@ -212,8 +212,8 @@ def _effective_mapping(mapping: Mapping[str, str], columns: Sequence[str]) -> di
     known = {column: column for column in columns if column in PLAIN_FIELDS or column in ADDRESS_FIELDS}
     if not known:
         raise ImportFileError(
-            "no column is a customer field: is the header row missing? Name the columns "
-            f"({', '.join(PLAIN_FIELDS)}) or give a mapping (--map 'Company=name,E-mail=email')",
+            "no column is a customer field (is the header row missing?): name the columns "
+            f"({', '.join(PLAIN_FIELDS)}) or give a column mapping such as Company=name,E-mail=email",
             field="file",
         )
     return known
@@ -308,7 +308,10 @@ def _structured(values: Mapping[str, Any], definitions: Mapping[str, CustomField
             metadata[target.removeprefix("metadata.")] = value
         elif target.startswith("custom."):
             key = target.removeprefix("custom.")
-            custom[key] = custom_fields.parse_text(definitions[key], value) if isinstance(value, str) else value
+            try:
+                custom[key] = custom_fields.parse_text(definitions[key], value) if isinstance(value, str) else value
+            except ValueError as exc:
+                raise custom_fields.CustomFieldError(key, str(exc)) from None
         else:
             shaped[target] = value.strip() if isinstance(value, str) else value
     if address:
@@ -326,11 +329,9 @@ def validate_row(
         row.custom_fields = custom_fields.check_values(definitions, row.custom_fields)
     except custom_fields.CustomFieldError as exc:
         return RowError(line, f"custom.{exc.key}", exc.message)
-    except ValueError as exc:  # a custom value typed as text that is not of its field's type
-        if isinstance(exc, ValidationError):
-            first = exc.errors()[0]
-            return RowError(line, ".".join(str(part) for part in first["loc"]) or None, first["msg"])
-        return RowError(line, None, str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return RowError(line, ".".join(str(part) for part in first["loc"]) or None, first["msg"])
     return row
 
 
