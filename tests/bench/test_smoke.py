@@ -25,3 +25,7 @@ class TestBenchmarks:
     def test_search_smoke(self) -> None:
         output = run_bench("bench/search.py", "--smoke")
         assert "recall@10" in output and "speed-up" in output
+
+    def test_crm_smoke(self) -> None:
+        output = run_bench("-m", "bench.crm", "--smoke")
+        assert "rows/s" in output and "trigram search" in output and "conditions:" in output and "EXPLAIN" in output

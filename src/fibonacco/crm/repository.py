@@ -248,15 +248,15 @@ class CustomerRepository(TenantRepository[Customer]):
         """Insert new rows and overwrite the import columns of existing ones (matched by id), in one statement."""
         if not rows:
             return
-        statement = insert(_CUSTOMERS).values([{**row, "tenant_id": self.tenant_id} for row in rows])
+        # executemany: one cached statement, sent in batches (a literal multi-row VALUES is slow to compile).
+        statement = insert(_CUSTOMERS)
         changed = {name: statement.excluded[name] for name in IMPORT_COLUMNS}
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Customer.id],
-                set_={**changed, "updated_at": func.now()},
-                where=_CUSTOMERS.c.tenant_id == self.tenant_id,
-            )
+        upsert = statement.on_conflict_do_update(
+            index_elements=[_CUSTOMERS.c.id],
+            set_={**changed, "updated_at": func.now()},
+            where=_CUSTOMERS.c.tenant_id == self.tenant_id,
         )
+        await self.session.execute(upsert, [{**row, "tenant_id": self.tenant_id} for row in rows])
 
     async def touch_activity(self, customer_id: uuid.UUID, occurred_at: datetime) -> None:
         await self.session.execute(
@@ -354,10 +354,8 @@ class CustomerEventRepository(TenantRepository[CustomerEvent]):
 
     async def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            statement = insert(CustomerEvent).values(
-                [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
-            )
-            await self.session.execute(statement)
+            events = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
+            await self.session.execute(insert(CustomerEvent), events)
 
     async def timeline(
         self, customer_id: uuid.UUID, filters: TimelineFilters, page: Page
@@ -539,10 +537,8 @@ class CustomerImportChunkRepository(TenantRepository[CustomerImportChunk]):
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            statement = insert(CustomerImportChunk).values(
-                [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
-            )
-            await self.session.execute(statement)
+            chunks = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
+            await self.session.execute(insert(CustomerImportChunk), chunks)
 
     async def lock_position(self, import_id: uuid.UUID, position: int) -> CustomerImportChunk | None:
         statement = (

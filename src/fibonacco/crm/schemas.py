@@ -8,12 +8,12 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 
+import email_validator
 import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
 )
@@ -50,6 +50,30 @@ def normalize_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Plain ASCII addresses (nearly all of them) are checked by this alone; anything else by email-validator. Both
+# refuse what the other refuses for these: consecutive or edge dots, bad domain labels, special-use domains.
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_SPECIAL_USE_DOMAINS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+def normalize_email(value: str) -> str:
+    """The address lower-cased, or a ValueError saying why it is refused (no deliverability check)."""
+    local, _, domain = value.rpartition("@")
+    if (
+        _PLAIN_EMAIL.fullmatch(value)
+        and len(local) <= 64
+        and domain.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE_DOMAINS
+    ):
+        return value.lower()
+    try:
+        return email_validator.validate_email(value, check_deliverability=False).normalized.lower()
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from None
+
+
 @lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -69,7 +93,7 @@ def check_website(value: str) -> str:
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(normalize_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(normalize_phone)]
 Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(check_website)]
 TimeZone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(check_time_zone)]
