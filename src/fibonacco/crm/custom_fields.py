@@ -14,6 +14,7 @@ from fibonacco.kit.errors import ValidationFailed
 
 MAX_TEXT_VALUE = 5000
 _CONDITION = re.compile(r"^(?P<key>[a-z][a-z0-9_]{0,49})(?P<op>:|>=|<=)(?P<value>.*)$", re.DOTALL)
+_LIST_SEPARATORS = re.compile(r"[;,]")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -60,6 +61,20 @@ def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
     return sorted(set(value))
 
 
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a list typed as text: separated by ';' or ','."""
+    return [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
+
+
 def parse_text(definition: CustomFieldDefinition, text: str) -> Any:
     """A value typed as text (a CSV cell, a query parameter) in the field's own type."""
     kind = definition.type
@@ -71,14 +86,9 @@ def parse_text(definition: CustomFieldDefinition, text: str) -> Any:
             raise ValueError("expected a number") from None
         return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     if kind == CustomFieldType.boolean:
-        lowered = text.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise ValueError("expected true or false")
+        return parse_bool(text)
     if kind == CustomFieldType.multi_select:
-        return [item.strip() for item in re.split(r"[;,]", text) if item.strip()]
+        return split_list(text)
     return text
 
 

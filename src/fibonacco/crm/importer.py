@@ -40,11 +40,10 @@ from fibonacco.kit.clock import utcnow
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 1000
-LIST_SEPARATORS = re.compile(r"[;,]")
+# Generated slugs tried per new row (looked up for the whole chunk in one query); past them a random suffix.
+IMPORT_SLUG_CANDIDATES = 3
 PLAIN_FIELDS = ("name", "slug", "email", "phone", "website", "industry", "timezone", "stage", "tags", "do_not_contact")
 ADDRESS_FIELDS = tuple(f"address.{name}" for name in Address.model_fields)
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
 
 Row = tuple[int, dict[str, Any]]  # (line, mapped raw values)
 
@@ -281,9 +280,12 @@ def chunks(rows: Sequence[Row], size: int = CHUNK_ROWS) -> list[list[Row]]:
 
 
 def _flag(value: Any) -> Any:
+    """A flag typed as text; anything unreadable is passed on for validation to refuse with its message."""
     if isinstance(value, str):
-        lowered = value.strip().lower()
-        return True if lowered in _TRUE else False if lowered in _FALSE else value
+        try:
+            return custom_fields.parse_bool(value)
+        except ValueError:
+            return value
     return value
 
 
@@ -295,11 +297,7 @@ def _structured(values: Mapping[str, Any], definitions: Mapping[str, CustomField
     custom: dict[str, Any] = {}
     for target, value in values.items():
         if target == "tags":
-            shaped["tags"] = (
-                [item.strip() for item in LIST_SEPARATORS.split(value) if item.strip()]
-                if isinstance(value, str)
-                else value
-            )
+            shaped["tags"] = custom_fields.split_list(value) if isinstance(value, str) else value
         elif target == "do_not_contact":
             shaped[target] = _flag(value)
         elif target.startswith("address."):
@@ -396,7 +394,8 @@ async def import_rows(
     existing = await customers.by_keys(key.value, [k for k in keys if k is not None])
     emails = await customers.taken_emails([row.email for _, row in valid if row.email])
     wanted_slugs = {k for _, row in valid if (k := row.slug or (slugify(row.name) if row.name else None))}
-    slugs = await customers.taken_slugs(sorted(wanted_slugs | {f"{s}-{n}" for s in wanted_slugs for n in (2, 3)}))
+    candidates = {slug for base in wanted_slugs for slug in slug_candidates(base, IMPORT_SLUG_CANDIDATES)}
+    slugs = await customers.taken_slugs(sorted(candidates))
     now = utcnow()
     for (line, row), row_key in zip(valid, keys, strict=True):
         current = existing.get(row_key) if row_key is not None else None
@@ -446,7 +445,7 @@ def _conflict(
 def _plan_create(plan: _Plan, row: ImportRow, slugs: dict[str, uuid.UUID], now: datetime) -> uuid.UUID:
     assert row.name is not None
     customer_id = uuid.uuid4()
-    slug = row.slug or _free_slug(slugify(row.name), slugs)
+    slug = row.slug or free_slug(slugify(row.name), slugs)
     slugs[slug] = customer_id
     stage = row.stage or Stage.lead
     plan.upserts.append(
@@ -492,8 +491,14 @@ def _plan_update(
     return current.id
 
 
-def _free_slug(base: str, taken: Mapping[str, uuid.UUID]) -> str:
-    for candidate in (base, f"{base}-2", f"{base}-3"):
+def slug_candidates(base: str, count: int) -> list[str]:
+    """`base`, `base-2`, … `base-<count>`: what a new customer's slug may be, in order of preference."""
+    return [base, *(f"{base}-{n}" for n in range(2, count + 1))]
+
+
+def free_slug(base: str, taken: Mapping[str, uuid.UUID], count: int = IMPORT_SLUG_CANDIDATES) -> str:
+    """The first candidate not in `taken`; past them, a random suffix."""
+    for candidate in slug_candidates(base, count):
         if candidate not in taken:
             return candidate
     return f"{base}-{uuid.uuid4().hex[:6]}"

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -47,6 +47,7 @@ from fibonacco.crm.models import (
     Segment,
 )
 from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
+from fibonacco.kit.db import TenantOwnedModel
 from fibonacco.kit.repository import TenantRepository
 from fibonacco.kit.responses import Page
 
@@ -75,6 +76,7 @@ IMPORT_COLUMNS = (
 )
 
 
+TM = TypeVar("TM", bound=TenantOwnedModel)
 # Core table: import rows are keyed by column name ("metadata"), not attribute name ("extra").
 _CUSTOMERS = cast(Table, Customer.__table__)
 
@@ -184,7 +186,17 @@ _SORT_COLUMNS: dict[CustomerSort, UnaryExpression[Any]] = {
 }
 
 
-class CustomerRepository(TenantRepository[Customer]):
+class CrmRepository(TenantRepository[TM]):
+    """The tenant's rows of one CRM table: reads start at `select()`, and UPDATEs and DELETEs at `scope()`."""
+
+    def scope(self) -> list[ColumnElement[bool]]:
+        return [self.model.tenant_id == self.tenant_id]
+
+    def select(self) -> Select[TM]:
+        return select(self.model).where(*self.scope())
+
+
+class CustomerRepository(CrmRepository[Customer]):
     model = Customer
 
     def matching(self, query: CustomerQuery, sort: CustomerSort = CustomerSort.newest) -> Select[Customer]:
@@ -214,9 +226,6 @@ class CustomerRepository(TenantRepository[Customer]):
         await self._prepare(query)
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
-
-    def scope(self) -> list[ColumnElement[bool]]:
-        return [Customer.tenant_id == self.tenant_id]
 
     async def get_by_slug(self, slug: str) -> Customer | None:
         return (await self.session.execute(self.select().where(Customer.slug == slug))).scalar_one_or_none()
@@ -254,7 +263,7 @@ class CustomerRepository(TenantRepository[Customer]):
         upsert = statement.on_conflict_do_update(
             index_elements=[_CUSTOMERS.c.id],
             set_={**changed, "updated_at": func.now()},
-            where=_CUSTOMERS.c.tenant_id == self.tenant_id,
+            where=and_(*self.scope()),
         )
         await self.session.execute(upsert, [{**row, "tenant_id": self.tenant_id} for row in rows])
 
@@ -286,7 +295,7 @@ class CustomerRepository(TenantRepository[Customer]):
         )
 
 
-class CustomFieldRepository(TenantRepository[CustomFieldDefinition]):
+class CustomFieldRepository(CrmRepository[CustomFieldDefinition]):
     model = CustomFieldDefinition
 
     async def list_all(self) -> Sequence[CustomFieldDefinition]:
@@ -298,7 +307,7 @@ class CustomFieldRepository(TenantRepository[CustomFieldDefinition]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
 
-class ContactRepository(TenantRepository[Contact]):
+class ContactRepository(CrmRepository[Contact]):
     model = Contact
 
     async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Contact]:
@@ -314,7 +323,7 @@ class ContactRepository(TenantRepository[Contact]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def clear_primary(self, customer_id: uuid.UUID, keep: uuid.UUID | None) -> None:
-        conditions = [Contact.tenant_id == self.tenant_id, Contact.customer_id == customer_id]
+        conditions = [*self.scope(), Contact.customer_id == customer_id]
         if keep is not None:
             conditions.append(Contact.id != keep)
         await self.session.execute(
@@ -322,7 +331,7 @@ class ContactRepository(TenantRepository[Contact]):
         )
 
 
-class ConsentRepository(TenantRepository[Consent]):
+class ConsentRepository(CrmRepository[Consent]):
     model = Consent
 
     async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Consent]:
@@ -336,7 +345,7 @@ class ConsentRepository(TenantRepository[Consent]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
 
-class CustomerEventRepository(TenantRepository[CustomerEvent]):
+class CustomerEventRepository(CrmRepository[CustomerEvent]):
     model = CustomerEvent
 
     async def append(self, values: dict[str, Any]) -> bool:
@@ -375,7 +384,7 @@ class CustomerEventRepository(TenantRepository[CustomerEvent]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class SegmentRepository(TenantRepository[Segment]):
+class SegmentRepository(CrmRepository[Segment]):
     model = Segment
 
     async def list_page(self, page: Page) -> tuple[Sequence[Segment], int]:
@@ -385,7 +394,7 @@ class SegmentRepository(TenantRepository[Segment]):
         return (await self.session.execute(self.select().where(Segment.name == name))).scalar_one_or_none()
 
 
-class ConversationRepository(TenantRepository[Conversation]):
+class ConversationRepository(CrmRepository[Conversation]):
     model = Conversation
 
     async def list_page(
@@ -418,7 +427,7 @@ class ConversationRepository(TenantRepository[Conversation]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class ConversationMessageRepository(TenantRepository[ConversationMessage]):
+class ConversationMessageRepository(CrmRepository[ConversationMessage]):
     model = ConversationMessage
 
     async def list_page(self, conversation_id: uuid.UUID, page: Page) -> tuple[Sequence[ConversationMessage], int]:
@@ -439,7 +448,7 @@ class ConversationMessageRepository(TenantRepository[ConversationMessage]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class PendingQuestionRepository(TenantRepository[PendingQuestion]):
+class PendingQuestionRepository(CrmRepository[PendingQuestion]):
     model = PendingQuestion
 
     async def list_page(self, filters: PendingQuestionFilters, page: Page) -> tuple[Sequence[PendingQuestion], int]:
@@ -490,14 +499,15 @@ class PendingQuestionRepository(TenantRepository[PendingQuestion]):
         """Keep the customer's questions (they count), without the link to the customer or its conversations."""
         result = await self.session.execute(
             update(PendingQuestion)
-            .where(PendingQuestion.tenant_id == self.tenant_id, PendingQuestion.customer_id == customer_id)
+            .where(*self.scope(), PendingQuestion.customer_id == customer_id)
             .values(customer_id=None, conversation_id=None, asked_by=None)
+            .returning(PendingQuestion.id)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return len(result.all())
 
 
-class CustomerFaqRepository(TenantRepository[CustomerFaq]):
+class CustomerFaqRepository(CrmRepository[CustomerFaq]):
     model = CustomerFaq
 
     async def for_customer(self, customer_id: uuid.UUID, limit: int | None = None) -> Sequence[CustomerFaq]:
@@ -517,7 +527,7 @@ class CustomerFaqRepository(TenantRepository[CustomerFaq]):
         column = CustomerFaq.helpful_count if helpful else CustomerFaq.not_helpful_count
         statement = (
             update(CustomerFaq)
-            .where(CustomerFaq.tenant_id == self.tenant_id, CustomerFaq.id == faq_id)
+            .where(*self.scope(), CustomerFaq.id == faq_id)
             .values({column: column + 1})
             .returning(CustomerFaq)
             .execution_options(synchronize_session=False)
@@ -528,11 +538,11 @@ class CustomerFaqRepository(TenantRepository[CustomerFaq]):
         return faq
 
 
-class CustomerImportRepository(TenantRepository[CustomerImport]):
+class CustomerImportRepository(CrmRepository[CustomerImport]):
     model = CustomerImport
 
 
-class CustomerImportChunkRepository(TenantRepository[CustomerImportChunk]):
+class CustomerImportChunkRepository(CrmRepository[CustomerImportChunk]):
     model = CustomerImportChunk
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -555,5 +565,5 @@ class CustomerImportChunkRepository(TenantRepository[CustomerImportChunk]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class PrivacyAuditRepository(TenantRepository[PrivacyAudit]):
+class PrivacyAuditRepository(CrmRepository[PrivacyAudit]):
     model = PrivacyAudit

@@ -97,6 +97,8 @@ from fibonacco.worker.service import BatchJob, dispatch_batch, get_batch
 
 log = structlog.get_logger("fibonacco.crm")
 
+# Generated slugs tried for a new customer ("name", "name-2", … "name-20"); past them a random suffix.
+SLUG_CANDIDATES = 20
 AI_CONTEXT_CONVERSATIONS = 5
 AI_CONTEXT_FAQS = 10
 AI_CONTEXT_QUESTIONS = 10
@@ -231,10 +233,8 @@ async def _check_unique(
 
 async def _free_slug(repository: CustomerRepository, name: str) -> str:
     base = importer.slugify(name)
-    candidates = [base, *(f"{base}-{n}" for n in range(2, 21))]
-    taken = await repository.taken_slugs(candidates)
-    free = [candidate for candidate in candidates if candidate not in taken]
-    return free[0] if free else f"{base}-{uuid.uuid4().hex[:6]}"
+    taken = await repository.taken_slugs(importer.slug_candidates(base, SLUG_CANDIDATES))
+    return importer.free_slug(base, taken, SLUG_CANDIDATES)
 
 
 async def create_customer(
