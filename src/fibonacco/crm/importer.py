@@ -329,7 +329,8 @@ def validate_row(
         return RowError(line, f"custom.{exc.key}", exc.message)
     except ValidationError as exc:
         first = exc.errors()[0]
-        return RowError(line, ".".join(str(part) for part in first["loc"]) or None, first["msg"])
+        message = first["msg"].removeprefix("Value error, ")
+        return RowError(line, ".".join(str(part) for part in first["loc"]) or None, message)
     return row
 
 
