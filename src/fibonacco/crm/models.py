@@ -137,6 +137,7 @@ class Customer(TenantOwnedModel):
         Index("ix_customers_tenant_activity", "tenant_id", "last_activity_at"),
         Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
         Index("ix_customers_tenant_owner", "tenant_id", "owner_id"),
+        Index("ix_customers_tenant_industry", "tenant_id", "industry"),
         Index("ix_customers_tags", "tags", postgresql_using="gin"),
         Index(
             "ix_customers_custom_fields",

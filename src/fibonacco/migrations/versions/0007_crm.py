@@ -187,6 +187,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_customers_tenant_id"), "customers", ["tenant_id"], unique=False)
     op.create_index("ix_customers_tenant_name", "customers", ["tenant_id", "name", "id"], unique=False)
     op.create_index("ix_customers_tenant_owner", "customers", ["tenant_id", "owner_id"], unique=False)
+    op.create_index("ix_customers_tenant_industry", "customers", ["tenant_id", "industry"], unique=False)
     op.create_index(
         "ix_customers_tenant_stage_created", "customers", ["tenant_id", "stage", "created_at"], unique=False
     )
@@ -575,6 +576,7 @@ def downgrade() -> None:
     op.drop_index("uq_customers_tenant_email", table_name="customers", postgresql_where=sa.text("email IS NOT NULL"))
     op.drop_index("ix_customers_tenant_stage_created", table_name="customers")
     op.drop_index("ix_customers_tenant_owner", table_name="customers")
+    op.drop_index("ix_customers_tenant_industry", table_name="customers")
     op.drop_index("ix_customers_tenant_name", table_name="customers")
     op.drop_index(op.f("ix_customers_tenant_id"), table_name="customers")
     op.drop_index("ix_customers_tenant_created", table_name="customers")
