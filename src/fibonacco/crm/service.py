@@ -29,6 +29,7 @@ from fibonacco.crm.models import (
     ConversationMessage,
     ConversationStatus,
     Customer,
+    CustomerEvent,
     CustomerFaq,
     CustomerImport,
     CustomFieldDefinition,
@@ -416,7 +417,7 @@ async def append_event(
 
 async def list_timeline(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, filters: TimelineFilters, page: Page
-) -> tuple[Sequence[Any], int]:
+) -> tuple[Sequence[CustomerEvent], int]:
     await CustomerRepository(session, tenant_id).get_or_404(customer_id)
     return await CustomerEventRepository(session, tenant_id).timeline(customer_id, filters, page)
 
