@@ -242,7 +242,7 @@ async def create_customer(
     session: AsyncSession, tenant_id: uuid.UUID, data: CustomerCreate, *, user_id: uuid.UUID | None = None
 ) -> Customer:
     repository = CustomerRepository(session, tenant_id)
-    values = custom_fields.checked_or_422(
+    custom = custom_fields.checked_or_422(
         await definitions(session, tenant_id), data.custom_fields, "body.custom_fields"
     )
     await _check_owner(session, tenant_id, data.owner_id)
@@ -255,7 +255,7 @@ async def create_customer(
         address=data.address.model_dump(exclude_none=True) if data.address else None,
         business_context=data.business_context.model_dump(exclude_none=True),
         extra=data.metadata,
-        custom_fields={key: value for key, value in values.items() if value is not None},
+        custom_fields={key: value for key, value in custom.items() if value is not None},
         stage_changed_at=utcnow(),
     )
     await repository.add(customer)
