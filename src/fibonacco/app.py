@@ -27,6 +27,7 @@ log = structlog.get_logger("fibonacco.app")
 def _include_routers(app: FastAPI) -> None:
     from fibonacco.auth.endpoints import router as auth_router
     from fibonacco.auth.endpoints import users_router
+    from fibonacco.crm.endpoints import router as crm_router
     from fibonacco.files.endpoints import router as files_router
     from fibonacco.health.endpoints import router as health_router
     from fibonacco.knowledge.endpoints import router as knowledge_router
@@ -39,6 +40,7 @@ def _include_routers(app: FastAPI) -> None:
         auth_router,
         users_router,
         knowledge_router,
+        crm_router,
         messages_router,
         message_callbacks,
         queue_router,

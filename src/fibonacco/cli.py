@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import ConfigurationError, Settings, get_settings
+from fibonacco.crm.cli import register as register_crm_commands
 from fibonacco.infra.cli import app as infra_app
 from fibonacco.kit.db import standalone_unit_of_work
 from fibonacco.kit.startup import refusals, require_free_port, require_servers
@@ -239,6 +240,7 @@ def _validated(schema: type[T], **values: object) -> T:
 # Domain commands come after the core ones, so `fibonacco --help` lists serve/migrate/dev first.
 register_worker_commands(app)
 register_knowledge_commands(app)
+register_crm_commands(app, settings_or_exit)
 app.add_typer(infra_app, name="infra")
 
 

@@ -48,3 +48,7 @@ class TestBenchmarks:
         for mode in ("semantic", "full-text", "hybrid"):
             assert f"hashing   {mode}" in output
         assert "MRR@10" in output and "recall@5" in output and "conditions:" in output
+
+    def test_crm_smoke(self) -> None:
+        output = run_bench("-m", "bench.crm", "--smoke")
+        assert "rows/s" in output and "trigram search" in output and "conditions:" in output and "EXPLAIN" in output

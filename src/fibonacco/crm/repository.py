@@ -1,0 +1,569 @@
+"""All CRM SQL. Every repository is one tenant's view; nothing here crosses tenants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Select,
+    Table,
+    UnaryExpression,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+
+from fibonacco.crm.models import (
+    Consent,
+    ConsentChannel,
+    ConsentStatus,
+    Contact,
+    Conversation,
+    ConversationMessage,
+    ConversationStatus,
+    Customer,
+    CustomerEvent,
+    CustomerFaq,
+    CustomerImport,
+    CustomerImportChunk,
+    CustomFieldDefinition,
+    CustomFieldType,
+    PendingQuestion,
+    PrivacyAudit,
+    QuestionStatus,
+    Segment,
+)
+from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
+from fibonacco.kit.db import TenantOwnedModel
+from fibonacco.kit.repository import TenantRepository
+from fibonacco.kit.responses import Page
+
+# How alike a query word and a part of a customer's name/email/phone/slug must be to match: 0.5 lets one typo
+# in a five-letter word through ("belaa" finds "bella"); pg_trgm's default (0.6) does not.
+WORD_SIMILARITY_THRESHOLD = 0.5
+# Two open questions whose normalised texts are at least this similar (pg_trgm similarity) are one question.
+QUESTION_SIMILARITY = 0.8
+# Columns an import may write (the rest are the platform's own).
+IMPORT_COLUMNS = (
+    "name",
+    "slug",
+    "email",
+    "phone",
+    "website",
+    "address",
+    "industry",
+    "timezone",
+    "stage",
+    "stage_changed_at",
+    "owner_id",
+    "tags",
+    "metadata",
+    "custom_fields",
+    "do_not_contact",
+)
+
+
+TM = TypeVar("TM", bound=TenantOwnedModel)
+# Core table: import rows are keyed by column name ("metadata"), not attribute name ("extra").
+_CUSTOMERS = cast(Table, Customer.__table__)
+
+
+@dataclass(frozen=True)
+class CustomCondition:
+    """One validated custom field condition: `op` is "=", ">=" or "<="."""
+
+    key: str
+    kind: CustomFieldType
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """Customer filters resolved against the tenant's custom fields (see `service.resolve_filters`)."""
+
+    q: str | None = None
+    stages: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    industry: str | None = None
+    owner_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    active_from: datetime | None = None
+    active_to: datetime | None = None
+    consent: tuple[tuple[ConsentChannel, ConsentStatus], ...] = ()
+    do_not_contact: bool | None = None
+    custom: tuple[CustomCondition, ...] = ()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_condition(q: str) -> ColumnElement[bool]:
+    """Every word of `q` matches, as a substring or fuzzily (pg_trgm word similarity at least
+    WORD_SIMILARITY_THRESHOLD): all of it answered by the trigram index."""
+    words = q.lower().split()
+    return and_(
+        *(or_(Customer.search_text.ilike(_like_pattern(word)), Customer.search_text.op("%>")(word)) for word in words)
+    )
+
+
+def _consent_condition(channel: ConsentChannel, status: ConsentStatus) -> ColumnElement[bool]:
+    if status == ConsentStatus.unknown:
+        recorded = select(Consent.id).where(
+            Consent.customer_id == Customer.id,
+            Consent.channel == channel,
+            Consent.status != ConsentStatus.unknown,
+        )
+        return not_(exists(recorded))
+    matching = select(Consent.id).where(
+        Consent.customer_id == Customer.id, Consent.channel == channel, Consent.status == status
+    )
+    return exists(matching)
+
+
+def _custom_condition(condition: CustomCondition) -> ColumnElement[bool]:
+    if condition.op == "=":
+        value = [condition.value] if condition.kind == CustomFieldType.multi_select else condition.value
+        return Customer.custom_fields.contains({condition.key: value})
+    text = Customer.custom_fields[condition.key].astext
+    if condition.kind == CustomFieldType.number:
+        left: ColumnElement[Any] = text.cast(Numeric)
+        right: ColumnElement[Any] = literal(condition.value, Numeric)
+    else:  # dates are stored as ISO text, which sorts like the dates
+        left, right = text, literal(condition.value)
+    return left >= right if condition.op == ">=" else left <= right
+
+
+def customer_conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.q:
+        conditions.append(_search_condition(query.q))
+    if query.stages:
+        conditions.append(Customer.stage.in_(query.stages))
+    if query.tags:
+        conditions.append(Customer.tags.contains(list(query.tags)))
+    if query.industry is not None:
+        conditions.append(Customer.industry == query.industry)
+    if query.owner_id is not None:
+        conditions.append(Customer.owner_id == query.owner_id)
+    if query.created_from is not None:
+        conditions.append(Customer.created_at >= query.created_from)
+    if query.created_to is not None:
+        conditions.append(Customer.created_at < query.created_to)
+    if query.active_from is not None:
+        conditions.append(Customer.last_activity_at >= query.active_from)
+    if query.active_to is not None:
+        conditions.append(Customer.last_activity_at < query.active_to)
+    conditions.extend(_consent_condition(channel, status) for channel, status in query.consent)
+    if query.do_not_contact is not None:
+        conditions.append(Customer.do_not_contact.is_(query.do_not_contact))
+    conditions.extend(_custom_condition(condition) for condition in query.custom)
+    return conditions
+
+
+_SORT_COLUMNS: dict[CustomerSort, UnaryExpression[Any]] = {
+    CustomerSort.newest: Customer.created_at.desc(),
+    CustomerSort.oldest: Customer.created_at.asc(),
+    CustomerSort.name: Customer.name.asc(),
+    CustomerSort.name_desc: Customer.name.desc(),
+    CustomerSort.recently_active: Customer.last_activity_at.desc().nulls_last(),
+}
+
+
+class CrmRepository(TenantRepository[TM]):
+    """The tenant's rows of one CRM table: reads start at `select()`, and UPDATEs and DELETEs at `scope()`."""
+
+    def scope(self) -> list[ColumnElement[bool]]:
+        return [self.model.tenant_id == self.tenant_id]
+
+    def select(self) -> Select[TM]:
+        return select(self.model).where(*self.scope())
+
+
+class CustomerRepository(CrmRepository[Customer]):
+    model = Customer
+
+    def matching(self, query: CustomerQuery, sort: CustomerSort = CustomerSort.newest) -> Select[Customer]:
+        statement = self.select().where(*customer_conditions(query))
+        if sort == CustomerSort.relevance and query.q:
+            order: UnaryExpression[Any] = func.word_similarity(query.q.lower(), Customer.search_text).desc()
+        else:
+            order = _SORT_COLUMNS.get(sort, _SORT_COLUMNS[CustomerSort.newest])
+        return statement.order_by(order, Customer.id)
+
+    async def _prepare(self, query: CustomerQuery) -> None:
+        """Transaction-local, read by the `%>` operator (and its index scan) of the search condition."""
+        if query.q:
+            threshold = func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True)
+            await self.session.execute(select(threshold))
+
+    async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
+        await self._prepare(query)
+        return await self.paginate(self.matching(query, sort), page)
+
+    async def count(self, query: CustomerQuery) -> int:
+        await self._prepare(query)
+        statement = select(func.count()).select_from(Customer).where(*self.scope(), *customer_conditions(query))
+        return int(await self.session.scalar(statement) or 0)
+
+    async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:
+        await self._prepare(query)
+        statement = self.matching(query, CustomerSort.oldest)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_by_slug(self, slug: str) -> Customer | None:
+        return (await self.session.execute(self.select().where(Customer.slug == slug))).scalar_one_or_none()
+
+    async def get_by_email(self, email: str) -> Customer | None:
+        return (await self.session.execute(self.select().where(Customer.email == email))).scalar_one_or_none()
+
+    async def taken_slugs(self, candidates: Sequence[str]) -> dict[str, uuid.UUID]:
+        """Which of `candidates` are in use, and by whom."""
+        if not candidates:
+            return {}
+        statement = select(Customer.slug, Customer.id).where(*self.scope(), Customer.slug.in_(candidates))
+        return {slug: id for slug, id in (await self.session.execute(statement)).tuples()}
+
+    async def taken_emails(self, emails: Sequence[str]) -> dict[str, uuid.UUID]:
+        if not emails:
+            return {}
+        statement = select(Customer.email, Customer.id).where(*self.scope(), Customer.email.in_(emails))
+        return {email: id for email, id in (await self.session.execute(statement)).tuples() if email is not None}
+
+    async def by_keys(self, column: str, values: Sequence[str]) -> dict[str, Customer]:
+        if not values:
+            return {}
+        key = getattr(Customer, column)
+        rows = (await self.session.execute(self.select().where(key.in_(values)))).scalars().all()
+        return {getattr(row, column): row for row in rows}
+
+    async def upsert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert new rows and overwrite the import columns of existing ones (matched by id), in one statement."""
+        if not rows:
+            return
+        # executemany: one cached statement, sent in batches (a literal multi-row VALUES is slow to compile).
+        statement = insert(_CUSTOMERS)
+        changed = {name: statement.excluded[name] for name in IMPORT_COLUMNS}
+        upsert = statement.on_conflict_do_update(
+            index_elements=[_CUSTOMERS.c.id],
+            set_={**changed, "updated_at": func.now()},
+            where=and_(*self.scope()),
+        )
+        await self.session.execute(upsert, [{**row, "tenant_id": self.tenant_id} for row in rows])
+
+    async def touch_activity(self, customer_id: uuid.UUID, occurred_at: datetime) -> None:
+        await self.session.execute(
+            update(Customer)
+            .where(*self.scope(), Customer.id == customer_id)
+            .values(
+                last_activity_at=func.greatest(func.coalesce(Customer.last_activity_at, occurred_at), occurred_at),
+                updated_at=Customer.updated_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def erase(self, customer_id: uuid.UUID) -> None:
+        """Delete the customer; contacts, consents, conversations, messages, FAQs and events cascade with it."""
+        await self.session.execute(
+            delete(Customer)
+            .where(*self.scope(), Customer.id == customer_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def remove_custom_field(self, key: str) -> None:
+        await self.session.execute(
+            update(Customer)
+            .where(*self.scope(), Customer.custom_fields.has_key(key))
+            .values(custom_fields=Customer.custom_fields - key)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class CustomFieldRepository(CrmRepository[CustomFieldDefinition]):
+    model = CustomFieldDefinition
+
+    async def list_all(self) -> Sequence[CustomFieldDefinition]:
+        statement = self.select().order_by(CustomFieldDefinition.key)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_by_key(self, key: str) -> CustomFieldDefinition | None:
+        statement = self.select().where(CustomFieldDefinition.key == key)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+class ContactRepository(CrmRepository[Contact]):
+    model = Contact
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Contact]:
+        statement = (
+            self.select()
+            .where(Contact.customer_id == customer_id)
+            .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_for_customer(self, customer_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
+        statement = self.select().where(Contact.customer_id == customer_id, Contact.id == contact_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def clear_primary(self, customer_id: uuid.UUID, keep: uuid.UUID | None) -> None:
+        conditions = [*self.scope(), Contact.customer_id == customer_id]
+        if keep is not None:
+            conditions.append(Contact.id != keep)
+        await self.session.execute(
+            update(Contact).where(*conditions).values(is_primary=False).execution_options(synchronize_session="fetch")
+        )
+
+
+class ConsentRepository(CrmRepository[Consent]):
+    model = Consent
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Consent]:
+        statement = self.select().where(Consent.customer_id == customer_id)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def lock_for_channel(self, customer_id: uuid.UUID, channel: ConsentChannel) -> Consent | None:
+        statement = (
+            self.select().where(Consent.customer_id == customer_id, Consent.channel == channel).with_for_update()
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+class CustomerEventRepository(CrmRepository[CustomerEvent]):
+    model = CustomerEvent
+
+    async def append(self, values: dict[str, Any]) -> bool:
+        """Insert one event; False if an event with the same `(source, source_id)` exists already."""
+        statement = (
+            insert(CustomerEvent)
+            .values(id=uuid.uuid4(), tenant_id=self.tenant_id, **values)
+            .on_conflict_do_nothing(
+                index_elements=[CustomerEvent.tenant_id, CustomerEvent.source, CustomerEvent.source_id],
+                index_where=CustomerEvent.source_id.is_not(None),
+            )
+            .returning(CustomerEvent.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            events = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
+            await self.session.execute(insert(CustomerEvent), events)
+
+    async def timeline(
+        self, customer_id: uuid.UUID, filters: TimelineFilters, page: Page
+    ) -> tuple[Sequence[CustomerEvent], int]:
+        statement = self.select().where(CustomerEvent.customer_id == customer_id)
+        if filters.type:
+            statement = statement.where(CustomerEvent.type.in_(filters.type))
+        if filters.before is not None:
+            statement = statement.where(CustomerEvent.occurred_at < filters.before)
+        if filters.after is not None:
+            statement = statement.where(CustomerEvent.occurred_at >= filters.after)
+        statement = statement.order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc())
+        return await self.paginate(statement, page)
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[CustomerEvent]:
+        statement = self.select().where(CustomerEvent.customer_id == customer_id).order_by(CustomerEvent.occurred_at)
+        return (await self.session.execute(statement)).scalars().all()
+
+
+class SegmentRepository(CrmRepository[Segment]):
+    model = Segment
+
+    async def list_page(self, page: Page) -> tuple[Sequence[Segment], int]:
+        return await self.paginate(self.select().order_by(Segment.name, Segment.id), page)
+
+    async def get_by_name(self, name: str) -> Segment | None:
+        return (await self.session.execute(self.select().where(Segment.name == name))).scalar_one_or_none()
+
+
+class ConversationRepository(CrmRepository[Conversation]):
+    model = Conversation
+
+    async def list_page(
+        self, filters: ConversationFilters, now: datetime, page: Page
+    ) -> tuple[Sequence[Conversation], int]:
+        statement = self.select()
+        if filters.customer_id is not None:
+            statement = statement.where(Conversation.customer_id == filters.customer_id)
+        if filters.status is not None:
+            statement = statement.where(Conversation.status == filters.status)
+        if filters.channel is not None:
+            statement = statement.where(Conversation.channel == filters.channel)
+        if filters.follow_up_due is not None:
+            due = and_(Conversation.status == ConversationStatus.open, Conversation.follow_up_at <= now)
+            statement = statement.where(due if filters.follow_up_due else not_(due))
+        statement = statement.order_by(Conversation.started_at.desc(), Conversation.id)
+        return await self.paginate(statement, page)
+
+    async def recent_for_customer(self, customer_id: uuid.UUID, limit: int) -> Sequence[Conversation]:
+        statement = (
+            self.select()
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.started_at.desc(), Conversation.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Conversation]:
+        statement = self.select().where(Conversation.customer_id == customer_id).order_by(Conversation.started_at)
+        return (await self.session.execute(statement)).scalars().all()
+
+
+class ConversationMessageRepository(CrmRepository[ConversationMessage]):
+    model = ConversationMessage
+
+    async def list_page(self, conversation_id: uuid.UUID, page: Page) -> tuple[Sequence[ConversationMessage], int]:
+        statement = (
+            self.select()
+            .where(ConversationMessage.conversation_id == conversation_id)
+            .order_by(ConversationMessage.sent_at, ConversationMessage.id)
+        )
+        return await self.paginate(statement, page)
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[ConversationMessage]:
+        statement = (
+            self.select()
+            .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(ConversationMessage.sent_at, ConversationMessage.id)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+
+class PendingQuestionRepository(CrmRepository[PendingQuestion]):
+    model = PendingQuestion
+
+    async def list_page(self, filters: PendingQuestionFilters, page: Page) -> tuple[Sequence[PendingQuestion], int]:
+        statement = self.select()
+        if filters.status is not None:
+            statement = statement.where(PendingQuestion.status == filters.status)
+        if filters.customer_id is not None:
+            statement = statement.where(PendingQuestion.customer_id == filters.customer_id)
+        statement = statement.order_by(
+            PendingQuestion.times_asked.desc(), PendingQuestion.last_asked_at.desc(), PendingQuestion.id
+        )
+        return await self.paginate(statement, page)
+
+    async def lock_tenant_questions(self) -> None:
+        """Serialise the tenant's question intake until the transaction ends (so near-duplicates merge)."""
+        key = func.hashtextextended(f"pending_questions:{self.tenant_id}", 0)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    async def lock_open_like(self, normalized: str) -> PendingQuestion | None:
+        """The open question with the same normalised text, else the most similar one above the threshold."""
+        similarity = func.similarity(PendingQuestion.normalized, normalized)
+        statement = (
+            self.select()
+            .where(
+                PendingQuestion.status == QuestionStatus.open,
+                or_(PendingQuestion.normalized == normalized, similarity >= QUESTION_SIMILARITY),
+            )
+            .order_by((PendingQuestion.normalized == normalized).desc(), similarity.desc(), PendingQuestion.id)
+            .limit(1)
+            .with_for_update()
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def open_for_customer(self, customer_id: uuid.UUID, limit: int) -> Sequence[PendingQuestion]:
+        statement = (
+            self.select()
+            .where(PendingQuestion.customer_id == customer_id, PendingQuestion.status == QuestionStatus.open)
+            .order_by(PendingQuestion.last_asked_at.desc())
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[PendingQuestion]:
+        statement = self.select().where(PendingQuestion.customer_id == customer_id).order_by(PendingQuestion.created_at)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def unlink_customer(self, customer_id: uuid.UUID) -> int:
+        """Keep the customer's questions (they count), without the link to the customer or its conversations."""
+        result = await self.session.execute(
+            update(PendingQuestion)
+            .where(*self.scope(), PendingQuestion.customer_id == customer_id)
+            .values(customer_id=None, conversation_id=None, asked_by=None)
+            .returning(PendingQuestion.id)
+            .execution_options(synchronize_session=False)
+        )
+        return len(result.all())
+
+
+class CustomerFaqRepository(CrmRepository[CustomerFaq]):
+    model = CustomerFaq
+
+    async def for_customer(self, customer_id: uuid.UUID, limit: int | None = None) -> Sequence[CustomerFaq]:
+        statement = (
+            self.select()
+            .where(CustomerFaq.customer_id == customer_id)
+            .order_by(CustomerFaq.helpful_count.desc(), CustomerFaq.created_at, CustomerFaq.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_for_customer(self, customer_id: uuid.UUID, faq_id: uuid.UUID) -> CustomerFaq | None:
+        statement = self.select().where(CustomerFaq.customer_id == customer_id, CustomerFaq.id == faq_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def count_vote(self, faq_id: uuid.UUID, helpful: bool) -> CustomerFaq | None:
+        column = CustomerFaq.helpful_count if helpful else CustomerFaq.not_helpful_count
+        statement = (
+            update(CustomerFaq)
+            .where(*self.scope(), CustomerFaq.id == faq_id)
+            .values({column: column + 1})
+            .returning(CustomerFaq)
+            .execution_options(synchronize_session=False)
+        )
+        faq = (await self.session.execute(statement)).scalar_one_or_none()
+        if faq is not None:
+            await self.session.refresh(faq)
+        return faq
+
+
+class CustomerImportRepository(CrmRepository[CustomerImport]):
+    model = CustomerImport
+
+
+class CustomerImportChunkRepository(CrmRepository[CustomerImportChunk]):
+    model = CustomerImportChunk
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            chunks = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
+            await self.session.execute(insert(CustomerImportChunk), chunks)
+
+    async def lock_position(self, import_id: uuid.UUID, position: int) -> CustomerImportChunk | None:
+        statement = (
+            self.select()
+            .where(CustomerImportChunk.import_id == import_id, CustomerImportChunk.position == position)
+            .with_for_update()
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def for_import(self, import_id: uuid.UUID) -> Sequence[CustomerImportChunk]:
+        statement = (
+            self.select().where(CustomerImportChunk.import_id == import_id).order_by(CustomerImportChunk.position)
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+
+class PrivacyAuditRepository(CrmRepository[PrivacyAudit]):
+    model = PrivacyAudit

@@ -1,0 +1,182 @@
+"""Pending questions (merge, answer, publish, dismiss), customer FAQs and conversations."""
+
+from __future__ import annotations
+
+import httpx
+
+from fibonacco.auth.models import Role
+from tests.crm.conftest import MakeCustomer
+from tests.fixtures import MakeActor
+
+Q = "/api/v1/pending-questions"
+
+
+class TestPendingQuestions:
+    async def test_near_duplicates_of_an_open_question_are_merged_and_counted(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        first = await client.post(Q, json={"question": "Do you offer weekend appointments?"}, headers=staff.headers)
+        assert first.status_code == 201, first.text
+        for variant in (
+            "do you offer weekend appointments",
+            "Do you offer weekend  appointments??",
+            "Do you offer weekend appointment?",
+        ):
+            merged = await client.post(Q, json={"question": variant}, headers=staff.headers)
+            assert merged.status_code == 200, (variant, merged.text)
+            assert merged.json()["data"]["id"] == first.json()["data"]["id"]
+        other = await client.post(Q, json={"question": "What is your refund policy?"}, headers=staff.headers)
+        assert other.status_code == 201
+        listed = (await client.get(Q, params={"status": "open"}, headers=staff.headers)).json()
+        assert [(q["question"], q["times_asked"]) for q in listed["data"]] == [
+            ("Do you offer weekend appointments?", 4),
+            ("What is your refund policy?", 1),
+        ]
+
+    async def test_publishing_an_answer_creates_a_validated_searchable_knowledge_entry(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        question = (
+            await client.post(Q, json={"question": "Can I pay by bank transfer?"}, headers=staff.headers)
+        ).json()["data"]
+        url = f"{Q}/{question['id']}"
+        early = await client.post(f"{url}/publish", json={"target": "knowledge"}, headers=staff.headers)
+        assert early.status_code == 409  # not answered yet
+        answered = await client.post(
+            f"{url}/answer", json={"answer": "Yes: wire transfers reach us within two days."}, headers=staff.headers
+        )
+        assert answered.status_code == 200 and answered.json()["data"]["status"] == "answered"
+        assert answered.json()["data"]["answered_by"] == str(staff.user.id)
+        published = await client.post(
+            f"{url}/publish", json={"target": "knowledge", "category": "billing"}, headers=staff.headers
+        )
+        assert published.status_code == 200, published.text
+        data = published.json()["data"]
+        assert data["status"] == "published" and data["resolved_by"] == str(staff.user.id)
+
+        entry = (await client.get(f"/api/v1/knowledge/{data['knowledge_entry_id']}", headers=staff.headers)).json()[
+            "data"
+        ]
+        assert entry["title"] == "Can I pay by bank transfer?" and entry["category"] == "billing"
+        assert entry["validation_status"] == "validated" and entry["validated_by"] == str(staff.user.id)
+        found = await client.get("/api/v1/search/full-text", params={"q": "wire transfers"}, headers=staff.headers)
+        assert found.status_code == 200, found.text
+        assert [hit["entry"]["id"] for hit in found.json()["data"]["hits"]] == [entry["id"]]
+        again = await client.post(f"{url}/publish", json={"target": "knowledge"}, headers=staff.headers)
+        assert again.status_code == 409
+
+    async def test_publishing_as_a_customer_faq_and_dismissing(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        customer = await make_customer(staff.tenant)
+        question = (
+            await client.post(
+                Q, json={"question": "Is parking free?", "customer_id": str(customer.id)}, headers=staff.headers
+            )
+        ).json()["data"]
+        await client.post(
+            f"{Q}/{question['id']}/answer", json={"answer": "Yes, behind the shop."}, headers=staff.headers
+        )
+        published = await client.post(f"{Q}/{question['id']}/publish", json={"target": "faq"}, headers=staff.headers)
+        assert published.status_code == 200, published.text
+        faqs = (await client.get(f"/api/v1/customers/{customer.id}/faqs", headers=staff.headers)).json()["data"]
+        assert [(f["question"], f["answer"], f["id"]) for f in faqs] == [
+            ("Is parking free?", "Yes, behind the shop.", published.json()["data"]["faq_id"])
+        ]
+        orphan = (await client.post(Q, json={"question": "Who are you?"}, headers=staff.headers)).json()["data"]
+        await client.post(f"{Q}/{orphan['id']}/answer", json={"answer": "Us."}, headers=staff.headers)
+        refused = await client.post(f"{Q}/{orphan['id']}/publish", json={"target": "faq"}, headers=staff.headers)
+        assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "body.customer_id"
+        dismissed = await client.post(f"{Q}/{orphan['id']}/dismiss", headers=staff.headers)
+        assert dismissed.json()["data"]["status"] == "dismissed"
+        assert (
+            await client.post(f"{Q}/{orphan['id']}/answer", json={"answer": "x"}, headers=staff.headers)
+        ).status_code == 409
+        # A dismissed question no longer absorbs new askers.
+        fresh = await client.post(Q, json={"question": "Who are you?"}, headers=staff.headers)
+        assert fresh.status_code == 201 and fresh.json()["data"]["id"] != orphan["id"]
+
+
+class TestFaqs:
+    async def test_crud_and_helpful_counts(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        viewer = await make_actor(Role.viewer, tenant=staff.tenant)
+        customer = await make_customer(staff.tenant)
+        base = f"/api/v1/customers/{customer.id}/faqs"
+        faq = (await client.post(base, json={"question": "Hours?", "answer": "9-5"}, headers=staff.headers)).json()[
+            "data"
+        ]
+        for helpful in (True, True, False):
+            voted = await client.post(f"{base}/{faq['id']}/vote", json={"helpful": helpful}, headers=viewer.headers)
+            assert voted.status_code == 200, voted.text
+        assert (voted.json()["data"]["helpful_count"], voted.json()["data"]["not_helpful_count"]) == (2, 1)
+        patched = await client.patch(f"{base}/{faq['id']}", json={"answer": "9-6"}, headers=staff.headers)
+        assert patched.json()["data"]["answer"] == "9-6"
+        assert (await client.delete(f"{base}/{faq['id']}", headers=staff.headers)).status_code == 200
+        assert (await client.get(base, headers=staff.headers)).json()["data"] == []
+
+
+class TestConversations:
+    async def test_lifecycle_messages_and_filters(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        customer = await make_customer(staff.tenant)
+        other = await make_customer(staff.tenant)
+        body = {
+            "customer_id": str(customer.id),
+            "channel": "chat",
+            "subject": "Pricing",
+            "started_at": "2026-01-01T10:00:00Z",
+            "follow_up_at": "2026-01-02T10:00:00Z",
+        }
+        created = await client.post("/api/v1/conversations", json=body, headers=staff.headers)
+        assert created.status_code == 201, created.text
+        conversation = created.json()["data"]
+        later = await client.post(
+            "/api/v1/conversations", json={"customer_id": str(other.id), "channel": "email"}, headers=staff.headers
+        )
+        url = f"/api/v1/conversations/{conversation['id']}"
+        for role, content in (("customer", "How much?"), ("ai", "It starts at $10."), ("agent", "Anything else?")):
+            response = await client.post(
+                f"{url}/messages", json={"role": role, "content": content}, headers=staff.headers
+            )
+            assert response.status_code == 201, response.text
+        messages = (await client.get(f"{url}/messages", headers=staff.headers)).json()
+        assert [m["role"] for m in messages["data"]] == ["customer", "ai", "agent"]
+        bad_role = await client.post(f"{url}/messages", json={"role": "robot", "content": "x"}, headers=staff.headers)
+        assert bad_role.status_code == 422
+
+        due = (await client.get("/api/v1/conversations", params={"follow_up_due": True}, headers=staff.headers)).json()
+        assert [c["id"] for c in due["data"]] == [conversation["id"]]
+        by_customer = (
+            await client.get("/api/v1/conversations", params={"customer_id": str(other.id)}, headers=staff.headers)
+        ).json()
+        assert [c["id"] for c in by_customer["data"]] == [later.json()["data"]["id"]]
+        by_channel = (
+            await client.get(
+                "/api/v1/conversations", params={"channel": "email", "status": "open"}, headers=staff.headers
+            )
+        ).json()
+        assert by_channel["meta"]["pagination"]["total"] == 1
+
+        ended = await client.post(
+            f"{url}/end", json={"outcome": "quoted", "summary": "Sent the price list."}, headers=staff.headers
+        )
+        assert ended.status_code == 200, ended.text
+        data = ended.json()["data"]
+        assert data["status"] == "closed" and data["outcome"] == "quoted" and data["ended_at"]
+        assert data["duration_seconds"] > 0
+        assert (await client.post(f"{url}/end", json={}, headers=staff.headers)).status_code == 409
+        assert (
+            await client.get("/api/v1/conversations", params={"follow_up_due": True}, headers=staff.headers)
+        ).json()["data"] == []
+        patched = await client.patch(url, json={"summary": None, "metadata": {"x": 1}}, headers=staff.headers)
+        assert patched.json()["data"]["summary"] is None and patched.json()["data"]["metadata"] == {"x": 1}
+        assert (await client.delete(url, headers=staff.headers)).status_code == 200
+        assert (await client.get(url, headers=staff.headers)).status_code == 404

@@ -1,0 +1,225 @@
+"""Finding customers: typo-tolerant search, filters, sorting, pagination with totals, and segments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from fibonacco.auth.models import Role
+from fibonacco.crm.models import ConsentChannel, ConsentStatus, CustomFieldType, Stage
+from fibonacco.kit.clock import utcnow
+from tests.crm.conftest import MakeCustomer, MakeField
+from tests.fixtures import Actor, MakeActor
+
+
+def names(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [row["name"] for row in response.json()["data"]]
+
+
+@pytest.fixture
+async def book(make_actor: MakeActor, make_customer: MakeCustomer, make_field: MakeField) -> Actor:
+    """Five customers of one tenant with stages, tags, industries, custom fields and activity."""
+    staff = await make_actor(Role.staff)
+    await make_field(staff.tenant, "seats", CustomFieldType.number)
+    await make_field(staff.tenant, "plan", CustomFieldType.select, ["basic", "pro"])
+    await make_field(staff.tenant, "channels", CustomFieldType.multi_select, ["web", "phone"])
+    now = utcnow()
+    rows = [
+        (
+            "Acme Plumbing",
+            "acme@plumbing.example",
+            "+12025550143",
+            Stage.customer,
+            ["vip"],
+            "plumbing",
+            {"seats": 12, "plan": "pro", "channels": ["web"]},
+            1,
+        ),
+        (
+            "Bella Pizza",
+            "hello@bella.example",
+            None,
+            Stage.lead,
+            ["food"],
+            "restaurant",
+            {"seats": 3, "plan": "basic"},
+            5,
+        ),
+        (
+            "Cedar Dental",
+            "desk@cedar.example",
+            "+12025550199",
+            Stage.customer,
+            ["vip", "health"],
+            "dental",
+            {"seats": 40, "channels": ["web", "phone"]},
+            None,
+        ),
+        ("Delta Roofing", None, None, Stage.prospect, [], "roofing", {}, 30),
+        ("Echo Bakery", "bake@echo.example", None, Stage.churned, ["food"], "restaurant", {"plan": "pro"}, 2),
+    ]
+    for name, email, phone, stage, tags, industry, custom, days_ago in rows:
+        await make_customer(
+            staff.tenant,
+            name=name,
+            slug=name.lower().replace(" ", "-"),
+            email=email,
+            phone=phone,
+            stage=stage,
+            tags=tags,
+            industry=industry,
+            custom_fields=custom,
+            last_activity_at=now - timedelta(days=days_ago) if days_ago is not None else None,
+        )
+    return staff
+
+
+class TestSearch:
+    @pytest.mark.parametrize(
+        ("q", "expected"),
+        [
+            ("acme", "Acme Plumbing"),
+            ("acmee plumbng", "Acme Plumbing"),  # typos
+            ("belaa piza", "Bella Pizza"),
+            ("desk@cedar", "Cedar Dental"),  # email
+            ("5550199", "Cedar Dental"),  # phone
+            ("delta-roofing", "Delta Roofing"),  # slug
+        ],
+    )
+    async def test_finds_by_name_email_phone_or_slug_despite_typos(
+        self, client: httpx.AsyncClient, book: Actor, q: str, expected: str
+    ) -> None:
+        found = names(await client.get("/api/v1/customers", params={"q": q, "sort": "relevance"}, headers=book.headers))
+        assert found and found[0] == expected
+
+    async def test_unrelated_text_finds_nothing(self, client: httpx.AsyncClient, book: Actor) -> None:
+        assert names(await client.get("/api/v1/customers", params={"q": "zzqx"}, headers=book.headers)) == []
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            ({"stage": ["customer"]}, ["Acme Plumbing", "Cedar Dental"]),
+            ({"stage": ["lead", "prospect"]}, ["Bella Pizza", "Delta Roofing"]),
+            ({"tag": ["vip", "health"]}, ["Cedar Dental"]),
+            ({"industry": "restaurant"}, ["Bella Pizza", "Echo Bakery"]),
+            ({"custom": ["plan:pro"]}, ["Acme Plumbing", "Echo Bakery"]),
+            ({"custom": ["seats>=10"]}, ["Acme Plumbing", "Cedar Dental"]),
+            ({"custom": ["seats>=10", "seats<=20"]}, ["Acme Plumbing"]),
+            ({"custom": ["channels:phone"]}, ["Cedar Dental"]),
+            ({"tag": ["food"], "custom": ["plan:basic"]}, ["Bella Pizza"]),
+        ],
+    )
+    async def test_filters(
+        self, client: httpx.AsyncClient, book: Actor, params: dict[str, object], expected: list[str]
+    ) -> None:
+        response = await client.get("/api/v1/customers", params={**params, "sort": "name"}, headers=book.headers)
+        assert names(response) == expected
+        assert response.json()["meta"]["pagination"]["total"] == len(expected)
+
+    async def test_activity_range_and_sorting(self, client: httpx.AsyncClient, book: Actor) -> None:
+        since = (utcnow() - timedelta(days=3)).isoformat()
+        recent = await client.get(
+            "/api/v1/customers", params={"active_from": since, "sort": "-last_activity_at"}, headers=book.headers
+        )
+        assert names(recent) == ["Acme Plumbing", "Echo Bakery"]
+        by_name = await client.get(
+            "/api/v1/customers", params={"sort": "-name", "per_page": 2, "page": 2}, headers=book.headers
+        )
+        assert names(by_name) == ["Cedar Dental", "Bella Pizza"]
+        assert by_name.json()["meta"]["pagination"] == {"page": 2, "per_page": 2, "total": 5, "total_pages": 3}
+
+    async def test_consent_filter(self, client: httpx.AsyncClient, book: Actor) -> None:
+        acme = (await client.get("/api/v1/customers/slug/acme-plumbing", headers=book.headers)).json()["data"]
+        bella = (await client.get("/api/v1/customers/slug/bella-pizza", headers=book.headers)).json()["data"]
+        for customer, state in ((acme, ConsentStatus.subscribed), (bella, ConsentStatus.unsubscribed)):
+            response = await client.put(
+                f"/api/v1/customers/{customer['id']}/consent/{ConsentChannel.email.value}",
+                json={"status": state.value, "source": "web form"},
+                headers=book.headers,
+            )
+            assert response.status_code == 200, response.text
+        subscribed = await client.get(
+            "/api/v1/customers", params={"consent": ["email:subscribed"]}, headers=book.headers
+        )
+        assert names(subscribed) == ["Acme Plumbing"]
+        unknown = await client.get(
+            "/api/v1/customers", params={"consent": ["email:unknown"], "sort": "name"}, headers=book.headers
+        )
+        assert names(unknown) == ["Cedar Dental", "Delta Roofing", "Echo Bakery"]
+
+    @pytest.mark.parametrize("custom", ["colour:red", "seats>=many", "plan>=pro", "plan:gold", "no-operator"])
+    async def test_bad_custom_filters_are_422_naming_the_parameter(
+        self, client: httpx.AsyncClient, book: Actor, custom: str
+    ) -> None:
+        response = await client.get("/api/v1/customers", params={"custom": [custom]}, headers=book.headers)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "query.custom"
+
+
+class TestSegments:
+    @pytest.mark.parametrize(
+        "filters",
+        [
+            {},
+            {"stage": ["customer"]},
+            {"tag": ["food"]},
+            {"industry": "restaurant", "stage": ["churned"]},
+            {"custom": ["seats>=10"]},
+            {"q": "pizza"},
+            {"stage": ["prospect"], "tag": ["vip"]},  # empty
+        ],
+    )
+    async def test_count_equals_the_members_listed(
+        self, client: httpx.AsyncClient, book: Actor, filters: dict[str, object]
+    ) -> None:
+        created = await client.post(
+            "/api/v1/segments", json={"name": f"Segment {filters}", "filters": filters}, headers=book.headers
+        )
+        assert created.status_code == 201, created.text
+        url = f"/api/v1/segments/{created.json()['data']['id']}"
+        count = (await client.get(f"{url}/count", headers=book.headers)).json()["data"]["count"]
+        members = await client.get(f"{url}/members", params={"per_page": 100}, headers=book.headers)
+        assert count == len(members.json()["data"]) == members.json()["meta"]["pagination"]["total"]
+        listed = await client.get("/api/v1/customers", params={**filters, "per_page": 100}, headers=book.headers)
+        assert sorted(names(members)) == sorted(names(listed))
+        assert (await client.get(url, headers=book.headers)).json()["data"]["count"] == count
+
+    async def test_a_segment_is_live_and_validated(
+        self, client: httpx.AsyncClient, book: Actor, make_customer: MakeCustomer
+    ) -> None:
+        segment = (
+            await client.post(
+                "/api/v1/segments", json={"name": "VIPs", "filters": {"tag": ["vip"]}}, headers=book.headers
+            )
+        ).json()["data"]
+        url = f"/api/v1/segments/{segment['id']}/count"
+        assert (await client.get(url, headers=book.headers)).json()["data"]["count"] == 2
+        await make_customer(book.tenant, tags=["vip"])
+        assert (await client.get(url, headers=book.headers)).json()["data"]["count"] == 3
+        bad = await client.post(
+            "/api/v1/segments", json={"name": "Bad", "filters": {"custom": ["nope:1"]}}, headers=book.headers
+        )
+        assert bad.status_code == 422
+        duplicate = await client.post("/api/v1/segments", json={"name": "VIPs", "filters": {}}, headers=book.headers)
+        assert duplicate.status_code == 409
+
+    async def test_export_csv_of_a_segment(self, client: httpx.AsyncClient, book: Actor) -> None:
+        segment = (
+            await client.post(
+                "/api/v1/segments", json={"name": "Food", "filters": {"tag": ["food"]}}, headers=book.headers
+            )
+        ).json()["data"]
+        response = await client.get(
+            "/api/v1/customers/export", params={"segment_id": segment["id"]}, headers=book.headers
+        )
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        lines = response.text.strip().splitlines()
+        assert lines[0].startswith("id,name,slug,email") and "custom.plan" in lines[0]
+        assert len(lines) == 3 and "Bella Pizza" in response.text and "Echo Bakery" in response.text
+        everything = await client.get("/api/v1/customers/export", headers=book.headers)
+        assert len(everything.text.strip().splitlines()) == 6
