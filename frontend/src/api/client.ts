@@ -28,5 +28,8 @@ const auth: Middleware = {
 
 // The API's base URL: same origin (served by `fibonacco serve`, or proxied by `make ui`) unless built with
 // VITE_API_URL for a separate API host.
-export const api = createClient<paths>({ baseUrl: import.meta.env.VITE_API_URL ?? window.location.origin });
+export const api = createClient<paths>({
+  baseUrl: import.meta.env.VITE_API_URL ?? window.location.origin,
+  fetch: (request) => globalThis.fetch(request), // looked up per call, so test doubles of fetch are seen
+});
 api.use(auth);

@@ -48,7 +48,7 @@ function ImportProgress({ started }: { started: ImportStarted }) {
           </Group>
         )}
         {started.invalid.length > 0 && (
-          <Alert color="yellow" title={`${started.invalid.length} record(s) left out`}>
+          <Alert color="red" title={`${started.invalid.length} record(s) left out`}>
             <List size="sm">
               {started.invalid.map((problem) => (
                 <List.Item key={problem.location}>

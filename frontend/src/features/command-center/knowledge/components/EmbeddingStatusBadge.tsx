@@ -2,7 +2,7 @@ import { Badge } from "@mantine/core";
 import type { Entry } from "../api/entries-query";
 
 const COLORS: Record<Entry["embedding_status"], string> = {
-  pending: "yellow",
+  pending: "gray",
   processing: "blue",
   completed: "green",
   failed: "red",
