@@ -22,6 +22,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    testTimeout: 30_000, // the machines are shared and slow; a test that fails, fails on its assertion
     css: false,
   },
 });

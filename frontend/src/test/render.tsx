@@ -40,13 +40,15 @@ export const ME: Schemas["Me"] = {
 
 interface Options {
   path?: string;
+  /** The route pattern the element is mounted at (default: `path` itself), e.g. `/knowledge/:entryId`. */
+  route?: string;
   /** Signed in as this session (a token in storage and `me` known), or signed out with null. */
   session?: Schemas["Me"] | null;
   extraRoutes?: RouteObject[];
 }
 
 /** Render `element` at `path` inside the app's providers, with the real QueryClient policy (no retries). */
-export function renderPage(element: React.ReactElement, { path = "/", session = ME, extraRoutes = [] }: Options = {}) {
+export function renderPage(element: React.ReactElement, { path = "/", route, session = ME, extraRoutes = [] }: Options = {}) {
   const client: QueryClient = createQueryClient();
   client.setDefaultOptions({ queries: { retry: false, staleTime: Infinity } });
   if (session) {
@@ -54,7 +56,7 @@ export function renderPage(element: React.ReactElement, { path = "/", session = 
     client.setQueryData(sessionKeys.me(), session);
   }
   const router = createMemoryRouter(
-    [{ path: path.split("?")[0], element }, ...extraRoutes, { path: "*", element: <p>elsewhere</p> }],
+    [{ path: route ?? path.split("?")[0], element }, ...extraRoutes, { path: "*", element: <p>elsewhere</p> }],
     { initialEntries: [path] },
   );
   const view = render(

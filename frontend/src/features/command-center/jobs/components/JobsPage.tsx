@@ -3,6 +3,7 @@ import { useState } from "react";
 import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { ListPagination } from "../../../../components/ListPagination";
 import { PageHeader } from "../../../../components/PageHeader";
+import { ScrollRegion } from "../../../../components/ScrollRegion";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { useForgetFailedJobMutation, useRetryFailedJobMutation } from "../api/failed-job-mutations";
@@ -14,7 +15,7 @@ function QueueStatsTable() {
   if (stats.isPending) return <PageLoader label="Loading queue statistics" />;
   if (stats.isError) return <ErrorAlert error={stats.error} onRetry={() => void stats.refetch()} />;
   return (
-    <Table.ScrollContainer minWidth={480}>
+    <ScrollRegion label="Queues" minWidth={480}>
       <Table striped aria-label="Queues">
         <Table.Thead>
           <Table.Tr>
@@ -37,7 +38,7 @@ function QueueStatsTable() {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollRegion>
   );
 }
 

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { ListPagination } from "../../../../components/ListPagination";
 import { PageHeader } from "../../../../components/PageHeader";
+import { ScrollRegion } from "../../../../components/ScrollRegion";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { definedOnly, useListState } from "../../../../components/urlState";
@@ -80,7 +81,7 @@ export function KnowledgeListPage() {
         <ErrorAlert error={entries.error} onRetry={() => void entries.refetch()} />
       ) : (
         <>
-          <Table.ScrollContainer minWidth={640}>
+          <ScrollRegion label="Knowledge entries" minWidth={640}>
             <Table striped highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
@@ -118,7 +119,7 @@ export function KnowledgeListPage() {
                 )}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollRegion>
           <ListPagination meta={entries.data.pagination} onChange={setPage} />
         </>
       )}

@@ -4,6 +4,7 @@ import type { Schemas } from "../../../../api/client";
 import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { ListPagination } from "../../../../components/ListPagination";
 import { PageHeader } from "../../../../components/PageHeader";
+import { ScrollRegion } from "../../../../components/ScrollRegion";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { definedOnly, useListState } from "../../../../components/urlState";
@@ -54,7 +55,7 @@ export function OutboxPage() {
         <ErrorAlert error={messages.error} onRetry={() => void messages.refetch()} />
       ) : (
         <>
-          <Table.ScrollContainer minWidth={640}>
+          <ScrollRegion label="Messages" minWidth={640}>
             <Table striped highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
@@ -90,7 +91,7 @@ export function OutboxPage() {
                 )}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollRegion>
           <ListPagination meta={messages.data.pagination} onChange={setPage} />
         </>
       )}

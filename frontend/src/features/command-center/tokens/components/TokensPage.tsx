@@ -4,6 +4,7 @@ import { useState } from "react";
 import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { FormErrors } from "../../../../components/FormErrors";
 import { PageHeader } from "../../../../components/PageHeader";
+import { ScrollRegion } from "../../../../components/ScrollRegion";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyServerErrors } from "../../../../components/serverErrors";
@@ -96,7 +97,7 @@ export function TokensPage() {
           ) : tokens.isError ? (
             <ErrorAlert error={tokens.error} onRetry={() => void tokens.refetch()} />
           ) : (
-            <Table.ScrollContainer minWidth={560}>
+            <ScrollRegion label="Your tokens" minWidth={560}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
@@ -148,7 +149,7 @@ export function TokensPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollRegion>
           )}
         </section>
       </Stack>

@@ -7,6 +7,7 @@ import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { FormErrors } from "../../../../components/FormErrors";
 import { ListPagination } from "../../../../components/ListPagination";
 import { PageHeader } from "../../../../components/PageHeader";
+import { ScrollRegion } from "../../../../components/ScrollRegion";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyServerErrors } from "../../../../components/serverErrors";
@@ -69,7 +70,7 @@ export function UsersPage() {
         <ErrorAlert error={users.error} onRetry={() => void users.refetch()} />
       ) : (
         <>
-          <Table.ScrollContainer minWidth={560}>
+          <ScrollRegion label="Users" minWidth={560}>
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
@@ -97,7 +98,7 @@ export function UsersPage() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollRegion>
           <ListPagination meta={users.data.pagination} onChange={setPage} />
         </>
       )}
