@@ -26,8 +26,7 @@ def dist(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def web(app: FastAPI, dist: Path) -> AsyncIterator[httpx.AsyncClient]:
-    # The app under test, with the fake build mounted where create_app mounts the real one: after every route.
-    app.routes[:] = [route for route in app.routes if getattr(route, "name", None) != "webapp"]
+    # The app under test, serving the fake build instead of whatever is in frontend/dist.
     assert mount_webapp(app, dist)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -75,9 +74,20 @@ class TestServing:
         response = await web.post("/learn/demo")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
+    async def test_a_known_path_with_the_wrong_method_stays_405(self, web: httpx.AsyncClient) -> None:
+        response = await web.put("/health")
+        assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+
+    async def test_routes_added_later_still_come_first(self, app: FastAPI, web: httpx.AsyncClient) -> None:
+        @app.get("/late")
+        async def late() -> dict[str, str]:
+            return {"route": "late"}
+
+        assert (await web.get("/late")).json() == {"route": "late"}
+
 
 class TestMounting:
     def test_nothing_is_mounted_without_a_build(self, tmp_path: Path) -> None:
         app = FastAPI()
         assert not mount_webapp(app, tmp_path)
-        assert not any(isinstance(getattr(route, "app", None), WebApp) for route in app.routes)
+        assert not isinstance(app.router.default, WebApp)

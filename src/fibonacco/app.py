@@ -89,5 +89,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RejectNulCharacters)
     app.add_middleware(RequestContextMiddleware)  # outermost: every response, refusals too, has a request id
     _include_routers(app)
-    mount_webapp(app)  # last: the browser app answers only what no API route does
+    mount_webapp(app)  # the browser app answers only what no API route does
     return app

@@ -23,7 +23,7 @@ API_PREFIXES = frozenset({"api", "health", "docs", "redoc", "openapi.json", "fil
 
 
 class WebApp:
-    """An ASGI app for the single-page app's files, mounted last at `/`."""
+    """An ASGI app for the single-page app's files: the router's fallback for requests no route matches."""
 
     def __init__(self, dist: Path) -> None:
         self.dist = dist.resolve()
@@ -54,8 +54,11 @@ class WebApp:
 
 
 def mount_webapp(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
-    """Serve the built app at `/` when it has been built (`make dev` builds it); True if mounted."""
+    """Serve the built app when it has been built (`make dev` builds it); True if it is served.
+
+    It is the router's fallback, not a mount: routes (even ones added later) are matched first, and a known path
+    with the wrong method stays the API's 405."""
     if not (dist / "index.html").is_file():
         return False
-    app.mount("/", WebApp(dist), name="webapp")
+    app.router.default = WebApp(dist)
     return True
