@@ -1,4 +1,5 @@
 import "@testing-library/jest-dom/vitest";
+import { notifications } from "@mantine/notifications";
 import { cleanup } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { server } from "./msw";
@@ -27,6 +28,7 @@ window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
   cleanup();
+  notifications.clean(); // the notifications store outlives a test's render
   server.resetHandlers();
   window.localStorage.clear();
 });

@@ -85,7 +85,9 @@ describe("the knowledge entry form", () => {
       errorResponse(409, "conflict", "An entry with this source URL already exists.", { field: "source_url" }),
     );
     await user.click(screen.getByRole("button", { name: "Create entry" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("An entry with this source URL already exists.");
+    expect(await screen.findByRole("alert", { name: "Could not save" })).toHaveTextContent(
+      "An entry with this source URL already exists.",
+    );
   });
 
   it("shows the embedding status and queues a new embedding", async () => {
@@ -116,8 +118,7 @@ describe("the knowledge entry form", () => {
       errorResponse(403, "forbidden", "This token lacks the 'knowledge:read' ability."),
     );
     renderPage(<KnowledgeEditPage />, { path: `/command-center/knowledge/${ENTRY.id}`, route: "/command-center/knowledge/:entryId" });
-    const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("You don't have access to this");
+    const alert = await screen.findByRole("alert", { name: "You don't have access to this" });
     expect(alert).toHaveTextContent("This token lacks the 'knowledge:read' ability.");
     expect(alert).toHaveTextContent("req-error-1");
     expect(screen.queryByRole("button", { name: "Try again" })).not.toBeInTheDocument();
