@@ -20,6 +20,7 @@ from fibonacco.kit.redis import create_redis
 from fibonacco.logging import configure_logging
 from fibonacco.messages.providers import Providers
 from fibonacco.messages.sns import SnsVerifier
+from fibonacco.webapp import mount_webapp
 
 log = structlog.get_logger("fibonacco.app")
 
@@ -95,4 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RefuseHostileInput)
     app.add_middleware(RequestContextMiddleware)  # outermost: every response, refusals too, has a request id
     _include_routers(app)
+    mount_webapp(app)  # the browser app answers only what no API route does
     return app

@@ -10,3 +10,5 @@ from fibonacco.auth.service import AuthContext
 
 KnowledgeRead = Annotated[AuthContext, authorize(Role.viewer, "knowledge:read")]
 KnowledgeWrite = Annotated[AuthContext, authorize(Role.staff, "knowledge:write")]
+# An import is followed through its job batch, which the queue API shows to admins.
+KnowledgeImport = Annotated[AuthContext, authorize(Role.admin, "knowledge:write")]

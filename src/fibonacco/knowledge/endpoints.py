@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile, status
 
 from fibonacco.integrations.embeddings import Embedder
 from fibonacco.integrations.registry import get_embedder
@@ -20,8 +20,8 @@ from fibonacco.kit.errors import (
 )
 from fibonacco.kit.ratelimit import enforce_rate_limit
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
-from fibonacco.knowledge import service
-from fibonacco.knowledge.auth import KnowledgeRead, KnowledgeWrite
+from fibonacco.knowledge import service, tasks
+from fibonacco.knowledge.auth import KnowledgeImport, KnowledgeRead, KnowledgeWrite
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
 from fibonacco.knowledge.models import KnowledgeEntry as KnowledgeEntryRow
 from fibonacco.knowledge.repository import KnowledgeEntryRepository, PublicKnowledgeEntryRepository
@@ -32,6 +32,7 @@ from fibonacco.knowledge.schemas import (
     FaqCategoryCreate,
     FaqCategoryNode,
     FaqCategoryUpdate,
+    ImportStarted,
     KnowledgeEntry,
     KnowledgeEntryCreate,
     KnowledgeEntryUpdate,
@@ -134,6 +135,20 @@ async def create_entry(
 ) -> Envelope[KnowledgeEntry]:
     entry = await service.create_entry(session, auth.tenant_id, body, created_by=auth.user.id)
     return ok(KnowledgeEntry.model_validate(entry), "Entry created; its embedding is queued.")
+
+
+@entries.post(
+    "/import", response_model=Envelope[ImportStarted], status_code=status.HTTP_202_ACCEPTED, responses=_ERRORS
+)
+async def import_file(
+    file: Annotated[UploadFile, File(description="JSON, CSV or Markdown, as `fibonacco knowledge import` reads")],
+    auth: KnowledgeImport,
+    session: SessionDep,
+) -> Envelope[ImportStarted]:
+    """Import entries from an uploaded file as a job batch; a source seen before updates its entry."""
+    content = await file.read(service.MAX_IMPORT_BYTES + 1)
+    started = await tasks.start_import(session, auth.tenant_id, file.filename or "upload", content)
+    return ok(started, f"Importing {started.records} record(s).")
 
 
 @entries.get("/{entry_id}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)

@@ -230,3 +230,19 @@ class PublicSearchResults(BaseModel):
     mode: SearchMode
     query: str
     hits: list[PublicSearchHit]
+
+
+# --- import ---
+
+
+class ImportProblem(BaseModel):
+    location: str = Field(description="where in the upload: 'faq.csv:3', 'faq.json[2]'")
+    reason: str
+
+
+class ImportStarted(BaseModel):
+    """An upload accepted for import: its valid records are imported by the jobs of `batch_id`."""
+
+    batch_id: uuid.UUID = Field(description="follow the progress at GET /api/v1/queue/batches/{batch_id}")
+    records: int = Field(description="valid records queued for import (created, or updated when seen before)")
+    invalid: list[ImportProblem] = Field(description="records left out, with the reason")

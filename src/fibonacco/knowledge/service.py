@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +20,7 @@ from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant
+from fibonacco.knowledge.importer import ImportSourceError, read_records
 from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
@@ -40,6 +43,7 @@ from fibonacco.knowledge.schemas import (
     FaqCategoryCreate,
     FaqCategoryNode,
     FaqCategoryUpdate,
+    ImportProblem,
     KnowledgeEntryCreate,
     KnowledgeEntryUpdate,
     KnowledgeFilters,
@@ -54,6 +58,8 @@ from fibonacco.tenant.repository import TenantRepository
 HYBRID_DEPTH_FACTOR = 3
 # A `processing` entry untouched this long belongs to a worker that died mid-job; it is claimed again.
 STALE_PROCESSING_AFTER = timedelta(minutes=15)
+# An uploaded import file larger than this is refused.
+MAX_IMPORT_BYTES = 5_000_000
 _TEXT_FIELDS = frozenset({"title", "content"})
 
 
@@ -172,6 +178,44 @@ async def import_entry(session: AsyncSession, tenant_id: uuid.UUID, data: Knowle
         return "skipped"
     await update_entry(session, tenant_id, existing.id, KnowledgeEntryUpdate(**changes), user_id=None)
     return "updated"
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """An upload read and checked: the records to import, and those left out with the reason."""
+
+    records: list[KnowledgeEntryCreate]
+    invalid: list[ImportProblem]
+
+
+def plan_import(filename: str, content: bytes) -> ImportPlan:
+    """Read an uploaded JSON, CSV or Markdown file with the importer; a record whose source was already seen
+    in the same upload is left out (it would overwrite the first one)."""
+    name = Path(filename).name or "upload"
+    if len(content) > MAX_IMPORT_BYTES:
+        message = f"{name} is larger than {MAX_IMPORT_BYTES // 1_000_000} MB; split it into smaller files."
+        raise ValidationFailed(message, details=[{"field": "file", "message": message, "type": "too_large"}])
+    with tempfile.TemporaryDirectory(prefix="fibonacco-import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            read = read_records(path)
+        except ImportSourceError as exc:
+            message = str(exc).replace(str(path), name)  # the temporary path means nothing to the uploader
+            raise ValidationFailed(message, details=[{"field": "file", "message": message, "type": "import"}]) from exc
+    records: list[KnowledgeEntryCreate] = []
+    invalid: list[ImportProblem] = []
+    first_seen: dict[str | None, str] = {}
+    for record in read:
+        if record.data is None:
+            invalid.append(ImportProblem(location=record.location, reason=record.error or "invalid"))
+        elif record.data.source_url in first_seen:
+            reason = f"same source as {first_seen[record.data.source_url]}"
+            invalid.append(ImportProblem(location=record.location, reason=reason))
+        else:
+            first_seen[record.data.source_url] = record.location
+            records.append(record.data)
+    return ImportPlan(records, invalid)
 
 
 # --- votes ---

@@ -14,6 +14,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +23,10 @@ from fibonacco.config import get_settings
 from fibonacco.integrations.embeddings import Embedder
 from fibonacco.integrations.errors import ProviderError, redact
 from fibonacco.integrations.registry import get_embedder
-from fibonacco.kit.tenancy import act_for, cross_tenant
+from fibonacco.kit.tenancy import act_for, bind_tenant, cross_tenant
 from fibonacco.knowledge import service
+from fibonacco.knowledge.schemas import ImportStarted, KnowledgeEntryCreate
+from fibonacco.worker import service as worker_service
 from fibonacco.worker.actor import actor, job_session
 from fibonacco.worker.scheduler import schedule
 
@@ -31,6 +35,8 @@ UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 BATCH_SIZE = 64
 # A scheduled run stops claiming batches after this long; the next tick picks up the rest.
 SCHEDULED_RUN_BUDGET = timedelta(minutes=4)
+# An uploaded import runs as a batch of jobs of this many records each (the progress bar moves per job).
+IMPORT_RECORDS_PER_JOB = 10
 
 
 @dataclass
@@ -134,3 +140,38 @@ async def generate_missing_embeddings() -> None:
         await cross_tenant(session, CATCH_UP)
         await service.mark_missing_embeddings(session, embedder.model_name)
     await process_pending(job_session, embedder, budget=SCHEDULED_RUN_BUDGET)
+
+
+# --- import of an uploaded file, as a job batch ---
+
+
+async def import_records(unit_of_work: UnitOfWork, tenant_id: uuid.UUID, records: list[dict[str, Any]]) -> None:
+    """Create or update each record's entry (idempotent by source), in one unit of work; embeddings follow."""
+    async with unit_of_work() as session:
+        await bind_tenant(session, tenant_id)
+        for raw in records:
+            await service.import_entry(session, tenant_id, KnowledgeEntryCreate.model_validate(raw))
+
+
+@actor("knowledge.import_entries", queue="default", time_limit=timedelta(minutes=5))
+async def import_entries(records: list[dict[str, Any]], *, tenant_id: str) -> None:
+    """One job of an import batch: up to IMPORT_RECORDS_PER_JOB records of an uploaded file."""
+    await import_records(job_session, uuid.UUID(tenant_id), records)
+
+
+async def start_import(session: AsyncSession, tenant_id: uuid.UUID, filename: str, content: bytes) -> ImportStarted:
+    """Check the upload now (a bad file is a 422) and queue its valid records as a batch, sent after commit.
+
+    Orchestration lives here, beside the actor it sends: the service stays free of job imports."""
+    plan = service.plan_import(filename, content)
+    # Only the fields the file gives travel: the import compares and writes just those.
+    rows = [record.model_dump(mode="json", exclude_unset=True) for record in plan.records]
+    chunks = [rows[start : start + IMPORT_RECORDS_PER_JOB] for start in range(0, len(rows), IMPORT_RECORDS_PER_JOB)]
+    batch = await worker_service.dispatch_batch(
+        session,
+        import_entries,
+        [worker_service.BatchJob(args=(chunk,), kwargs={"tenant_id": str(tenant_id)}) for chunk in chunks],
+        name=f"knowledge import: {Path(filename).name}",
+        tenant_id=tenant_id,
+    )
+    return ImportStarted(batch_id=batch.id, records=len(rows), invalid=plan.invalid)

@@ -1,0 +1,4 @@
+export const tokenKeys = {
+  all: ["tokens"] as const,
+  mine: (tenantId: string) => [...tokenKeys.all, tenantId, "mine"] as const,
+};
