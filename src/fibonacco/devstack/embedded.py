@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,10 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent,  # a killed `fibonacco dev` must not leave its Redis holding the port
+            # A killed `fibonacco dev` must not leave its Redis holding the port. Linux sends the signal when the
+            # starting *thread* ends, so only a start from the main thread is tied (a test's or bench's restart
+            # from a helper thread would otherwise lose its Redis as soon as that thread finished).
+            preexec_fn=die_with_parent if threading.current_thread() is threading.main_thread() else None,
         )
         wait_for_port(self.port, timeout=15, process=self.process)
 
