@@ -22,6 +22,7 @@ from fibonacco.config import Settings, load_settings
 from fibonacco.devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from fibonacco.integrations.embeddings import Embedder, pad_to
 from fibonacco.kit.db import ProcessingStatus, create_engine, create_sessionmaker, unit_of_work
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.models import KnowledgeEntry, ValidationStatus
 from fibonacco.knowledge.repository import embedding_text
 from fibonacco.migrations.runner import migrate
@@ -114,6 +115,7 @@ async def seed_tenant(settings: Settings, slug: str, entries: Sequence[EntryData
             tenant = Tenant(name=slug.title(), slug=slug)
             session.add(tenant)
             await session.flush()
+            await bind_tenant(session, tenant.id)  # row-level security: the rows below are this tenant's
             user = User(
                 tenant_id=tenant.id, email=f"owner@{slug}.example.com", name="Owner", role=Role.owner,
                 password_hash=hash_password("bench password"),

@@ -32,6 +32,7 @@ from fibonacco.config import load_settings
 from fibonacco.integrations.embeddings import MiniLMEmbedder
 from fibonacco.integrations.registry import get_embedder
 from fibonacco.kit.db import create_engine, create_sessionmaker
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge import service
 from fibonacco.knowledge.repository import KnowledgeEntryRepository
 from fibonacco.knowledge.schemas import KnowledgeFilters, SearchMode
@@ -106,6 +107,7 @@ async def evaluate(
             figures = Figures(embedder_name, mode, [], [])
             for question in questions:
                 async with sessionmaker() as session:
+                    await bind_tenant(session, seeded.tenant_id)
                     repository = KnowledgeEntryRepository(session, seeded.tenant_id)
                     started = time.perf_counter()
                     outcome = await service.search(repository, mode, question.text, KnowledgeFilters(), DEPTH, embedder)

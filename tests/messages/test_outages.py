@@ -50,7 +50,7 @@ async def test_database_down_is_a_503(unreachable_app: httpx.AsyncClient) -> Non
 
 
 async def test_redis_down_is_a_503(unreachable_app: httpx.AsyncClient) -> None:
-    login = {"email": "someone@example.com", "password": "correct horse battery"}
+    login = {"tenant": "someone", "email": "someone@example.com", "password": "correct horse battery"}
     assert_unavailable(await unreachable_app.post("/api/v1/auth/login", json=login))  # rate limited in Redis
 
 

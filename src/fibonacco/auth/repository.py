@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Uuid, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
@@ -40,8 +40,10 @@ class TokenLookup(Repository[PersonalAccessToken]):
     async def tenant_of(self, token_hash: str) -> uuid.UUID | None:
         """The token's tenant, through `fibonacco_token_tenant` (migration 0005): a SECURITY DEFINER function
         that crosses tenants for this one look-up and reveals nothing but the tenant of a hash the caller has."""
-        result = await self.session.execute(text("SELECT fibonacco_token_tenant(:hash)"), {"hash": token_hash})
-        tenant_id: uuid.UUID | None = result.scalar_one()
+        # A SELECT statement (not text), so the unit of work knows it is a read and commits nothing for it.
+        tenant_id: uuid.UUID | None = await self.session.scalar(
+            select(func.fibonacco_token_tenant(token_hash, type_=Uuid))
+        )
         return tenant_id
 
     async def get_by_hash_with_user(self, token_hash: str) -> PersonalAccessToken | None:

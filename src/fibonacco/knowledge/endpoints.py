@@ -151,12 +151,12 @@ async def import_file(
     return ok(started, f"Importing {started.records} record(s).")
 
 
-@entries.get("/{entry_id}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)
+@entries.get("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)
 async def get_entry(entry_id: uuid.UUID, auth: KnowledgeRead, session: SessionDep) -> Envelope[KnowledgeEntry]:
     return ok(KnowledgeEntry.model_validate(await service.get_entry(session, auth.tenant_id, entry_id)))
 
 
-@entries.patch("/{entry_id}", response_model=Envelope[KnowledgeEntry], responses=_WRITE_ERRORS)
+@entries.patch("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_WRITE_ERRORS)
 async def update_entry(
     entry_id: uuid.UUID, body: KnowledgeEntryUpdate, auth: KnowledgeWrite, session: SessionDep
 ) -> Envelope[KnowledgeEntry]:
@@ -164,7 +164,7 @@ async def update_entry(
     return ok(KnowledgeEntry.model_validate(entry), "Entry updated.")
 
 
-@entries.delete("/{entry_id}", response_model=Envelope[None], responses=_ERRORS)
+@entries.delete("/{entry_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_entry(entry_id: uuid.UUID, auth: KnowledgeWrite, session: SessionDep) -> Envelope[None]:
     await service.delete_entry(session, auth.tenant_id, entry_id)
     return ok(None, "Entry deleted.")
