@@ -219,9 +219,7 @@ class CustomerFilters(BaseModel):
         Annotated[str, StringConstraints(pattern=r"^(email|sms|phone):(subscribed|unsubscribed|unknown)$")]
     ] = Field(default_factory=list, max_length=3, description="channel:status, e.g. email:subscribed")
     do_not_contact: bool | None = None
-    custom: list[
-        Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=r"^[a-z][a-z0-9_]{0,49}(:|>=|<=)")]
-    ] = Field(
+    custom: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
         default_factory=list,
         max_length=20,
         description="custom field conditions: key:value (equals; contains for multi-select), key>=value, key<=value",
