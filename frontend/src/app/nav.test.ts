@@ -6,7 +6,10 @@ const labels = (role: Parameters<typeof visibleAreas>[0], areas?: Area[]) =>
 
 describe("visibleAreas", () => {
   it("shows a viewer only what a viewer may read", () => {
-    expect(labels("viewer")).toEqual([["Command Center", ["Knowledge", "FAQ categories", "API tokens"]]]);
+    expect(labels("viewer")).toEqual([
+      ["Command Center", ["Knowledge", "FAQ categories", "API tokens"]],
+      ["CRM", ["Customers", "Pending questions"]],
+    ]);
   });
 
   it("shows staff the outbox and admins everything", () => {

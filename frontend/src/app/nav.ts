@@ -1,6 +1,7 @@
 // The navigation registry: each area of the app lists its pages and the role each needs. The shell shows only
-// the areas and pages the signed-in role may use. An area plugs in by adding itself to AREAS (the CRM will).
+// the areas and pages the signed-in role may use. An area plugs in by adding itself to AREAS.
 import { commandCenterArea } from "../features/command-center/nav";
+import { crmArea } from "../features/crm/nav";
 import { atLeast, type Role } from "./roles";
 
 export interface NavItem {
@@ -16,7 +17,7 @@ export interface Area {
   items: NavItem[];
 }
 
-export const AREAS: Area[] = [commandCenterArea];
+export const AREAS: Area[] = [commandCenterArea, crmArea];
 
 /** The areas this role may use, each with only the pages it may open; areas with none are left out. */
 export function visibleAreas(role: Role, areas: Area[] = AREAS): Area[] {

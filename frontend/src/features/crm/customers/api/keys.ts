@@ -1,0 +1,11 @@
+// Customer query keys, shared by the list, the detail page and the import (which invalidates the lists).
+// Everything under `detail(tenant, id)` belongs to one customer, so invalidating it refreshes its whole page.
+export const customerKeys = {
+  all: ["customers"] as const,
+  tenant: (tenantId: string) => [...customerKeys.all, tenantId] as const,
+  lists: (tenantId: string) => [...customerKeys.tenant(tenantId), "list"] as const,
+  list: (tenantId: string, params: object) => [...customerKeys.lists(tenantId), params] as const,
+  detail: (tenantId: string, id: string) => [...customerKeys.tenant(tenantId), "detail", id] as const,
+  segments: (tenantId: string) => [...customerKeys.tenant(tenantId), "segments"] as const,
+  customFields: (tenantId: string) => [...customerKeys.tenant(tenantId), "custom-fields"] as const,
+};

@@ -1,0 +1,14 @@
+import type { Area } from "../../app/nav";
+
+// Minimum roles mirror the API's (crm/auth.py): reading the CRM is for everyone, changing it and importing for
+// staff.
+export const crmArea: Area = {
+  id: "crm",
+  label: "CRM",
+  basePath: "/crm",
+  items: [
+    { label: "Customers", to: "/crm/customers", minRole: "viewer" },
+    { label: "Pending questions", to: "/crm/questions", minRole: "viewer" },
+    { label: "Import customers", to: "/crm/import", minRole: "staff" },
+  ],
+};

@@ -1,0 +1,6 @@
+import { PageHeader } from "../../../../components/PageHeader";
+
+// Placeholder until the page is built (issue 14).
+export function PendingQuestionsPage() {
+  return <PageHeader title="Pending questions" />;
+}
