@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.crm import custom_fields
-from fibonacco.crm.models import Customer, CustomFieldDefinition, ImportKey, Stage
+from fibonacco.crm.models import CustomFieldDefinition, ImportKey, Stage
 from fibonacco.crm.repository import (
     CustomerEventRepository,
     CustomerImportChunkRepository,
@@ -334,38 +334,17 @@ def validate_row(
     return row
 
 
-def _changes(existing: Customer, row: ImportRow) -> dict[str, Any]:
+def _changes(existing: Mapping[str, Any], row: ImportRow) -> dict[str, Any]:
     """What the row changes on an existing customer: only the fields it gives, merged where they are maps."""
     given = row.model_dump(exclude_unset=True, exclude={"metadata", "custom_fields"})
     if "address" in given:
-        given["address"] = {**(existing.address or {}), **row.address.model_dump(exclude_unset=True)}  # type: ignore[union-attr]
-    changes = {name: value for name, value in given.items() if getattr(existing, name) != value}
-    if row.metadata and {**existing.extra, **row.metadata} != existing.extra:
-        changes["metadata"] = {**existing.extra, **row.metadata}
-    if row.custom_fields and {**existing.custom_fields, **row.custom_fields} != existing.custom_fields:
-        changes["custom_fields"] = {**existing.custom_fields, **row.custom_fields}
+        given["address"] = {**(existing["address"] or {}), **row.address.model_dump(exclude_unset=True)}  # type: ignore[union-attr]
+    changes = {name: value for name, value in given.items() if existing[name] != value}
+    if row.metadata and {**existing["metadata"], **row.metadata} != existing["metadata"]:
+        changes["metadata"] = {**existing["metadata"], **row.metadata}
+    if row.custom_fields and {**existing["custom_fields"], **row.custom_fields} != existing["custom_fields"]:
+        changes["custom_fields"] = {**existing["custom_fields"], **row.custom_fields}
     return changes
-
-
-def _full_row(existing: Customer) -> dict[str, Any]:
-    return {
-        "id": existing.id,
-        "name": existing.name,
-        "slug": existing.slug,
-        "email": existing.email,
-        "phone": existing.phone,
-        "website": existing.website,
-        "address": existing.address,
-        "industry": existing.industry,
-        "timezone": existing.timezone,
-        "stage": existing.stage,
-        "stage_changed_at": existing.stage_changed_at,
-        "owner_id": existing.owner_id,
-        "tags": existing.tags,
-        "metadata": existing.extra,
-        "custom_fields": existing.custom_fields,
-        "do_not_contact": existing.do_not_contact,
-    }
 
 
 @dataclass
@@ -392,7 +371,7 @@ async def import_rows(
         else:
             valid.append((line, checked))
     keys = [_row_key(row, key) for _, row in valid]
-    existing = await customers.by_keys(key.value, [k for k in keys if k is not None])
+    existing = await customers.import_state(key.value, [k for k in keys if k is not None])
     emails = await customers.taken_emails([row.email for _, row in valid if row.email])
     wanted_slugs = {k for _, row in valid if (k := row.slug or (slugify(row.name) if row.name else None))}
     candidates = {slug for base in wanted_slugs for slug in slug_candidates(base, IMPORT_SLUG_CANDIDATES)}
@@ -426,7 +405,7 @@ def _row_key(row: ImportRow, key: ImportKey) -> str | None:
 def _conflict(
     line: int,
     row: ImportRow,
-    current: Customer | None,
+    current: Mapping[str, Any] | None,
     emails: dict[str, uuid.UUID],
     slugs: dict[str, uuid.UUID],
     key: ImportKey,
@@ -435,7 +414,7 @@ def _conflict(
         return RowError(line, "name", "a new customer needs a name")
     if current is None and key == ImportKey.email and row.email is None:
         return RowError(line, "email", "rows are matched by email, and this one has none")
-    owner = current.id if current is not None else None
+    owner = current["id"] if current is not None else None
     if row.email and emails.get(row.email, owner) != owner:
         return RowError(line, "email", "another customer already has this email")
     if row.slug and slugs.get(row.slug, owner) != owner:
@@ -475,21 +454,22 @@ def _plan_create(plan: _Plan, row: ImportRow, slugs: dict[str, uuid.UUID], now: 
 
 
 def _plan_update(
-    plan: _Plan, current: Customer, row: ImportRow, slugs: dict[str, uuid.UUID], now: datetime
+    plan: _Plan, current: Mapping[str, Any], row: ImportRow, slugs: dict[str, uuid.UUID], now: datetime
 ) -> uuid.UUID:
+    customer_id: uuid.UUID = current["id"]
     changes = _changes(current, row)
     if not changes:
         plan.outcome.unchanged += 1
-        return current.id
-    values = {**_full_row(current), **changes}
+        return customer_id
+    values = {**current, **changes}
     if row.slug:
-        slugs[row.slug] = current.id
+        slugs[row.slug] = customer_id
     if "stage" in changes:
         values["stage_changed_at"] = now
-        plan.events.append(_stage_event(current.id, current.stage, changes["stage"], now))
+        plan.events.append(_stage_event(customer_id, current["stage"], changes["stage"], now))
     plan.upserts.append(values)
     plan.outcome.updated += 1
-    return current.id
+    return customer_id
 
 
 def slug_candidates(base: str, count: int) -> list[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -13,8 +14,12 @@ from sqlalchemy import (
     Numeric,
     Select,
     Table,
+    RowMapping,
+    Text,
     UnaryExpression,
     and_,
+    any_,
+    bindparam,
     delete,
     exists,
     func,
@@ -22,9 +27,10 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from fibonacco.crm.models import (
     Consent,
@@ -79,6 +85,56 @@ IMPORT_COLUMNS = (
 TM = TypeVar("TM", bound=TenantOwnedModel)
 # Core table: import rows are keyed by column name ("metadata"), not attribute name ("extra").
 _CUSTOMERS = cast(Table, Customer.__table__)
+# Import columns sent as they are, and those sent as JSON text (the tags too: unnest would flatten an array of
+# arrays), with their element types for the arrays `unnest` reads.
+_UPSERT_PLAIN = {
+    "name": "text",
+    "slug": "text",
+    "email": "text",
+    "phone": "text",
+    "website": "text",
+    "industry": "text",
+    "timezone": "text",
+    "stage": "text",
+    "stage_changed_at": "timestamptz",
+    "owner_id": "uuid",
+    "do_not_contact": "boolean",
+}
+_UPSERT_JSON = ("address", "tags", "metadata", "custom_fields")
+_UPSERT_CUSTOMERS = text(
+    "INSERT INTO customers (id, tenant_id, {columns}, created_at, updated_at)"
+    " SELECT u.id, :tenant_id, {plain}, u.address::jsonb,"
+    " ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb))::varchar(100)[], u.metadata::jsonb,"
+    " u.custom_fields::jsonb, now(), now()"
+    " FROM unnest(CAST(:id AS uuid[]), {arrays}) AS u(id, {names})"
+    " ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = now() WHERE customers.tenant_id = :tenant_id".format(
+        columns=", ".join((*_UPSERT_PLAIN, *_UPSERT_JSON)),
+        plain=", ".join(f"u.{name}" for name in _UPSERT_PLAIN),
+        arrays=", ".join(
+            [f"CAST(:{name} AS {kind}[])" for name, kind in _UPSERT_PLAIN.items()]
+            + [f"CAST(:{name} AS text[])" for name in _UPSERT_JSON]
+        ),
+        names=", ".join((*_UPSERT_PLAIN, *_UPSERT_JSON)),
+        updates=", ".join(f"{name} = excluded.{name}" for name in (*_UPSERT_PLAIN, *_UPSERT_JSON)),
+    )
+)
+_APPEND_EVENTS = text(
+    "INSERT INTO customer_events (id, tenant_id, customer_id, type, occurred_at, source, source_id, data)"
+    " SELECT gen_random_uuid(), :tenant_id, u.customer_id, u.type, u.occurred_at, u.source, u.source_id,"
+    " u.data::jsonb"
+    " FROM unnest(CAST(:customer_id AS uuid[]), CAST(:type AS text[]), CAST(:occurred_at AS timestamptz[]),"
+    " CAST(:source AS text[]), CAST(:source_id AS text[]), CAST(:data AS text[]))"
+    " AS u(customer_id, type, occurred_at, source, source_id, data)"
+)
+
+
+def _any_text(values: Sequence[str]) -> ColumnElement[Any]:
+    """`= ANY(array)`: one parameter, however many values (an expanded IN list is slow to compile and plan)."""
+    return any_(bindparam(None, list(values), type_=ARRAY(Text)))
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -237,35 +293,39 @@ class CustomerRepository(CrmRepository[Customer]):
         """Which of `candidates` are in use, and by whom."""
         if not candidates:
             return {}
-        statement = select(Customer.slug, Customer.id).where(*self.scope(), Customer.slug.in_(candidates))
+        statement = select(Customer.slug, Customer.id).where(*self.scope(), Customer.slug == _any_text(candidates))
         return {slug: id for slug, id in (await self.session.execute(statement)).tuples()}
 
     async def taken_emails(self, emails: Sequence[str]) -> dict[str, uuid.UUID]:
         if not emails:
             return {}
-        statement = select(Customer.email, Customer.id).where(*self.scope(), Customer.email.in_(emails))
+        statement = select(Customer.email, Customer.id).where(*self.scope(), Customer.email == _any_text(emails))
         return {email: id for email, id in (await self.session.execute(statement)).tuples() if email is not None}
 
-    async def by_keys(self, column: str, values: Sequence[str]) -> dict[str, Customer]:
+    async def import_state(self, column: str, values: Sequence[str]) -> dict[str, RowMapping]:
+        """The import columns (and id) of the customers whose `column` is one of `values`, keyed by it: plain
+        rows, not ORM objects (an import chunk compares a thousand of them)."""
         if not values:
             return {}
-        key = getattr(Customer, column)
-        rows = (await self.session.execute(self.select().where(key.in_(values)))).scalars().all()
-        return {getattr(row, column): row for row in rows}
+        key = _CUSTOMERS.c[column]
+        statement = select(_CUSTOMERS.c.id, *(_CUSTOMERS.c[name] for name in IMPORT_COLUMNS)).where(
+            *self.scope(), key == _any_text(values)
+        )
+        return {row[column]: row for row in (await self.session.execute(statement)).mappings()}
 
-    async def upsert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert new rows and overwrite the import columns of existing ones (matched by id), in one statement."""
+    async def upsert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert new rows and overwrite the import columns of existing ones (matched by id): one set-based
+        statement for the whole chunk, its values sent as one array per column (`unnest`)."""
         if not rows:
             return
-        # executemany: one cached statement, sent in batches (a literal multi-row VALUES is slow to compile).
-        statement = insert(_CUSTOMERS)
-        changed = {name: statement.excluded[name] for name in IMPORT_COLUMNS}
-        upsert = statement.on_conflict_do_update(
-            index_elements=[_CUSTOMERS.c.id],
-            set_={**changed, "updated_at": func.now()},
-            where=and_(*self.scope()),
+        await self.session.execute(
+            _UPSERT_CUSTOMERS,
+            {
+                "tenant_id": self.tenant_id,
+                **{name: [row[name] for row in rows] for name in ("id", *_UPSERT_PLAIN)},
+                **{name: [_json_or_none(row[name]) for row in rows] for name in _UPSERT_JSON},
+            },
         )
-        await self.session.execute(upsert, [{**row, "tenant_id": self.tenant_id} for row in rows])
 
     async def touch_activity(self, customer_id: uuid.UUID, occurred_at: datetime) -> None:
         await self.session.execute(
@@ -361,10 +421,13 @@ class CustomerEventRepository(CrmRepository[CustomerEvent]):
         )
         return (await self.session.execute(statement)).scalar_one_or_none() is not None
 
-    async def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
+    async def append_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append many events in one set-based statement (their ids made by the database)."""
         if rows:
-            events = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
-            await self.session.execute(insert(CustomerEvent), events)
+            columns = ("customer_id", "type", "occurred_at", "source", "source_id")
+            values: dict[str, Any] = {name: [row[name] for row in rows] for name in columns}
+            values["data"] = [json.dumps(row["data"]) for row in rows]
+            await self.session.execute(_APPEND_EVENTS, {"tenant_id": self.tenant_id, **values})
 
     async def timeline(
         self, customer_id: uuid.UUID, filters: TimelineFilters, page: Page
