@@ -164,6 +164,7 @@ def read_file(content: bytes, filename: str, mapping: Mapping[str, str], key: Im
         raise ImportFileError(
             f"the file is not UTF-8 text (invalid byte at position {exc.start}); save it as UTF-8 and try again"
         ) from None
+    records: Sequence[tuple[int, list[str] | dict[str, Any] | RowError]]
     if suffix == ".csv":
         records, columns = _csv_records(text)
     elif suffix == ".json":
@@ -172,12 +173,16 @@ def read_file(content: bytes, filename: str, mapping: Mapping[str, str], key: Im
         raise ImportFileError(f"{filename}: unsupported file type; import a .csv or .json file")
     effective = _effective_mapping(mapping, columns)
     parsed = ParsedFile(rows=[], errors=[], ignored_columns=sorted(set(columns) - set(effective)))
+    positions = [(columns.index(column), target) for column, target in effective.items()]
     seen: dict[str, int] = {}
     for line, record in records:
         if isinstance(record, RowError):
             parsed.errors.append(record)
             continue
-        values = {target: record[column] for column, target in effective.items() if _present(record.get(column))}
+        if isinstance(record, list):  # CSV cells, in the header's order
+            values = {target: cell for index, target in positions if (cell := record[index]) and not cell.isspace()}
+        else:
+            values = {target: record[column] for column, target in effective.items() if _present(record.get(column))}
         identity = _identity(values, key)
         if identity is not None and identity in seen:
             parsed.errors.append(RowError(line, key.value, f"same {key.value} as line {seen[identity]}"))
@@ -218,7 +223,7 @@ def _effective_mapping(mapping: Mapping[str, str], columns: Sequence[str]) -> di
     return known
 
 
-def _csv_records(text: str) -> tuple[list[tuple[int, dict[str, str] | RowError]], list[str]]:
+def _csv_records(text: str) -> tuple[list[tuple[int, list[str] | RowError]], list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -232,7 +237,7 @@ def _csv_records(text: str) -> tuple[list[tuple[int, dict[str, str] | RowError]]
     duplicates = sorted({name for name in columns if name and columns.count(name) > 1})
     if duplicates:
         raise ImportFileError(f"the header names column {duplicates[0]!r} twice")
-    records: list[tuple[int, dict[str, str] | RowError]] = []
+    records: list[tuple[int, list[str] | RowError]] = []
     line = 1
     while True:
         try:
@@ -243,13 +248,13 @@ def _csv_records(text: str) -> tuple[list[tuple[int, dict[str, str] | RowError]]
             records.append((reader.line_num, RowError(reader.line_num, None, f"unreadable CSV ({exc})")))
             continue
         line = reader.line_num  # the line the row ends on (quoted cells may span lines)
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if len(cells) != len(columns):
             message = f"has {len(cells)} cells, the header has {len(columns)}"
             records.append((line, RowError(line, None, message)))
             continue
-        records.append((line, dict(zip(columns, cells, strict=True))))
+        records.append((line, cells))
     return records, columns
 
 
@@ -361,6 +366,7 @@ async def import_rows(
 ) -> Outcome:
     """Validate `rows`, then (unless `dry_run`) upsert the good ones in one statement, with their stage events."""
     customers = CustomerRepository(session, tenant_id)
+    await customers.plan_each_statement()
     definitions = {d.key: d for d in await CustomFieldRepository(session, tenant_id).list_all()}
     plan = _Plan()
     valid: list[tuple[int, ImportRow]] = []

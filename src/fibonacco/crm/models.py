@@ -132,8 +132,21 @@ class Customer(TenantOwnedModel):
         Index(
             "uq_customers_tenant_email", "tenant_id", "email", unique=True, postgresql_where=text("email IS NOT NULL")
         ),
-        Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
-        Index("ix_customers_tenant_stage_created", "tenant_id", "stage", "created_at"),
+        # Covering (migration 0008): counts over the list filters are index-only scans.
+        Index(
+            "ix_customers_tenant_created",
+            "tenant_id",
+            "created_at",
+            "id",
+            postgresql_include=["stage", "tags", "industry", "do_not_contact", "owner_id"],
+        ),
+        Index(
+            "ix_customers_tenant_stage_created",
+            "tenant_id",
+            "stage",
+            "created_at",
+            postgresql_include=["tags", "industry", "do_not_contact", "owner_id"],
+        ),
         Index("ix_customers_tenant_activity", "tenant_id", "last_activity_at"),
         Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
         Index("ix_customers_tenant_owner", "tenant_id", "owner_id"),

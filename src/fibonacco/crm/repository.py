@@ -14,7 +14,6 @@ from sqlalchemy import (
     Numeric,
     Select,
     Table,
-    RowMapping,
     Text,
     UnaryExpression,
     and_,
@@ -101,8 +100,9 @@ _UPSERT_PLAIN = {
     "do_not_contact": "boolean",
 }
 _UPSERT_JSON = ("address", "tags", "metadata", "custom_fields")
+# Built from the constants above; every value is a bound parameter.
 _UPSERT_CUSTOMERS = text(
-    "INSERT INTO customers (id, tenant_id, {columns}, created_at, updated_at)"
+    "INSERT INTO customers (id, tenant_id, {columns}, created_at, updated_at)"  # noqa: S608
     " SELECT u.id, :tenant_id, {plain}, u.address::jsonb,"
     " ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb))::varchar(100)[], u.metadata::jsonb,"
     " u.custom_fields::jsonb, now(), now()"
@@ -172,10 +172,11 @@ def _like_pattern(text: str) -> str:
 
 def _search_condition(q: str) -> ColumnElement[bool]:
     """Every word of `q` matches, as a substring or fuzzily (pg_trgm word similarity at least
-    WORD_SIMILARITY_THRESHOLD): all of it answered by the trigram index."""
+    WORD_SIMILARITY_THRESHOLD), each word answered from the trigram index by `crm_customers_matching_word`
+    (migration 0008: under row-level security the operators themselves could not use the index)."""
     words = q.lower().split()
     return and_(
-        *(or_(Customer.search_text.ilike(_like_pattern(word)), Customer.search_text.op("%>")(word)) for word in words)
+        *(Customer.id.in_(select(func.crm_customers_matching_word(_like_pattern(word), word))) for word in words)
     )
 
 
@@ -270,11 +271,21 @@ class CustomerRepository(CrmRepository[Customer]):
             await self.session.execute(select(threshold))
 
     async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
+        """One page, and the total from its own count (which needs only the conditions, often from an index
+        alone; a window count would build and sort every matching row first). A page that is not full (and not
+        past the end) tells the total without it."""
         await self._prepare(query)
-        return await self.paginate(self.matching(query, sort), page)
+        statement = self.matching(query, sort).limit(page.per_page).offset(page.offset)
+        rows = (await self.session.execute(statement)).scalars().all()
+        if len(rows) < page.per_page and (rows or page.offset == 0):
+            return rows, page.offset + len(rows)
+        return rows, await self._count(query)
 
     async def count(self, query: CustomerQuery) -> int:
         await self._prepare(query)
+        return await self._count(query)
+
+    async def _count(self, query: CustomerQuery) -> int:
         statement = select(func.count()).select_from(Customer).where(*self.scope(), *customer_conditions(query))
         return int(await self.session.scalar(statement) or 0)
 
@@ -302,7 +313,13 @@ class CustomerRepository(CrmRepository[Customer]):
         statement = select(Customer.email, Customer.id).where(*self.scope(), Customer.email == _any_text(emails))
         return {email: id for email, id in (await self.session.execute(statement)).tuples() if email is not None}
 
-    async def import_state(self, column: str, values: Sequence[str]) -> dict[str, RowMapping]:
+    async def plan_each_statement(self) -> None:
+        """Plan this transaction's statements for their own parameters. An import's look-ups are the same
+        prepared statements chunk after chunk, and a generic plan made while the table was still empty (a
+        sequential scan, matched against every value of the array) stays once the table is large."""
+        await self.session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
+
+    async def import_state(self, column: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The import columns (and id) of the customers whose `column` is one of `values`, keyed by it: plain
         rows, not ORM objects (an import chunk compares a thousand of them)."""
         if not values:
@@ -311,7 +328,7 @@ class CustomerRepository(CrmRepository[Customer]):
         statement = select(_CUSTOMERS.c.id, *(_CUSTOMERS.c[name] for name in IMPORT_COLUMNS)).where(
             *self.scope(), key == _any_text(values)
         )
-        return {row[column]: row for row in (await self.session.execute(statement)).mappings()}
+        return {row[column]: dict(row) for row in (await self.session.execute(statement)).mappings()}
 
     async def upsert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert new rows and overwrite the import columns of existing ones (matched by id): one set-based

@@ -39,8 +39,21 @@ MAX_LIST = 50
 CUSTOM_FIELD_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 
 
+# A North American number written plainly (`+1 202 555 0143`, `(202) 555-0143`, `202.555.0143`): its digits are
+# checked against the US metadata directly, which is what parse + is_valid_number come to for it (the US is the
+# first region of +1), at a fifth of the cost. Anything else, or a number the US refuses, takes the full parse.
+_PLAIN_NANP = re.compile(r"(?:\+?1[ .-]?)?\(?([2-9]\d\d)\)?[ .-]?(\d{3})[ .-]?(\d{4})")
+
+
 def normalize_phone(value: str) -> str:
     """E.164 (`+15551234567`), or a ValueError saying why the number is refused."""
+    plain = _PLAIN_NANP.fullmatch(value)
+    if plain is not None:
+        digits = "".join(plain.groups())
+        if phonenumbers.is_valid_number_for_region(
+            phonenumbers.PhoneNumber(country_code=1, national_number=int(digits)), DEFAULT_PHONE_REGION
+        ):
+            return f"+1{digits}"
     try:
         number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
