@@ -4,6 +4,7 @@ anyone uses it."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -50,18 +51,52 @@ async def test_a_checkout_sends_nothing(one_connection: AsyncEngine) -> None:
     assert [query.strip().rstrip(";").split(" ")[0].upper() for query in simple] == ["BEGIN", "ROLLBACK"], simple
 
 
+async def terminate(engine: AsyncEngine, pid: int) -> None:
+    """What PostgreSQL's shutdown does to every client connection: a FATAL error, then the end of the stream.
+    Returns once the backend has exited."""
+    async with engine.connect() as admin:
+        await admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+
+
+def terminate_blocking(settings: Settings, pid: int) -> None:
+    """`terminate` from another thread and event loop, while this loop stays blocked: nothing here reads the
+    terminated connection's socket meanwhile."""
+
+    async def run() -> None:
+        engine = create_engine(settings, pool_size=1, role=None)
+        try:
+            await terminate(engine, pid)
+        finally:
+            await engine.dispose()
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),))
+    thread.start()
+    thread.join()
+
+
 async def test_a_connection_the_server_closed_is_replaced_at_checkout(
     one_connection: AsyncEngine, engine: AsyncEngine
 ) -> None:
-    """PostgreSQL's shutdown closes every client connection as `pg_terminate_backend` does; the next unit of work
-    gets a fresh connection instead of an error."""
     before = await backend_pid(one_connection)
     raw = await driver_connection(one_connection)
-    async with engine.connect() as admin:
-        await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before})
-    async with asyncio.timeout(10):
-        while not raw.is_closed():  # the event loop reads the server's goodbye
-            await asyncio.sleep(0.01)
+    await terminate(engine, before)
+    await asyncio.sleep(0.2)  # the event loop's turns: asyncpg reads the server's goodbye
+    assert raw.is_closed()
+
+    after = await backend_pid(one_connection)  # a fresh connection, not an error
+
+    assert after != before
+
+
+async def test_it_is_replaced_before_the_event_loop_has_read_the_goodbye(
+    one_connection: AsyncEngine, settings: Settings
+) -> None:
+    """A server restarted while the loop was blocked (or before it had a turn): asyncpg does not know yet, the
+    kernel does."""
+    before = await backend_pid(one_connection)
+    raw = await driver_connection(one_connection)
+    terminate_blocking(settings, before)
+    assert not raw.is_closed()
 
     after = await backend_pid(one_connection)
 

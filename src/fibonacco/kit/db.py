@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from sqlalchemy import (
     event,
     func,
 )
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -113,18 +114,33 @@ class TenantOwnedModel(RecordModel):
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
+def _server_spoke(driver_connection: Any) -> bool:
+    """Whether the server sent anything to a connection that is idle in the pool (where it has nothing to say
+    but goodbye: a FATAL error and the end of the stream), asked of the kernel without a round trip. It catches
+    what asyncpg has not read yet, when the event loop had no turn since (it was blocked, or the checkout comes
+    first)."""
+    transport = driver_connection._transport  # asyncpg keeps the socket's transport here; no public accessor
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return True
+    readable, _, _ = select.select([sock.fileno()], [], [], 0)
+    return bool(readable)
+
+
 def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """A pool `checkout` listener: a connection the server has closed is replaced before anyone uses it.
 
-    PostgreSQL closes every client socket when it shuts down (a restart, a failover of the primary), and asyncpg
-    notices as soon as the event loop reads the end of the stream, so `is_closed()` answers without a round trip.
-    The error invalidates every pooled connection opened before it (as `pool_pre_ping` would), and the pool opens
-    a fresh one for this checkout: a restart costs no request. `pool_pre_ping` found the same connections with
-    three round trips (`BEGIN`, `;`, `ROLLBACK`) on every checkout. What neither sees in advance — a socket closed
-    between checkout and use — fails that one statement as a disconnect, which invalidates the pool too.
+    PostgreSQL closes every client connection when it shuts down (a restart, a failover of the primary) or
+    terminates a backend. Such a connection is closed for asyncpg (`is_closed()`) once the event loop has read
+    the end of the stream, and readable in the kernel before that; either way the pool discards it and opens a
+    fresh one for this checkout, so a restart costs no request. `pool_pre_ping` found the same connections with
+    three round trips (`BEGIN`, `;`, `ROLLBACK`) on every checkout. What neither sees in advance (a socket that
+    dies between checkout and use, or silently, without the server closing it) fails that statement as a
+    disconnect, which invalidates the pool.
     """
-    if dbapi_connection.driver_connection.is_closed():
-        raise InvalidatePoolError("the database closed this connection")
+    driver = dbapi_connection.driver_connection
+    if driver.is_closed() or _server_spoke(driver):
+        raise DisconnectionError("the database closed this connection")
 
 
 def create_engine(settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE) -> AsyncEngine:

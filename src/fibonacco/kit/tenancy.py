@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = structlog.get_logger("fibonacco.tenancy")
@@ -35,6 +35,19 @@ async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
         text("SELECT set_config(:name, :value, true), set_config(:crossing, '', true)"),
         {"name": TENANT_SETTING, "value": str(tenant_id), "crossing": CROSS_TENANT_SETTING},
     )
+
+
+async def bind_tenant_found_by(session: AsyncSession, tenant_id: ColumnElement[uuid.UUID | None]) -> uuid.UUID | None:
+    """`bind_tenant` to the tenant a SQL expression finds (a token's, through its SECURITY DEFINER look-up), in the
+    statement that finds it: one round trip instead of a look-up and then a binding. Returns that tenant; when the
+    expression finds none, nothing is bound (the unit of work sees no tenant's rows) and it returns None."""
+    bound = await session.scalar(
+        select(
+            func.set_config(TENANT_SETTING, func.coalesce(cast(tenant_id, Text), ""), True),
+            func.set_config(CROSS_TENANT_SETTING, "", True),
+        )
+    )
+    return uuid.UUID(bound) if bound else None
 
 
 async def cross_tenant(session: AsyncSession, reason: str) -> None:
