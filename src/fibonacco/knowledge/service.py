@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,7 +80,8 @@ def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
 
 async def list_entries(
     session: AsyncSession, tenant_id: uuid.UUID, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
-) -> tuple[Sequence[KnowledgeEntry], int]:
+) -> tuple[Sequence[Any], int]:
+    """One page of read-only entry rows (`repository.ENTRY_ROW`) and the total."""
     return await KnowledgeEntryRepository(session, tenant_id).list_page(filters, sort, page)
 
 
