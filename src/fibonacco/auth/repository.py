@@ -4,12 +4,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Uuid, delete, func, select
+from sqlalchemy import Uuid, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantRepository
-from fibonacco.kit.tenancy import bind_tenant_found_by
+from fibonacco.kit.tenancy import bind_found_tenant, binding_tenant_found_by
 
 
 class UserRepository(TenantRepository[User]):
@@ -29,6 +29,15 @@ class TokenRepository(TenantRepository[PersonalAccessToken]):
         return (await self.session.execute(statement)).scalars().all()
 
 
+# Built once: every authenticated request runs both, and a prebuilt statement's cache key is computed only once.
+_BIND_TOKEN_TENANT = binding_tenant_found_by(func.fibonacco_token_tenant(bindparam("token_hash"), type_=Uuid))
+_TOKEN_WITH_USER = (
+    select(PersonalAccessToken)
+    .options(joinedload(PersonalAccessToken.user))
+    .where(PersonalAccessToken.token_hash == bindparam("token_hash"))
+)
+
+
 class TokenLookup(Repository[PersonalAccessToken]):
     """Finds a presented token by its hash; the token itself says which tenant the caller belongs to.
 
@@ -43,15 +52,10 @@ class TokenLookup(Repository[PersonalAccessToken]):
         SECURITY DEFINER function that crosses tenants for this one look-up and reveals nothing but the tenant of
         a hash the caller has. One statement (a SELECT: the unit of work stays read-only); None for an unknown
         token, which then sees no tenant's rows."""
-        return await bind_tenant_found_by(self.session, func.fibonacco_token_tenant(token_hash, type_=Uuid))
+        return await bind_found_tenant(self.session, _BIND_TOKEN_TENANT, {"token_hash": token_hash})
 
     async def get_by_hash_with_user(self, token_hash: str) -> PersonalAccessToken | None:
-        statement = (
-            select(PersonalAccessToken)
-            .options(joinedload(PersonalAccessToken.user))
-            .where(PersonalAccessToken.token_hash == token_hash)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).scalar_one_or_none()
 
     async def delete_expired(self, before: datetime) -> int:
         result = await self.session.execute(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))

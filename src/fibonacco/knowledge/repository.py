@@ -206,10 +206,17 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
         )
         return await self.paginate(statement, page)
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, KnowledgeEntry]:
+    async def get_row(self, entry_id: uuid.UUID) -> Any:
+        """One entry as an `ENTRY_ROW` (read-only), or None."""
+        statement = select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id == entry_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        """These entries as `ENTRY_ROW`s (read-only), by id."""
         if not ids:
             return {}
-        rows = (await self.session.execute(self.select().where(KnowledgeEntry.id.in_(ids)))).scalars().all()
+        statement = select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id.in_(ids))
+        rows = (await self.session.execute(statement)).scalars().all()
         return {row.id: row for row in rows}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:

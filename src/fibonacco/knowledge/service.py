@@ -85,8 +85,12 @@ async def list_entries(
     return await KnowledgeEntryRepository(session, tenant_id).list_page(filters, sort, page)
 
 
-async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
-    return await KnowledgeEntryRepository(session, tenant_id).get_or_404(entry_id)
+async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> Any:
+    """The entry as a read-only row (`repository.ENTRY_ROW`)."""
+    row = await KnowledgeEntryRepository(session, tenant_id).get_row(entry_id)
+    if row is None:
+        raise NotFound("KnowledgeEntry not found.")
+    return row
 
 
 async def _check_source_url_free(
@@ -295,7 +299,7 @@ async def get_public_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id
 
 @dataclass
 class Hit:
-    entry: KnowledgeEntry
+    entry: Any  # a read-only row (`repository.ENTRY_ROW`)
     score: float
     semantic_score: float | None = None
     text_score: float | None = None
