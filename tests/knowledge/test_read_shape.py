@@ -18,6 +18,7 @@ from fibonacco.auth.models import Role
 from fibonacco.kit.db import create_sessionmaker, has_written, unit_of_work
 from fibonacco.knowledge.models import KnowledgeEntry
 from fibonacco.tenant.models import Tenant
+from tests.fixtures import _UNBIND as HARNESS_UNBIND
 from tests.fixtures import Actor, MakeActor
 from tests.knowledge.conftest import EmbedPending, MakeEntry
 
@@ -31,11 +32,13 @@ class Recorder:
     released: int = 0
 
     def queries(self) -> list[str]:
-        """Reads of rows: not the savepoints standing in for the units of work's transactions, nor the tenancy
-        setting of row-level security (kit.tenancy), nor the test harness's switch to the application role (in
-        production a connection starts as that role)."""
-        skipped = ("select set_config(", "set local role", "savepoint", "release savepoint", "rollback to savepoint")
-        return [sql for sql in self.statements if not sql.lstrip().lower().startswith(skipped)]
+        """Every statement a request sends: not the savepoints standing in for the units of work's transactions,
+        nor the test harness's switch to the application role and back (in production a connection starts as that
+        role, bound to no tenant)."""
+        skipped = ("set local role", "savepoint", "release savepoint", "rollback to savepoint")
+        return [
+            sql for sql in self.statements if not sql.lstrip().lower().startswith(skipped) and sql != HARNESS_UNBIND
+        ]
 
 
 @pytest.fixture
@@ -137,7 +140,8 @@ class TestLeanRequests:
         recorder.statements.clear()
         body = await get(client, "/api/v1/knowledge?per_page=50&category=billing", tenant_with_entries)
         assert len(body["data"]) == 50 and body["meta"]["pagination"]["total"] == 60
-        # The token's tenant (for row-level security), the token with its user, the page with its total.
+        # The token's tenant, bound as it is found (row-level security), the token with its user, the page with
+        # its total.
         assert len(recorder.queries()) == 3, recorder.queries()
 
     async def test_a_page_past_the_end_still_knows_the_total(
@@ -154,8 +158,18 @@ class TestLeanRequests:
         before = recorder.released
         recorder.statements.clear()
         await get(client, f"/api/v1/knowledge/{listed['data'][0]['id']}", tenant_with_entries)
-        assert len(recorder.queries()) == 3, recorder.queries()  # token's tenant, token + user, then the row
+        assert len(recorder.queries()) == 3, recorder.queries()  # token's tenant bound, token + user, then the row
         assert recorder.released == before  # read-only: not committed
+
+    async def test_the_token_tenant_is_bound_by_the_statement_that_finds_it(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        await get(client, "/api/v1/knowledge?per_page=1", tenant_with_entries)
+        recorder.statements.clear()
+        await get(client, "/api/v1/knowledge?per_page=1", tenant_with_entries)
+        binding, *_ = recorder.queries()
+        assert "fibonacco_token_tenant" in binding and "set_config" in binding, binding
+        assert sum("fibonacco_token_tenant" in sql or "set_config" in sql for sql in recorder.queries()) == 1
 
     async def test_a_write_still_commits(
         self, client: httpx.AsyncClient, tenant_with_entries: Actor, make_actor: MakeActor, recorder: Recorder

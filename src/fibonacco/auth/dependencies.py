@@ -8,10 +8,9 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fibonacco.auth.models import Role
-from fibonacco.auth.service import AuthContext, authenticate_token, token_tenant
+from fibonacco.auth.service import AuthContext, authenticate_token, bind_token_tenant
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Forbidden, Unauthenticated
-from fibonacco.kit.tenancy import bind_tenant
 
 _bearer = HTTPBearer(auto_error=False, description="A personal access token: `Authorization: Bearer fib_…`")
 
@@ -21,10 +20,9 @@ async def _authenticate(
 ) -> AuthContext:
     if credentials is None:
         raise Unauthenticated()
-    # The request's unit of work acts for the token's tenant from here on (row-level security, DESIGN §15).
-    tenant_id = await token_tenant(session, credentials.credentials)
-    if tenant_id is not None:
-        await bind_tenant(session, tenant_id)
+    # The request's unit of work acts for the token's tenant from here on (row-level security, DESIGN §15),
+    # bound by the statement that finds it.
+    await bind_token_tenant(session, credentials.credentials)
     return await authenticate_token(session, credentials.credentials)
 
 

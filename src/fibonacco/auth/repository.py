@@ -4,11 +4,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Uuid, delete, func, select
+from sqlalchemy import Uuid, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.kit.tenancy import bind_found_tenant, binding_tenant_found_by
 
 
 class UserRepository(TenantRepository[User]):
@@ -28,31 +29,33 @@ class TokenRepository(TenantRepository[PersonalAccessToken]):
         return (await self.session.execute(statement)).scalars().all()
 
 
+# Built once: every authenticated request runs both, and a prebuilt statement's cache key is computed only once.
+_BIND_TOKEN_TENANT = binding_tenant_found_by(func.fibonacco_token_tenant(bindparam("token_hash"), type_=Uuid))
+_TOKEN_WITH_USER = (
+    select(PersonalAccessToken)
+    .options(joinedload(PersonalAccessToken.user))
+    .where(PersonalAccessToken.token_hash == bindparam("token_hash"))
+)
+
+
 class TokenLookup(Repository[PersonalAccessToken]):
     """Finds a presented token by its hash; the token itself says which tenant the caller belongs to.
 
-    Only for authentication (`tenant_of`, then `get_by_hash_with_user` once that tenant is bound) and the
-    cleanup job (`delete_expired`, inside `cross_tenant`).
+    Only for authentication (`bind_tenant_of`, then `get_by_hash_with_user` under that tenant) and the cleanup
+    job (`delete_expired`, inside `cross_tenant`).
     """
 
     model = PersonalAccessToken
 
-    async def tenant_of(self, token_hash: str) -> uuid.UUID | None:
-        """The token's tenant, through `fibonacco_token_tenant` (migration 0005): a SECURITY DEFINER function
-        that crosses tenants for this one look-up and reveals nothing but the tenant of a hash the caller has."""
-        # A SELECT statement (not text), so the unit of work knows it is a read and commits nothing for it.
-        tenant_id: uuid.UUID | None = await self.session.scalar(
-            select(func.fibonacco_token_tenant(token_hash, type_=Uuid))
-        )
-        return tenant_id
+    async def bind_tenant_of(self, token_hash: str) -> uuid.UUID | None:
+        """Bind the unit of work to the token's tenant, found through `fibonacco_token_tenant` (migration 0005): a
+        SECURITY DEFINER function that crosses tenants for this one look-up and reveals nothing but the tenant of
+        a hash the caller has. One statement (a SELECT: the unit of work stays read-only); None for an unknown
+        token, which then sees no tenant's rows."""
+        return await bind_found_tenant(self.session, _BIND_TOKEN_TENANT, {"token_hash": token_hash})
 
     async def get_by_hash_with_user(self, token_hash: str) -> PersonalAccessToken | None:
-        statement = (
-            select(PersonalAccessToken)
-            .options(joinedload(PersonalAccessToken.user))
-            .where(PersonalAccessToken.token_hash == token_hash)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).scalar_one_or_none()
 
     async def delete_expired(self, before: datetime) -> int:
         result = await self.session.execute(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))

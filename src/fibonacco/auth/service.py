@@ -154,10 +154,10 @@ async def revoke_token(session: AsyncSession, auth: AuthContext, token_id: uuid.
     return row
 
 
-async def token_tenant(session: AsyncSession, token: str) -> uuid.UUID | None:
-    """The tenant a presented token belongs to (None for an unknown token): the one cross-tenant step of a
-    request, before its tenant is bound (see `TokenLookup.tenant_of`)."""
-    return await TokenLookup(session).tenant_of(hash_token(token))
+async def bind_token_tenant(session: AsyncSession, token: str) -> uuid.UUID | None:
+    """Bind the unit of work to the tenant a presented token belongs to, and return it (None for an unknown token):
+    the one cross-tenant step of a request (see `TokenLookup.bind_tenant_of`)."""
+    return await TokenLookup(session).bind_tenant_of(hash_token(token))
 
 
 async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from sqlalchemy import (
     event,
     func,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -112,12 +114,42 @@ class TenantOwnedModel(RecordModel):
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
+def _server_spoke(driver_connection: Any) -> bool:
+    """Whether the server sent anything to a connection that is idle in the pool (where it has nothing to say
+    but goodbye: a FATAL error and the end of the stream), asked of the kernel without a round trip. It catches
+    what asyncpg has not read yet, when the event loop had no turn since (it was blocked, or the checkout comes
+    first)."""
+    transport = driver_connection._transport  # asyncpg keeps the socket's transport here; no public accessor
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return True
+    readable, _, _ = select.select([sock.fileno()], [], [], 0)
+    return bool(readable)
+
+
+def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pool `checkout` listener: a connection the server has closed is replaced before anyone uses it.
+
+    PostgreSQL closes every client connection when it shuts down (a restart, a failover of the primary) or
+    terminates a backend. Such a connection is closed for asyncpg (`is_closed()`) once the event loop has read
+    the end of the stream, and readable in the kernel before that; either way the pool discards it and opens a
+    fresh one for this checkout, so a restart costs no request. `pool_pre_ping` found the same connections with
+    three round trips (`BEGIN`, `;`, `ROLLBACK`) on every checkout. What neither sees in advance (a socket that
+    dies between checkout and use, or silently, without the server closing it) fails that statement as a
+    disconnect, which invalidates the pool.
+    """
+    driver = dbapi_connection.driver_connection
+    if driver.is_closed() or _server_spoke(driver):
+        raise DisconnectionError("the database closed this connection")
+
+
 def create_engine(settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE) -> AsyncEngine:
     """The application's engine. Every connection acts as `role` (the login user is only a member of it), so
     row-level security binds it (DESIGN §15); `role=None` keeps the login user, for the tests' own checks.
 
     Statement parameters never reach a log line or an exception's text (`hide_parameters`): they hold password
-    hashes, emails and tokens.
+    hashes, emails and tokens. Connections the server closed (a restart) are replaced at checkout
+    (`_discard_closed`).
     """
     connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
@@ -132,13 +164,13 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
     engine = create_async_engine(
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
-        pool_pre_ping=True,
         hide_parameters=True,
         connect_args=connect_args,
     )
     if secret_password is not None:
         secret_password.retry_when_refused(engine)
     event.listen(engine.sync_engine, "connect", register_vector_codec)
+    event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
 
 

@@ -15,9 +15,10 @@ settings itself (see docs/security.md).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = structlog.get_logger("fibonacco.tenancy")
@@ -35,6 +36,25 @@ async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
         text("SELECT set_config(:name, :value, true), set_config(:crossing, '', true)"),
         {"name": TENANT_SETTING, "value": str(tenant_id), "crossing": CROSS_TENANT_SETTING},
     )
+
+
+def binding_tenant_found_by(tenant_id: ColumnElement[uuid.UUID | None]) -> Select[Any]:
+    """A statement that binds the tenant a SQL expression finds (a token's, through its SECURITY DEFINER look-up)
+    as `bind_tenant` does, in the statement that finds it: one round trip instead of a look-up and then a binding.
+    Build it once with bind parameters (its cache key is then computed once) and run it with `bind_found_tenant`."""
+    return select(
+        func.set_config(TENANT_SETTING, func.coalesce(cast(tenant_id, Text), ""), True),
+        func.set_config(CROSS_TENANT_SETTING, "", True),
+    )
+
+
+async def bind_found_tenant(
+    session: AsyncSession, binding: Select[Any], parameters: dict[str, object]
+) -> uuid.UUID | None:
+    """Run a `binding_tenant_found_by` statement; the tenant it bound, or None when the expression found none
+    (then nothing is bound, and the unit of work sees no tenant's rows)."""
+    bound = await session.scalar(binding, parameters)
+    return uuid.UUID(bound) if bound else None
 
 
 async def cross_tenant(session: AsyncSession, reason: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,12 +80,17 @@ def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
 
 async def list_entries(
     session: AsyncSession, tenant_id: uuid.UUID, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
-) -> tuple[Sequence[KnowledgeEntry], int]:
+) -> tuple[Sequence[Any], int]:
+    """One page of read-only entry rows (`repository.ENTRY_ROW`) and the total."""
     return await KnowledgeEntryRepository(session, tenant_id).list_page(filters, sort, page)
 
 
-async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
-    return await KnowledgeEntryRepository(session, tenant_id).get_or_404(entry_id)
+async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> Any:
+    """The entry as a read-only row (`repository.ENTRY_ROW`)."""
+    row = await KnowledgeEntryRepository(session, tenant_id).get_row(entry_id)
+    if row is None:
+        raise NotFound("KnowledgeEntry not found.")
+    return row
 
 
 async def _check_source_url_free(
@@ -293,7 +299,7 @@ async def get_public_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id
 
 @dataclass
 class Hit:
-    entry: KnowledgeEntry
+    entry: Any  # a read-only row (`repository.ENTRY_ROW`)
     score: float
     semantic_score: float | None = None
     text_score: float | None = None
