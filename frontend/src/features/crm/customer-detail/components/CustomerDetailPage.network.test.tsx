@@ -38,9 +38,9 @@ function mockCustomerPage(customer = CUSTOMER) {
   mockApi("get", "/api/v1/users", () => ({ data: [ME.user], message: null, meta: { pagination: page } }));
   mockApi("get", "/api/v1/customers/{customer_id}/consent", () => ({
     data: [
-      { channel: "email", status: "subscribed", source: "web form", changed_at: "2026-02-01T00:00:00Z" },
-      { channel: "sms", status: "unknown", source: null, changed_at: null },
-      { channel: "phone", status: "unknown", source: null, changed_at: null },
+      { channel: "email" as const, status: "subscribed" as const, source: "web form", changed_at: "2026-02-01T00:00:00Z" },
+      { channel: "sms" as const, status: "unknown" as const, source: null, changed_at: null },
+      { channel: "phone" as const, status: "unknown" as const, source: null, changed_at: null },
     ],
     message: null,
     meta: null,

@@ -54,7 +54,7 @@ describe("the pending-questions inbox", () => {
     let sent: unknown = null;
     mockApi("post", "/api/v1/pending-questions/{question_id}/publish", async (request) => {
       sent = await request.json();
-      return { data: { ...QUESTION, status: "published", knowledge_entry_id: ENTRY_ID }, message: null, meta: null };
+      return { data: { ...QUESTION, status: "published" as const, knowledge_entry_id: ENTRY_ID }, message: null, meta: null };
     });
     renderPage(<PendingQuestionsPage />, { path: "/crm/questions?status=answered", route: "/crm/questions" });
     await publish();
