@@ -149,7 +149,7 @@ function AnswerForm({ question, onDone }: { question: PendingQuestion; onDone: (
   return (
     <form
       noValidate
-      aria-label="Answer"
+      aria-label="Answer the question"
       onSubmit={form.onSubmit((values) => {
         setError(null);
         answer.mutate({ id: question.id, answer: values.answer });
