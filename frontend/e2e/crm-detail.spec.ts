@@ -22,7 +22,7 @@ class CustomerPage {
 
   /** A Mantine Select: open it by its label, pick the option. */
   async choose(scope: Page | Locator, label: string, option: string): Promise<void> {
-    await scope.getByRole("textbox", { name: label }).click();
+    await scope.getByLabel(label, { exact: true }).click();
     await this.page.getByRole("option", { name: option, exact: true }).click();
   }
 
@@ -133,7 +133,7 @@ test("crm: a pending question is answered, published to knowledge and found in t
   await expect(page.getByRole("heading", { level: 1, name: "Pending questions" })).toBeVisible();
   await page.getByRole("button", { name: "New question" }).click();
   const ask = page.getByRole("dialog", { name: "New question" });
-  await ask.getByLabel("Question").fill(question);
+  await ask.getByRole("textbox", { name: /^Question/ }).fill(question);
   await ask.getByRole("button", { name: "Add question" }).click();
 
   const card = page.getByRole("article", { name: question });

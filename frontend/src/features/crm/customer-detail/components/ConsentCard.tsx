@@ -41,22 +41,20 @@ function ConsentForm({ customerId, state, onDone }: { customerId: string; state:
     >
       <Stack gap="xs">
         <FormErrors messages={formErrors} />
-        <Group grow align="flex-start" wrap="wrap">
+        <Stack gap="xs">
           <Select
             label={`${label} consent`}
             data={CONSENT_STATUSES}
             allowDeselect={false}
-            miw={140}
             {...form.getInputProps("status")}
           />
           <TextInput
             label="Source"
             placeholder="e.g. phone call"
             required
-            miw={140}
             {...form.getInputProps("source")}
           />
-        </Group>
+        </Stack>
         <Group gap="xs">
           <Button type="submit" size="xs" loading={save.isPending}>
             Save consent
