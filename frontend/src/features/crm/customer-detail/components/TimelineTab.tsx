@@ -82,14 +82,14 @@ export function TimelineTab({ customerId }: { customerId: string }) {
           <NoteComposer customerId={customerId} />
         </Paper>
       )}
-      <Group justify="space-between" align="flex-end">
+      <Group justify="space-between" align="center">
         <Title order={2} size="h4">
           Timeline
         </Title>
         <Select
-          label="Show"
+          aria-label="Show events of this kind"
           data={EVENT_FILTERS.map(({ value, label }) => ({ value, label }))}
-          placeholder="Everything"
+          placeholder="All events"
           clearable
           value={kind}
           onChange={(value) => {

@@ -11,6 +11,7 @@ import {
   Text,
   TextInput,
   Textarea,
+  useMatches,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
@@ -263,19 +264,19 @@ function QuestionCard({ question, onPublished }: { question: PendingQuestion; on
           </Text>
           <QuestionStatusBadge status={question.status} />
         </Group>
-        <Group gap="xs" wrap="wrap">
-          <Text size="sm" c="dimmed" data-testid="times-asked">
+        <Text size="sm" c="dimmed">
+          <span data-testid="times-asked">
             Asked {question.times_asked} {question.times_asked === 1 ? "time" : "times"}
-          </Text>
-          <Text size="sm" c="dimmed">
-            · last {formatDateTime(question.last_asked_at)}
-          </Text>
+          </span>
+          {" · last "}
+          {formatDateTime(question.last_asked_at)}
           {question.customer_id && (
-            <Text size="sm" c="dimmed">
-              · by <CustomerLink customerId={question.customer_id} />
-            </Text>
+            <>
+              {" · by "}
+              <CustomerLink customerId={question.customer_id} />
+            </>
           )}
-        </Group>
+        </Text>
         {question.answer && mode !== "answer" && (
           <Paper bg="var(--mantine-color-gray-light)" p="sm" radius="sm">
             <Text size="xs" c="dimmed" fw={600} tt="uppercase">
@@ -336,6 +337,7 @@ export function PendingQuestionsPage() {
   const questions = useQuestionsQuery({ page, per_page: 20, ...(status === "all" ? {} : { status }) });
   const [asking, setAsking] = useState(false);
   const [published, setPublished] = useState<PendingQuestion | null>(null);
+  const segmentSize = useMatches({ base: "xs", sm: "sm" }); // five choices fit a phone's width
 
   return (
     <>
@@ -367,6 +369,7 @@ export function PendingQuestionsPage() {
         data={STATUSES}
         value={status}
         onChange={(value) => setFilter("status", value === "open" ? null : value)}
+        size={segmentSize}
         style={{ maxWidth: "100%", overflowX: "auto" }}
       />
       {questions.isPending ? (
