@@ -77,7 +77,7 @@ function ActionError({ error }: { error: unknown }) {
 function CustomerLink({ customerId }: { customerId: string }) {
   const customer = useCustomerQuery(customerId);
   return (
-    <Anchor component={Link} to={`/crm/customers/${customerId}`} size="sm">
+    <Anchor component={Link} to={`/crm/customers/${customerId}`} underline="always" inherit>
       {customer.data?.name ?? "the customer"}
     </Anchor>
   );
