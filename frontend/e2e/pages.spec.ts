@@ -6,7 +6,7 @@ import { expect, expectAccessible, owner, screenshot, seed, test, watchConsole }
 // keyboard focus is. A full-page screenshot of each goes to e2e-artifacts/screenshots/.
 
 const stamp = Date.now().toString(36);
-const seeded = { entryId: "", topic: `topic-${stamp}` };
+const seeded = { entryId: "", topic: `topic-${stamp}`, customerId: "", customer: `Harbor Bakery ${stamp}` };
 
 test.beforeAll(async ({ request }) => {
   await seed(request, "/api/v1/faq-categories", { name: `Visiting us ${stamp}`, slug: seeded.topic });
@@ -19,6 +19,22 @@ test.beforeAll(async ({ request }) => {
   });
   seeded.entryId = String(entry.data.id);
   await seed(request, "/api/v1/messages", { channel: "sms", to: "+15551234567", body_text: "Your table is ready." });
+  const customer = await seed(request, "/api/v1/customers", {
+    name: seeded.customer,
+    email: `hello-${stamp}@harbor.example`,
+    phone: "+1 415 555 0134",
+    website: "https://harbor.example",
+    industry: "bakery",
+    timezone: "America/Los_Angeles",
+    tags: ["wholesale", "vip"],
+    business_context: { description: "Sourdough and pastries, delivered to cafés.", hours: "Mon–Sat 6–14" },
+  });
+  seeded.customerId = String(customer.data.id);
+  const base = `/api/v1/customers/${seeded.customerId}`;
+  await seed(request, `${base}/contacts`, { name: "Ana Lima", role: "Owner", email: `ana-${stamp}@harbor.example`, is_primary: true });
+  await seed(request, `${base}/notes`, { body: "Wants a weekly standing order." });
+  await seed(request, `${base}/faqs`, { question: "Do you deliver on Sundays?", answer: "No, Monday to Saturday only." });
+  await seed(request, "/api/v1/pending-questions", { question: `Gluten-free options ${stamp}?`, customer_id: seeded.customerId });
 });
 
 async function settled(page: Page, heading: string | RegExp): Promise<void> {
@@ -71,7 +87,15 @@ const commandCenter: [string, () => string, string | RegExp][] = [
   ["cc-tokens", () => "/command-center/tokens", "API tokens"],
 ];
 
-for (const [name, path, heading] of [...learningCenter, ...commandCenter]) {
+const crm: [string, () => string, string | RegExp][] = [
+  ["crm-customer", () => `/crm/customers/${seeded.customerId}`, seeded.customer],
+  ["crm-customer-business", () => `/crm/customers/${seeded.customerId}?tab=business`, seeded.customer],
+  ["crm-customer-timeline", () => `/crm/customers/${seeded.customerId}?tab=timeline`, seeded.customer],
+  ["crm-customer-faqs", () => `/crm/customers/${seeded.customerId}?tab=faqs`, seeded.customer],
+  ["crm-questions", () => "/crm/questions", "Pending questions"],
+];
+
+for (const [name, path, heading] of [...learningCenter, ...commandCenter, ...crm]) {
   test(`${name} works at this width`, async ({ page, consoleErrors }, info) => {
     await page.goto(path());
     await check(page, info.project.name, name, heading);
