@@ -103,7 +103,8 @@ class RecordModel(Model):
 
 
 class TenantOwnedModel(RecordModel):
-    """A row that belongs to one tenant; `TenantRepository` scopes every query on it to the caller's tenant."""
+    """A row that belongs to one tenant; `TenantScopedRepository` scopes every query on it to the caller's
+    tenant."""
 
     __abstract__ = True
 

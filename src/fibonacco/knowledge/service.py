@@ -242,7 +242,7 @@ async def vote(
 ) -> KnowledgeEntry:
     """Record one voter's verdict; voting again replaces it. Counts stay equal to the votes held."""
     # The row lock serialises votes on one entry, so the check-then-write below cannot race.
-    entry = await entry_repository.get_for_update(entry_id)
+    entry = await entry_repository.lock(entry_id)
     if entry is None:
         raise NotFound("KnowledgeEntry not found.")
     votes = KnowledgeVoteRepository(session, entry.tenant_id)

@@ -109,8 +109,7 @@ async def create_message(
 async def list_messages(
     session: AsyncSession, tenant_id: uuid.UUID, filters: MessageFilters, page: Page
 ) -> tuple[Sequence[Message], int]:
-    repository = MessageRepository(session, tenant_id)
-    return await repository.paginate(repository.filtered(filters), page)
+    return await MessageRepository(session, tenant_id).list_page(filters, page)
 
 
 async def get_message(session: AsyncSession, tenant_id: uuid.UUID, message_id: uuid.UUID) -> Message:
