@@ -8,7 +8,7 @@ import httpx
 import redis.asyncio as aioredis
 
 from fibonacco.auth.models import Role
-from fibonacco.worker.broker import QueueKeys
+from fibonacco.worker.queues import QueueKeys
 from tests.fixtures import MakeActor
 from tests.knowledge.conftest import MakeEntry
 

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fibonacco.auth.models import Role
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.knowledge.tasks import IMPORT_RECORDS_PER_JOB, import_records
-from fibonacco.worker.broker import QueueKeys
-from fibonacco.worker.middleware import BATCH_OPTION
+from fibonacco.worker.queues import BATCH_OPTION, QueueKeys
 from tests.fixtures import MakeActor
 from tests.knowledge.conftest import in_session
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fibonacco.auth.models import Role
 from fibonacco.messages.models import Channel
 from fibonacco.messages.repository import MessageRepository
-from fibonacco.worker.broker import QueueKeys
+from fibonacco.worker.queues import QueueKeys
 from tests.fixtures import MakeActor
 
 EMAIL = {"channel": "email", "to": "Customer@Example.com", "subject": "Hello", "body_text": "Hi there"}

@@ -16,7 +16,8 @@ import pytest
 import redis as sync_redis
 
 from fibonacco.config import Settings
-from fibonacco.worker.broker import NAMESPACE, broker
+from fibonacco.worker.broker import broker
+from fibonacco.worker.queues import NAMESPACE
 from tests.helpers import wait_for
 from tests.worker import jobs
 

@@ -135,7 +135,7 @@ def delivery(
 
 
 def reconciliations(message: Message) -> list[str]:
-    return [note["outcome"] for note in message.meta.get("reconciled", [])]
+    return [note["outcome"] for note in message.extra.get("reconciled", [])]
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 20) -> None:

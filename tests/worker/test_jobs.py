@@ -28,10 +28,11 @@ from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Conflict
 from fibonacco.tenant.models import Tenant
-from fibonacco.worker.broker import QueueKeys, broker
+from fibonacco.worker.broker import broker
 from fibonacco.worker.buffer import enqueue
 from fibonacco.worker.models import FailedJob, JobBatch, OutboxJob
 from fibonacco.worker.outbox import DurableRetries
+from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.scheduler import SCHEDULES, Outcome, Ticker, overlap_lock_key
 from fibonacco.worker.service import BatchJob, dispatch_batch
 from tests.fixtures import MakeActor

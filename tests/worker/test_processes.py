@@ -13,8 +13,8 @@ import redis as sync_redis
 from dramatiq import Message
 
 from fibonacco.devstack.embedded import EmbeddedRedis, free_port
-from fibonacco.worker.broker import QueueKeys
 from fibonacco.worker.middleware import SHUTDOWN_GRACE_SECONDS
+from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.scheduler import LEADER_KEY, SCHEDULED_BY_OPTION, SCHEDULED_FOR_OPTION
 from tests.helpers import fibonacco, wait_for
 from tests.worker import jobs

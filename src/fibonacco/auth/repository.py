@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantScopedRepository
+from fibonacco.kit.responses import Page
 
 
 class UserRepository(TenantScopedRepository[User]):
@@ -17,6 +18,9 @@ class UserRepository(TenantScopedRepository[User]):
     async def get_by_email(self, email: str) -> User | None:
         """Emails are unique per tenant, case-insensitively (`uq_users_tenant_email`)."""
         return await self.one_or_none(self.select().where(func.lower(User.email) == email.lower()))
+
+    async def list_page(self, page: Page) -> tuple[Sequence[User], int]:
+        return await self.paginate(self.select().order_by(User.created_at), page)
 
 
 class TokenRepository(TenantScopedRepository[PersonalAccessToken]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -208,6 +208,10 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             raise
         for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
             await hook(session)
+
+
+# What a multi-step job takes to open each of its units of work (`job_session`; in tests, a rolled-back one).
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @asynccontextmanager

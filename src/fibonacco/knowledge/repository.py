@@ -91,6 +91,12 @@ class TextMatch:
 
 
 @dataclass(frozen=True)
+class PendingEntry:
+    entry_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class EmbeddingWork:
     """What the pipeline embeds: the entry's id and the exact text it saw."""
 
@@ -425,13 +431,13 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
         )
         return await self.rowcount(statement)
 
-    async def pending_ids(self) -> list[uuid.UUID]:
+    async def pending(self) -> list[PendingEntry]:
         statement = (
-            select(KnowledgeEntry.id)
+            select(KnowledgeEntry.id, KnowledgeEntry.tenant_id)
             .where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)
             .order_by(KnowledgeEntry.updated_at)
         )
-        return list(await self.all(statement))
+        return [PendingEntry(entry_id=row.id, tenant_id=row.tenant_id) for row in await self.session.execute(statement)]
 
     async def count_pending(self) -> int:
         statement = select(func.count()).where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)

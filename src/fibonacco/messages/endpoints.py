@@ -11,7 +11,8 @@ from twilio.request_validator import RequestValidator
 from fibonacco.auth.dependencies import authorize
 from fibonacco.auth.models import Role
 from fibonacco.auth.service import AuthContext
-from fibonacco.kit.dependencies import SessionDep, SettingsDep
+from fibonacco.clients import PROVIDERS, SNS_VERIFIER
+from fibonacco.kit.dependencies import SessionDep, SettingsDep, client
 from fibonacco.kit.errors import (
     Forbidden,
     NotFound,
@@ -37,17 +38,8 @@ SpeechRead = Annotated[AuthContext, authorize(Role.staff, "tts:read")]
 SpeechWrite = Annotated[AuthContext, authorize(Role.staff, "tts:write")]
 
 
-def _providers(request: Request) -> Providers:
-    providers: Providers = request.app.state.providers
-    return providers
-
-
-def _sns_verifier(request: Request) -> SnsVerifier:
-    verifier: SnsVerifier = request.app.state.sns_verifier
-    return verifier
-
-
-ProvidersDep = Annotated[Providers, Depends(_providers)]
+ProvidersDep = Annotated[Providers, client(PROVIDERS)]
+SnsVerifierDep = Annotated[SnsVerifier, client(SNS_VERIFIER)]
 
 _ERRORS = error_responses(Unauthenticated, Forbidden, NotFound, ValidationFailed)
 
@@ -140,9 +132,7 @@ async def call_status(params: TwilioParams, session: SessionDep, message_id: Cal
 @callbacks.post(
     "/api/v1/webhooks/ses", status_code=204, responses=error_responses(Forbidden, ValidationFailed, ServiceUnavailable)
 )
-async def ses_events(
-    request: Request, session: SessionDep, verifier: Annotated[SnsVerifier, Depends(_sns_verifier)]
-) -> Response:
+async def ses_events(request: Request, session: SessionDep, verifier: SnsVerifierDep) -> Response:
     """Amazon SNS endpoint for the SES configuration set's bounce, complaint and delivery events."""
     try:
         message = json.loads(await request.body())

@@ -65,7 +65,7 @@ def _new_message(data: EmailCreate | SmsCreate | CallCreate, from_address: str |
         to_address=str(data.to).lower() if isinstance(data, EmailCreate) else data.to,
         from_address=from_address,
         status=MessageStatus.queued,
-        meta={},
+        extra={},
     )
     if isinstance(data, EmailCreate):
         message.subject = data.subject
@@ -212,7 +212,7 @@ async def settle_unreconciled(
         return message
     taken = await MessageLookup(session).taken_provider_ids([result.provider_id for result in found], message)
     mine = [result for result in found if result.provider_id not in taken]
-    attempts: list[dict[str, Any]] = list(message.meta.get("reconciled", []))
+    attempts: list[dict[str, Any]] = list(message.extra.get("reconciled", []))
     note: dict[str, Any] = {"attempt": message.attempts, "how": how, "at": utcnow().isoformat()}
     if mine:
         _mark_sent(message, mine[0])
@@ -221,7 +221,7 @@ async def settle_unreconciled(
         message.status = MessageStatus.queued
         message.error = None
         note["outcome"] = "the provider does not have it: sent again"
-    message.meta = {**message.meta, "reconciled": [*attempts, note]}
+    message.extra = {**message.extra, "reconciled": [*attempts, note]}
     log.info("message_reconciled", message_id=str(message_id), how=how, outcome=note["outcome"])
     return message
 
@@ -353,7 +353,7 @@ async def _find_for_event(
     if message is None or message.status not in UNRECONCILED:
         return None
     _mark_sent(message, SendResult(provider_id=provider_id, provider=provider))
-    message.meta = {**message.meta, "reconciled_by": "provider event"}
+    message.extra = {**message.extra, "reconciled_by": "provider event"}
     return message
 
 
