@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,8 +36,8 @@ from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.scheduler import SCHEDULES, Outcome, Ticker, overlap_lock_key
 from fibonacco.worker.service import BatchJob, dispatch_batch
 from tests.fixtures import MakeActor
+from tests.helpers import Processes, eventually
 from tests.worker import jobs
-from tests.worker.conftest import Processes
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -50,15 +50,6 @@ def worker(settings: Settings) -> Iterator[None]:
     yield
     processes.stop_all()
     client.close()
-
-
-async def eventually(condition: Callable[[], Awaitable[object]], what: str) -> None:
-    """Poll another process's progress (every 50 ms, up to 15 s)."""
-    for _ in range(300):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def failed_row(engine: AsyncEngine, job_id: str) -> FailedJob | None:

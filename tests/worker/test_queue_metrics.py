@@ -19,9 +19,8 @@ from fibonacco.worker.metrics import QUEUE_DEPTH_METRIC, QUEUE_DEPTH_NAMESPACE, 
 from fibonacco.worker.queues import QUEUES, QueueKeys
 from fibonacco.worker.scheduler import SCHEDULES
 from tests.fakes.aws import REGION, MotoServer
-from tests.helpers import wait_for
+from tests.helpers import REPO, Processes, wait_for
 from tests.worker import jobs
-from tests.worker.conftest import REPO, Processes
 
 BACKLOG = 10_000
 
