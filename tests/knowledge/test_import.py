@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
+import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,7 @@ from fibonacco.auth.models import Role
 from fibonacco.kit.db import UnitOfWork
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.knowledge.tasks import IMPORT_RECORDS_PER_JOB, import_records
+from fibonacco.tenant.models import Tenant
 from fibonacco.worker.queues import BATCH_OPTION
 from tests.fixtures import MakeActor
 from tests.helpers import queued_jobs
@@ -31,6 +34,20 @@ async def queued_imports(redis: aioredis.Redis) -> list[dict[str, object]]:
     return await queued_jobs(redis, "default", "knowledge.import_entries")
 
 
+RunImport = Callable[[Tenant, dict[str, object]], Awaitable[Sequence[KnowledgeEntry]]]
+
+
+@pytest.fixture
+def run_import(session: AsyncSession, new_unit: UnitOfWork) -> RunImport:
+    """Run a queued import job in-process, as a worker would; the tenant's entries afterwards."""
+
+    async def run(tenant: Tenant, job: dict[str, object]) -> Sequence[KnowledgeEntry]:
+        await import_records(new_unit, tenant.id, *job["args"])  # type: ignore[arg-type]
+        return (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == tenant.id))).all()
+
+    return run
+
+
 def upload(name: str, content: str | bytes) -> dict[str, tuple[str, bytes, str]]:
     data = content.encode() if isinstance(content, str) else content
     return {"file": (name, data, "application/octet-stream")}
@@ -38,12 +55,7 @@ def upload(name: str, content: str | bytes) -> dict[str, tuple[str, bytes, str]]
 
 class TestImport:
     async def test_valid_records_become_a_batch_and_invalid_ones_are_reported(
-        self,
-        client: httpx.AsyncClient,
-        make_actor: MakeActor,
-        redis: aioredis.Redis,
-        session: AsyncSession,
-        new_unit: UnitOfWork,
+        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, run_import: RunImport
     ) -> None:
         admin = await make_actor(Role.admin)
         response = await client.post("/api/v1/knowledge/import", files=upload("faq.csv", CSV), headers=admin.headers)
@@ -63,8 +75,7 @@ class TestImport:
         assert job["kwargs"] == {"tenant_id": str(admin.tenant.id)}
         assert job["options"][BATCH_OPTION] == started["batch_id"]
 
-        await import_records(new_unit, admin.tenant.id, *job["args"])  # type: ignore[arg-type]
-        rows = (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == admin.tenant.id))).all()
+        rows = await run_import(admin.tenant, job)
         assert sorted((row.title, row.is_public, row.tags) for row in rows) == [
             ("Opening hours", True, ["hours", "visit"]),
             ("Parking", True, ["parking"]),
@@ -72,12 +83,7 @@ class TestImport:
         assert {row.embedding_status for row in rows} == {EmbeddingStatus.pending}
 
     async def test_a_reimport_updates_instead_of_duplicating(
-        self,
-        client: httpx.AsyncClient,
-        make_actor: MakeActor,
-        redis: aioredis.Redis,
-        session: AsyncSession,
-        new_unit: UnitOfWork,
+        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, run_import: RunImport
     ) -> None:
         admin = await make_actor(Role.admin)
         for content in ("We open at nine.", "We open at ten."):
@@ -88,8 +94,7 @@ class TestImport:
             )
             assert response.status_code == 202, response.text
             [job] = await queued_imports(redis)
-            await import_records(new_unit, admin.tenant.id, *job["args"])  # type: ignore[arg-type]
-        rows = (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == admin.tenant.id))).all()
+            rows = await run_import(admin.tenant, job)
         assert [(row.title, row.content) for row in rows] == [("Opening hours", "We open at ten.")]
 
     async def test_records_are_split_into_jobs(

@@ -390,7 +390,7 @@ async def search(
 ) -> SearchOutcome:
     """Search the tenant's entries with the list's filters."""
     repository = KnowledgeEntryRepository(session, tenant_id)
-    return await _search(repository, mode, query, filters, limit, embedder)
+    return await _search(repository, embedder, filters, mode, query, limit)
 
 
 async def public_search(
@@ -404,16 +404,16 @@ async def public_search(
 ) -> SearchOutcome:
     """Search a Learning Center's public entries."""
     repository = PublicKnowledgeEntryRepository(session, (await public_tenant(session, learning_center)).id)
-    return await _search(repository, mode, query, _narrowed(filters), limit, embedder)
+    return await _search(repository, embedder, _narrowed(filters), mode, query, limit)
 
 
 async def _search(
     repository: KnowledgeEntryRepository,
+    embedder: Embedder,
+    filters: KnowledgeFilters,
     mode: SearchMode,
     query: str,
-    filters: KnowledgeFilters,
     limit: int,
-    embedder: Embedder,
 ) -> SearchOutcome:
     """Search the repository's entries (a tenant's, or a tenant's public ones) with the list's filters."""
     model = embedder.model_name if mode != SearchMode.full_text else None
