@@ -144,7 +144,8 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Every mapper must be registered before the first query resolves relationships and foreign keys.
+    # Every mapper must be registered before the first query resolves relationships and foreign keys. Imported
+    # here, not at the top: `fibonacco.models` imports every domain's models, and they import this module.
     import fibonacco.models  # noqa: F401
 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
