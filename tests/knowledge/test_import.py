@@ -43,7 +43,12 @@ def run_import(session: AsyncSession, new_unit: UnitOfWork) -> RunImport:
 
     async def run(tenant: Tenant, job: dict[str, object]) -> Sequence[KnowledgeEntry]:
         await import_records(new_unit, tenant.id, *job["args"])  # type: ignore[arg-type]
-        return (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == tenant.id))).all()
+        fresh = (
+            select(KnowledgeEntry)
+            .where(KnowledgeEntry.tenant_id == tenant.id)
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(fresh)).all()
 
     return run
 
