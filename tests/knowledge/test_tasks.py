@@ -111,22 +111,18 @@ class TestLifecycle:
         assert await status_of(session, entry) == EmbeddingStatus.completed
 
     async def test_an_edit_during_embedding_wins(
-        self,
-        session: AsyncSession,
-        make_tenant: MakeTenant,
-        make_entry: MakeEntry,
-        embed_pending: EmbedPending,
-        new_unit: UnitOfWork,
+        self, session: AsyncSession, make_tenant: MakeTenant, make_entry: MakeEntry, embed_pending: EmbedPending
     ) -> None:
         tenant = await make_tenant()
         entry = await make_entry(tenant, content="Old text.")
         tenant_id, entry_id = tenant.id, entry.id
 
         async def edit(_: Sequence[str]) -> None:
-            async with new_unit() as request:  # as another request would: its own unit of work, committed
-                await service.update_entry(
-                    request, tenant_id, entry_id, KnowledgeEntryUpdate(content="New text."), user_id=None
-                )
+            session.expire_all()  # as another request would, read the entry afresh
+            await service.update_entry(
+                session, tenant_id, entry_id, KnowledgeEntryUpdate(content="New text."), user_id=None
+            )
+            await session.flush()  # and write all of it before the job goes on, as that request's commit would
 
         tally = await embed_pending(Spy(edit))
         # The old text's vector was dropped; the edit made the entry pending again and the next batch embedded
