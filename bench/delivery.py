@@ -285,7 +285,7 @@ def report(
         or (row.status == MessageStatus.sent and created_for.get(row.provider_id or "") != row.to_address)
     ]
     states = Counter(row.status.value for row in rows)
-    reconciled = sum(1 for row in rows if row.meta.get("reconciled"))
+    reconciled = sum(1 for row in rows if row.extra.get("reconciled"))
     print(f"messages           {options.messages}")
     print(f"delivered          {delivered}")
     print(f"duplicates         {duplicates}")

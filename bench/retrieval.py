@@ -34,7 +34,6 @@ from fibonacco.integrations.registry import get_embedder
 from fibonacco.kit.db import create_engine, create_sessionmaker
 from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge import service
-from fibonacco.knowledge.repository import KnowledgeEntryRepository
 from fibonacco.knowledge.schemas import KnowledgeFilters, SearchMode
 
 DATA = Path(__file__).parent / "data" / "faq_paraphrases.json"
@@ -108,9 +107,10 @@ async def evaluate(
             for question in questions:
                 async with sessionmaker() as session:
                     await bind_tenant(session, seeded.tenant_id)
-                    repository = KnowledgeEntryRepository(session, seeded.tenant_id)
                     started = time.perf_counter()
-                    outcome = await service.search(repository, mode, question.text, KnowledgeFilters(), DEPTH, embedder)
+                    outcome = await service.search(
+                        session, seeded.tenant_id, mode, question.text, KnowledgeFilters(), DEPTH, embedder
+                    )
                     figures.seconds.append(time.perf_counter() - started)
                     found: list[uuid.UUID] = [hit.entry.id for hit in outcome.hits]
                     await session.rollback()

@@ -10,14 +10,14 @@ nothing here too. `app_engine` is the production engine, for committed work unde
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, delete, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -27,10 +27,11 @@ from fibonacco.auth.passwords import hash_password
 from fibonacco.auth.schemas import PersonalAccessTokenCreate
 from fibonacco.auth.service import issue_token
 from fibonacco.config import Settings, load_settings
-from fibonacco.kit.db import create_engine
+from fibonacco.kit.db import UnitOfWork, create_engine, create_sessionmaker, unit_of_work
 from fibonacco.kit.redis import create_redis
 from fibonacco.kit.tenancy import APP_ROLE, CROSS_TENANT_SETTING, TENANT_SETTING
 from fibonacco.tenant.models import Tenant
+from tests.helpers import Processes
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -204,10 +205,6 @@ def make_actor(session: AsyncSession, make_tenant: MakeTenant) -> MakeActor:
 async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
     """A tenant committed for real, for rows written by another process (a worker, a CLI command) that the
     test's rolled-back transaction would hide. Deleted afterwards, with everything that cascades from it."""
-    from sqlalchemy import delete
-
-    from fibonacco.kit.db import create_sessionmaker, unit_of_work
-
     sessionmaker = create_sessionmaker(engine)
     async with unit_of_work(sessionmaker) as session:
         tenant = Tenant(name="Committed", slug=f"committed-{uuid.uuid4().hex[:10]}")
@@ -215,3 +212,17 @@ async def committed_tenant(engine: AsyncEngine) -> AsyncIterator[Tenant]:
     yield tenant
     async with unit_of_work(sessionmaker) as session:
         await session.execute(delete(Tenant).where(Tenant.id == tenant.id))
+
+
+@pytest.fixture
+def new_unit(sessionmaker: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+    """Units of work inside the test's transaction (their commits are savepoints), as a job opens them."""
+    return lambda: unit_of_work(sessionmaker)
+
+
+@pytest.fixture
+def spawn() -> Iterator[Processes]:
+    """Real `python -m fibonacco.worker …` processes, stopped after the test."""
+    processes = Processes()
+    yield processes
+    processes.stop_all()

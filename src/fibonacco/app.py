@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from fibonacco import __version__
+from fibonacco.clients import process_clients
 from fibonacco.config import Settings, get_settings
 from fibonacco.integrations.registry import check_configuration, describe_drivers
 from fibonacco.kit.db import create_engine, create_sessionmaker
@@ -18,14 +19,14 @@ from fibonacco.kit.middleware import RefuseHostileInput, RequestContextMiddlewar
 from fibonacco.kit.openapi import install_openapi
 from fibonacco.kit.redis import create_redis
 from fibonacco.logging import configure_logging
-from fibonacco.messages.providers import Providers
-from fibonacco.messages.sns import SnsVerifier
 from fibonacco.webapp import mount_webapp
 
 log = structlog.get_logger("fibonacco.app")
 
 
 def _include_routers(app: FastAPI) -> None:
+    # Imported when an app is made, not with this module: the routers import the tasks modules, whose broker is
+    # built from the settings at import, and `create_app(settings)` may be given settings of its own.
     from fibonacco.auth.endpoints import router as auth_router
     from fibonacco.auth.endpoints import users_router
     from fibonacco.crm.endpoints import router as crm_router
@@ -79,8 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.drivers = describe_drivers(settings)
-    app.state.providers = Providers(settings)
-    app.state.sns_verifier = SnsVerifier(allowed_topics=frozenset(settings.SES_EVENTS_TOPIC_ARNS))
+    # Built once for the process, read through `kit.dependencies.client`.
+    app.state.clients = process_clients(settings)
     install_error_handlers(app)
     install_openapi(app)
     if settings.CORS_ORIGINS:

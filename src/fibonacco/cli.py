@@ -1,25 +1,32 @@
-"""The `fibonacco` command: every process of the platform and the operator's admin commands."""
+"""The `fibonacco` command: every process of the platform and the operator's admin commands.
+
+Command bodies import what only they use (servers, migrations, provider SDKs) when they run, so `fibonacco
+--help` stays quick and needs no settings; everything else is imported here.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fibonacco.config import ConfigurationError, Settings, get_settings
+from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate
+from fibonacco.auth.service import create_user, get_user_by_email, issue_token
+from fibonacco.config import get_settings
 from fibonacco.crm.cli import register as register_crm_commands
 from fibonacco.infra.cli import app as infra_app
-from fibonacco.kit.db import standalone_unit_of_work
+from fibonacco.integrations.registry import check_configuration
+from fibonacco.kit.cli import console, database_unreachable, run_in_session, settings_or_exit
 from fibonacco.kit.startup import refusals, require_free_port, require_servers
-from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.cli import register as register_knowledge_commands
 from fibonacco.logging import configure_logging
-from fibonacco.tenant.models import Tenant
+from fibonacco.tenant.cli import tenant_or_exit
+from fibonacco.tenant.schemas import TenantCreate
+from fibonacco.tenant.service import create_tenant, list_tenants
 from fibonacco.worker.cli import register as register_worker_commands
 
 T = TypeVar("T")
@@ -32,40 +39,6 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
-console = Console(soft_wrap=True)  # long URLs and tokens stay on one line, copyable
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return get_settings()
-    except ConfigurationError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-
-
-def _database_unreachable(settings: Settings, exc: OSError) -> NoReturn:
-    console.print(
-        f"[red]Cannot reach PostgreSQL at {settings.DB_HOST or '127.0.0.1'}:{settings.DB_PORT} "
-        f"(DB_HOST/DB_PORT): {exc.strerror or exc}[/red]"
-    )
-    raise typer.Exit(1) from None
-
-
-def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        async with standalone_unit_of_work(settings) as session:
-            return await work(session)
-
-    from fibonacco.kit.errors import FibonaccoError
-
-    try:
-        return asyncio.run(runner())
-    except FibonaccoError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        _database_unreachable(settings, exc)
-
 
 @app.command()
 def serve(
@@ -74,9 +47,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Run the API server."""
-    import uvicorn
-
-    from fibonacco.integrations.registry import check_configuration  # provider SDKs: only for the processes
+    import uvicorn  # the server: only for this command
 
     with refusals(console):
         settings = get_settings()
@@ -101,13 +72,13 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations (idempotent: safe on every deploy)."""
-    from fibonacco.migrations.runner import migrate as run_migrations
+    from fibonacco.migrations.runner import migrate as run_migrations  # Alembic: only for this command
 
     settings = settings_or_exit()
     try:
         applied = run_migrations(settings)
     except OSError as exc:
-        _database_unreachable(settings, exc)
+        database_unreachable(settings, exc)
     if not applied:
         console.print("Nothing to migrate: the database is up to date.")
     for revision in applied:
@@ -117,7 +88,7 @@ def migrate() -> None:
 @app.command()
 def dev() -> None:
     """Run the whole platform locally: embedded PostgreSQL and Redis, API, worker and scheduler, supervised."""
-    from fibonacco.devstack.supervisor import run_dev_stack
+    from fibonacco.devstack.supervisor import run_dev_stack  # the embedded servers: only for this command
 
     with refusals(console):
         code = run_dev_stack(get_settings(), console)
@@ -127,7 +98,7 @@ def dev() -> None:
 @app.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo tenant, its owner and a token (idempotent)."""
-    from fibonacco.devstack.seed import seed_demo_sync
+    from fibonacco.devstack.seed import seed_demo_sync  # the dev stack's seed: only for this command
 
     settings = settings_or_exit()
     seed_demo_sync(settings).print(console, settings)
@@ -139,9 +110,6 @@ def tenants_create(
     slug: Annotated[str, typer.Option(help="URL slug: lowercase letters, digits and dashes")],
     domain: Annotated[str | None, typer.Option(help="Learning Center host name")] = None,
 ) -> None:
-    from fibonacco.tenant.schemas import TenantCreate
-    from fibonacco.tenant.service import create_tenant
-
     data = _validated(TenantCreate, name=name, slug=slug, domain=domain)
     tenant = run_in_session(settings_or_exit(), lambda session: create_tenant(session, data))
     console.print(f"Tenant [bold]{tenant.slug}[/bold] created: {tenant.id}")
@@ -149,12 +117,8 @@ def tenants_create(
 
 @tenants_app.command("list")
 def tenants_list() -> None:
-    from fibonacco.tenant.repository import TenantRepository
-
     async def fetch(session: AsyncSession) -> list[tuple[str, str, str]]:
-        repository = TenantRepository(session)
-        rows = (await session.execute(repository.select().order_by("created_at"))).scalars().all()
-        return [(str(row.id), row.slug, row.name) for row in rows]
+        return [(str(row.id), row.slug, row.name) for row in await list_tenants(session)]
 
     table = Table("id", "slug", "name")
     for row in run_in_session(settings_or_exit(), fetch):
@@ -173,13 +137,10 @@ def users_create(
         typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters"),
     ] = "",
 ) -> None:
-    from fibonacco.auth.schemas import UserCreate
-    from fibonacco.auth.service import create_user
-
     data = _validated(UserCreate, email=email, name=name, role=role, password=password)
 
     async def work(session: AsyncSession) -> str:
-        tenant_row = await _tenant_or_exit(session, tenant)
+        tenant_row = await tenant_or_exit(session, tenant)
         user = await create_user(session, tenant_row.id, data)
         return str(user.id)
 
@@ -195,13 +156,10 @@ def tokens_create(
     expires_in_days: Annotated[int | None, typer.Option(help="omit for no expiry")] = None,
 ) -> None:
     """Create a token; it is printed once and only its hash is kept."""
-    from fibonacco.auth.schemas import PersonalAccessTokenCreate
-    from fibonacco.auth.service import get_user_by_email, issue_token
-
     data = _validated(PersonalAccessTokenCreate, name=name, abilities=ability or ["*"], expires_in_days=expires_in_days)
 
     async def work(session: AsyncSession) -> str:
-        tenant_row = await _tenant_or_exit(session, tenant)
+        tenant_row = await tenant_or_exit(session, tenant)
         user = await get_user_by_email(session, tenant_row.id, email)
         if user is None:
             console.print(f"[red]No user with email {email} in tenant '{tenant}'.[/red]")
@@ -214,21 +172,7 @@ def tokens_create(
     print(token)
 
 
-async def _tenant_or_exit(session: AsyncSession, slug: str) -> Tenant:
-    """The tenant named on the command line, bound to the unit of work (row-level security acts for it)."""
-    from fibonacco.tenant.service import get_tenant_by_slug
-
-    tenant = await get_tenant_by_slug(session, slug)
-    if tenant is None:
-        console.print(f"[red]No tenant with slug '{slug}'.[/red]")
-        raise typer.Exit(1)
-    await bind_tenant(session, tenant.id)
-    return tenant
-
-
 def _validated(schema: type[T], **values: object) -> T:
-    from pydantic import ValidationError
-
     try:
         return schema(**values)
     except ValidationError as exc:
@@ -246,8 +190,6 @@ app.add_typer(infra_app, name="infra")
 
 def main() -> None:
     """The console script: the commands, with unreachable servers reported as one line, not a traceback."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
     try:
         app(prog_name="fibonacco")
     except RedisConnectionError as exc:

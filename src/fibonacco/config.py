@@ -10,9 +10,11 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL
 
 from fibonacco.devstack.addresses import read_addresses
 from fibonacco.integrations.embeddings import MiniLMEmbedder
@@ -239,8 +241,6 @@ class Settings(BaseSettings):
 
     def database_url(self, database: str | None = None) -> str:
         """SQLAlchemy URL for asyncpg. The password is quoted into the URL, never logged."""
-        from sqlalchemy.engine import URL
-
         url = URL.create(
             "postgresql+asyncpg",
             username=self.DB_USERNAME,
@@ -255,8 +255,6 @@ class Settings(BaseSettings):
         scheme = "rediss" if self.REDIS_TLS else "redis"
         auth = ""
         if self.REDIS_PASSWORD is not None:
-            from urllib.parse import quote
-
             auth = f":{quote(self.REDIS_PASSWORD.get_secret_value(), safe='')}@"
         return f"{scheme}://{auth}{self.REDIS_HOST or '127.0.0.1'}:{self.REDIS_PORT}/{self.REDIS_DB}"
 

@@ -19,7 +19,7 @@ from fibonacco.crm import importer
 from fibonacco.crm.models import Customer, CustomerEvent, CustomerImport, CustomerImportChunk, CustomFieldType
 from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.tenant.models import Tenant
-from fibonacco.worker.broker import QueueKeys
+from fibonacco.worker.queues import QueueKeys
 from tests.crm.conftest import MakeField
 from tests.fixtures import Actor, MakeActor
 from tests.helpers import fibonacco

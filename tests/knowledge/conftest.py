@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.embeddings import Embedder, HashingEmbedder
+from fibonacco.kit.db import UnitOfWork
 from fibonacco.knowledge.models import KnowledgeEntry
 from fibonacco.knowledge.tasks import EmbeddingTally, process_pending
 from fibonacco.tenant.models import Tenant
@@ -31,22 +31,11 @@ def make_entry(session: AsyncSession) -> MakeEntry:
     return make
 
 
-def in_session(session: AsyncSession) -> Callable[[], AbstractAsyncContextManager[AsyncSession]]:
-    """A unit-of-work factory that hands out the test's session (its work is rolled back with the test)."""
-
-    @asynccontextmanager
-    async def unit_of_work() -> AsyncIterator[AsyncSession]:
-        yield session
-        await session.flush()
-
-    return unit_of_work
-
-
 @pytest.fixture
-def embed_pending(session: AsyncSession) -> EmbedPending:
+def embed_pending(new_unit: UnitOfWork) -> EmbedPending:
     """Run the pipeline's batch step in-process, as the scheduled job would, with the offline embedder."""
 
     async def run(embedder: Embedder | None = None) -> EmbeddingTally:
-        return await process_pending(in_session(session), embedder or HashingEmbedder())
+        return await process_pending(new_unit, embedder or HashingEmbedder())
 
     return run

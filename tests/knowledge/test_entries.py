@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import redis.asyncio as aioredis
 
 from fibonacco.auth.models import Role
-from fibonacco.worker.broker import QueueKeys
 from tests.fixtures import MakeActor
+from tests.helpers import queued_jobs
 from tests.knowledge.conftest import MakeEntry
 
 ENTRY = {
@@ -27,9 +25,8 @@ ENTRY = {
 }
 
 
-async def queued_embedding_jobs(redis: aioredis.Redis) -> list[list[object]]:
-    messages = await redis.hvals(QueueKeys.of("embeddings").messages)
-    return [json.loads(m)["args"] for m in messages if json.loads(m)["actor_name"] == "knowledge.generate_embedding"]
+async def queued_embedding_jobs(redis: aioredis.Redis) -> list[object]:
+    return [job["args"] for job in await queued_jobs(redis, "embeddings", "knowledge.generate_embedding")]
 
 
 class TestCrud:

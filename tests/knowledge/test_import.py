@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
+import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
+from fibonacco.kit.db import UnitOfWork
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.knowledge.tasks import IMPORT_RECORDS_PER_JOB, import_records
-from fibonacco.worker.broker import QueueKeys
-from fibonacco.worker.middleware import BATCH_OPTION
+from fibonacco.tenant.models import Tenant
+from fibonacco.worker.queues import BATCH_OPTION
 from tests.fixtures import MakeActor
-from tests.knowledge.conftest import in_session
+from tests.helpers import queued_jobs
 
 CSV = (
     "title,content,category,tags,is_public\n"
@@ -28,8 +31,26 @@ CSV = (
 
 
 async def queued_imports(redis: aioredis.Redis) -> list[dict[str, object]]:
-    messages = [json.loads(raw) for raw in await redis.hvals(QueueKeys.of("default").messages)]
-    return [m for m in messages if m["actor_name"] == "knowledge.import_entries"]
+    return await queued_jobs(redis, "default", "knowledge.import_entries")
+
+
+RunImport = Callable[[Tenant, dict[str, object]], Awaitable[Sequence[KnowledgeEntry]]]
+
+
+@pytest.fixture
+def run_import(session: AsyncSession, new_unit: UnitOfWork) -> RunImport:
+    """Run a queued import job in-process, as a worker would; the tenant's entries afterwards."""
+
+    async def run(tenant: Tenant, job: dict[str, object]) -> Sequence[KnowledgeEntry]:
+        await import_records(new_unit, tenant.id, *job["args"])  # type: ignore[arg-type]
+        fresh = (
+            select(KnowledgeEntry)
+            .where(KnowledgeEntry.tenant_id == tenant.id)
+            .execution_options(populate_existing=True)
+        )
+        return (await session.scalars(fresh)).all()
+
+    return run
 
 
 def upload(name: str, content: str | bytes) -> dict[str, tuple[str, bytes, str]]:
@@ -39,7 +60,7 @@ def upload(name: str, content: str | bytes) -> dict[str, tuple[str, bytes, str]]
 
 class TestImport:
     async def test_valid_records_become_a_batch_and_invalid_ones_are_reported(
-        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, session: AsyncSession
+        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, run_import: RunImport
     ) -> None:
         admin = await make_actor(Role.admin)
         response = await client.post("/api/v1/knowledge/import", files=upload("faq.csv", CSV), headers=admin.headers)
@@ -59,8 +80,7 @@ class TestImport:
         assert job["kwargs"] == {"tenant_id": str(admin.tenant.id)}
         assert job["options"][BATCH_OPTION] == started["batch_id"]
 
-        await import_records(in_session(session), admin.tenant.id, *job["args"])  # type: ignore[arg-type]
-        rows = (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == admin.tenant.id))).all()
+        rows = await run_import(admin.tenant, job)
         assert sorted((row.title, row.is_public, row.tags) for row in rows) == [
             ("Opening hours", True, ["hours", "visit"]),
             ("Parking", True, ["parking"]),
@@ -68,7 +88,7 @@ class TestImport:
         assert {row.embedding_status for row in rows} == {EmbeddingStatus.pending}
 
     async def test_a_reimport_updates_instead_of_duplicating(
-        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, session: AsyncSession
+        self, client: httpx.AsyncClient, make_actor: MakeActor, redis: aioredis.Redis, run_import: RunImport
     ) -> None:
         admin = await make_actor(Role.admin)
         for content in ("We open at nine.", "We open at ten."):
@@ -79,8 +99,7 @@ class TestImport:
             )
             assert response.status_code == 202, response.text
             [job] = await queued_imports(redis)
-            await import_records(in_session(session), admin.tenant.id, *job["args"])  # type: ignore[arg-type]
-        rows = (await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == admin.tenant.id))).all()
+            rows = await run_import(admin.tenant, job)
         assert [(row.title, row.content) for row in rows] == [("Opening hours", "We open at ten.")]
 
     async def test_records_are_split_into_jobs(

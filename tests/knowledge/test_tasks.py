@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import undefer
 
 from fibonacco.integrations.embeddings import Embedder, HashingEmbedder
-from fibonacco.kit.db import create_sessionmaker, unit_of_work
+from fibonacco.kit.db import UnitOfWork, create_sessionmaker, unit_of_work
 from fibonacco.knowledge import service
 from fibonacco.knowledge.models import EmbeddingStatus, KnowledgeEntry
 from fibonacco.knowledge.schemas import KnowledgeEntryCreate, KnowledgeEntryUpdate
 from fibonacco.knowledge.tasks import embed_batch
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import MakeTenant
-from tests.knowledge.conftest import EmbedPending, MakeEntry, in_session
-from tests.worker.conftest import Processes
+from tests.helpers import Processes, eventually
+from tests.knowledge.conftest import EmbedPending, MakeEntry
 
 HASHING = HashingEmbedder()
 
@@ -123,6 +122,7 @@ class TestLifecycle:
             await service.update_entry(
                 session, tenant_id, entry_id, KnowledgeEntryUpdate(content="New text."), user_id=None
             )
+            await session.flush()  # and write all of it before the job goes on, as that request's commit would
 
         tally = await embed_pending(Spy(edit))
         # The old text's vector was dropped; the edit made the entry pending again and the next batch embedded
@@ -135,7 +135,12 @@ class TestLifecycle:
         )
 
     async def test_abandoned_processing_is_claimed_again_and_done_work_is_not(
-        self, session: AsyncSession, make_tenant: MakeTenant, make_entry: MakeEntry, embed_pending: EmbedPending
+        self,
+        session: AsyncSession,
+        make_tenant: MakeTenant,
+        make_entry: MakeEntry,
+        embed_pending: EmbedPending,
+        new_unit: UnitOfWork,
     ) -> None:
         tenant = await make_tenant()
         abandoned = await make_entry(tenant, embedding_status=EmbeddingStatus.processing)
@@ -149,27 +154,20 @@ class TestLifecycle:
         assert await status_of(session, abandoned) == EmbeddingStatus.completed
         assert await status_of(session, recent) == EmbeddingStatus.processing
         # A redelivered job for finished work does nothing.
-        redelivered = await embed_batch(in_session(session), HASHING, entry_ids=[abandoned.id], limit=1)
+        redelivered = await embed_batch(new_unit, HASHING, entry_ids=[abandoned.id], limit=1)
         assert redelivered.claimed == 0
-
-
-@pytest.fixture
-def spawn() -> Iterator[Processes]:
-    processes = Processes()
-    yield processes
-    processes.stop_all()
 
 
 async def wait_for_status(engine: AsyncEngine, entry_id: uuid.UUID, wanted: EmbeddingStatus) -> KnowledgeEntry:
     sessionmaker = create_sessionmaker(engine)
-    async with asyncio.timeout(60):
-        while True:
-            async with sessionmaker() as session:
-                entry = await session.get(KnowledgeEntry, entry_id, options=[undefer(KnowledgeEntry.embedding)])
-            assert entry is not None
-            if entry.embedding_status == wanted:
-                return entry
-            await asyncio.sleep(0.2)
+
+    async def reached() -> KnowledgeEntry | None:
+        async with sessionmaker() as session:
+            entry = await session.get(KnowledgeEntry, entry_id, options=[undefer(KnowledgeEntry.embedding)])
+        assert entry is not None
+        return entry if entry.embedding_status == wanted else None
+
+    return await eventually(reached, f"the entry to be {wanted}", seconds=60, every=0.2)
 
 
 class TestThroughAWorker:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
+from fibonacco.clients import SNS_VERIFIER
 from fibonacco.config import Settings
 from fibonacco.messages import service
 from fibonacco.messages.models import Message, MessageEvent, MessageStatus
@@ -123,7 +124,7 @@ async def callbacks(
     settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": SecretStr(TWILIO_TOKEN)})
     app.state.settings = settings
     signer = SnsSigner()
-    app.state.sns_verifier = SnsVerifier(fetch=signer.fetch, allowed_topics=frozenset({TOPIC}))
+    app.state.clients.replace(SNS_VERIFIER, SnsVerifier(fetch=signer.fetch, allowed_topics=frozenset({TOPIC})))
     return Callbacks(client, session, settings, await make_tenant(), signer)
 
 

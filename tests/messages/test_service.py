@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
 from fibonacco.integrations.errors import TransientProviderError
+from fibonacco.kit.db import UnitOfWork
+from fibonacco.kit.ratelimit import acquire_token
 from fibonacco.messages import service, tasks
 from fibonacco.messages.models import Message, MessageStatus, TtsAudio, TtsStatus
 from fibonacco.messages.providers import Providers
@@ -22,15 +22,13 @@ from tests.fakes.aws import MotoServer
 from tests.fakes.twilio_fake import INVALID_NUMBER, FakeTwilio
 from tests.fixtures import MakeTenant
 
-NewUnit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
 
 @dataclass
 class Outbox:
     """One tenant's messages and the jobs that send them, wired to whichever providers the test chose."""
 
     session: AsyncSession
-    new_unit: NewUnit
+    new_unit: UnitOfWork
     redis: aioredis.Redis
     tenant: Tenant
     providers: Providers
@@ -59,7 +57,7 @@ class Outbox:
 @pytest.fixture
 async def outbox(
     session: AsyncSession,
-    new_unit: NewUnit,
+    new_unit: UnitOfWork,
     redis: aioredis.Redis,
     make_tenant: MakeTenant,
     provider_settings: Settings,
@@ -136,8 +134,6 @@ class TestSendTwilio:
 
 class TestProviderRate:
     async def test_a_burst_waits_for_the_shared_bucket(self, redis: aioredis.Redis) -> None:
-        from fibonacco.kit.ratelimit import acquire_token
-
         waits = [await acquire_token(redis, "test-provider", rate=20, capacity=2) for _ in range(4)]
         assert waits[:2] == [0.0, 0.0]
         assert all(wait > 0 for wait in waits[2:])  # throttled, not failed

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from fibonacco.clients import SNS_VERIFIER
 from fibonacco.messages.sns import FETCH_TIMEOUT_SECONDS, SnsVerifier, fetch_over_https
 from tests.messages.test_callbacks import SES_EVENTS, TOPIC, SnsSigner
 
@@ -31,8 +32,9 @@ class Sns:
 
 async def post_forged(app: FastAPI, client: httpx.AsyncClient, sns: Sns) -> httpx.Response:
     transport = httpx.MockTransport(sns.handle)
-    app.state.sns_verifier = SnsVerifier(
-        fetch=partial(fetch_over_https, transport=transport), allowed_topics=frozenset({TOPIC})
+    app.state.clients.replace(
+        SNS_VERIFIER,
+        SnsVerifier(fetch=partial(fetch_over_https, transport=transport), allowed_topics=frozenset({TOPIC})),
     )
     forged = SnsSigner().notification({"eventType": "Bounce"}, SigningCertURL=FORGED_CERT)
     return await client.post(SES_EVENTS, content=json.dumps(forged), headers={"Content-Type": "text/plain"})
@@ -60,10 +62,10 @@ class TestForgedCertificates:
         first = await post_forged(app, client, sns)
         assert first.status_code == 403, first.text
         assert first.json()["error"]["code"] == "forbidden"
-        verifier = app.state.sns_verifier
+        verifier = app.state.clients.get(SNS_VERIFIER)
         forged = SnsSigner().notification({"eventType": "Bounce"}, SigningCertURL=FORGED_CERT)
         again = await client.post(SES_EVENTS, content=json.dumps(forged), headers={"Content-Type": "text/plain"})
-        assert again.status_code == 403 and app.state.sns_verifier is verifier
+        assert again.status_code == 403 and app.state.clients.get(SNS_VERIFIER) is verifier
         assert len(sns.requests) == 1  # the second forgery costs no fetch
 
     @pytest.mark.parametrize("answer", [_timeout, _unreachable, lambda _: httpx.Response(503)])
@@ -76,10 +78,11 @@ class TestForgedCertificates:
 
     async def test_only_sns_certificate_paths_are_fetched(self, app: FastAPI, client: httpx.AsyncClient) -> None:
         sns = Sns(lambda _: httpx.Response(404))
-        app.state.sns_verifier = SnsVerifier(
+        verifier = SnsVerifier(
             fetch=partial(fetch_over_https, transport=httpx.MockTransport(sns.handle)),
             allowed_topics=frozenset({TOPIC}),
         )
+        app.state.clients.replace(SNS_VERIFIER, verifier)
         for url in (
             "https://sns.us-east-1.amazonaws.com/some/other.pem",
             "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-1.pem?x=1",

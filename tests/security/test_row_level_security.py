@@ -63,7 +63,7 @@ class TestSecondLine:
         mine = await make_actor(Role.admin)
         theirs = await make_actor(Role.admin)
         # The bug the second line exists for: a repository that forgot `WHERE tenant_id = …`.
-        monkeypatch.setattr(UserRepository, "select", Repository.select)
+        monkeypatch.setattr(UserRepository, "scope", Repository.scope)
         listed = await client.get("/api/v1/users", headers=mine.headers)
         assert listed.status_code == 200
         assert {user["id"] for user in listed.json()["data"]} == {str(mine.user.id)}

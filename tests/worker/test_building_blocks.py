@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 from fibonacco.auth.models import Role
 from fibonacco.worker import service
 from fibonacco.worker.actor import actor
-from fibonacco.worker.broker import QueueKeys
 from fibonacco.worker.cli import console, register
 from fibonacco.worker.idempotency import EffectInProgress, once
 from fibonacco.worker.locks import LeaderLock
 from fibonacco.worker.models import FailedJob, JobBatch
+from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.registry import load_tasks
 from fibonacco.worker.scheduler import SCHEDULES
 from tests.fixtures import MakeActor

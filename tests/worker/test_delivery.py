@@ -31,8 +31,7 @@ from fibonacco.tenant.models import Tenant
 from fibonacco.worker.models import OutboxJob
 from tests.fakes.fixtures import FAKE_PHONE_NUMBER
 from tests.fakes.twilio_fake import FakeTwilio
-from tests.helpers import wait_for
-from tests.worker.conftest import Processes
+from tests.helpers import Processes, wait_for
 
 RECONCILE_AFTER = 2.0
 DELIVERY_ENV = {
@@ -135,7 +134,7 @@ def delivery(
 
 
 def reconciliations(message: Message) -> list[str]:
-    return [note["outcome"] for note in message.meta.get("reconciled", [])]
+    return [note["outcome"] for note in message.extra.get("reconciled", [])]
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 20) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,15 +28,16 @@ from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Conflict
 from fibonacco.tenant.models import Tenant
-from fibonacco.worker.broker import QueueKeys, broker
+from fibonacco.worker.broker import broker
 from fibonacco.worker.buffer import enqueue
 from fibonacco.worker.models import FailedJob, JobBatch, OutboxJob
 from fibonacco.worker.outbox import DurableRetries
+from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.scheduler import SCHEDULES, Outcome, Ticker, overlap_lock_key
 from fibonacco.worker.service import BatchJob, dispatch_batch
 from tests.fixtures import MakeActor
+from tests.helpers import Processes, eventually
 from tests.worker import jobs
-from tests.worker.conftest import Processes
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -49,15 +50,6 @@ def worker(settings: Settings) -> Iterator[None]:
     yield
     processes.stop_all()
     client.close()
-
-
-async def eventually(condition: Callable[[], Awaitable[object]], what: str) -> None:
-    """Poll another process's progress (every 50 ms, up to 15 s)."""
-    for _ in range(300):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def failed_row(engine: AsyncEngine, job_id: str) -> FailedJob | None:

@@ -13,12 +13,11 @@ import redis as sync_redis
 from dramatiq import Message
 
 from fibonacco.devstack.embedded import EmbeddedRedis, free_port
-from fibonacco.worker.broker import QueueKeys
 from fibonacco.worker.middleware import SHUTDOWN_GRACE_SECONDS
+from fibonacco.worker.queues import QueueKeys
 from fibonacco.worker.scheduler import LEADER_KEY, SCHEDULED_BY_OPTION, SCHEDULED_FOR_OPTION
-from tests.helpers import fibonacco, wait_for
+from tests.helpers import FAST, Processes, fibonacco, wait_for, worker_args
 from tests.worker import jobs
-from tests.worker.conftest import FAST, Processes, worker_args
 
 HEARTBEAT_TIMEOUT = float(FAST["WORKER_HEARTBEAT_TIMEOUT_SECONDS"])
 

@@ -14,13 +14,13 @@ import redis as sync_redis
 from dramatiq import Message
 
 from fibonacco.config import load_settings
-from fibonacco.worker.broker import QUEUES, QueueKeys, broker
+from fibonacco.worker.broker import broker
 from fibonacco.worker.metrics import QUEUE_DEPTH_METRIC, QUEUE_DEPTH_NAMESPACE, QueueDepthPublisher
+from fibonacco.worker.queues import QUEUES, QueueKeys
 from fibonacco.worker.scheduler import SCHEDULES
 from tests.fakes.aws import REGION, MotoServer
-from tests.helpers import wait_for
+from tests.helpers import REPO, Processes, wait_for
 from tests.worker import jobs
-from tests.worker.conftest import REPO, Processes
 
 BACKLOG = 10_000
 

@@ -1,4 +1,5 @@
-"""Typed auth dependencies: `CurrentAuth` for any valid token, `authorize(...)` for role and ability checks."""
+"""Auth dependencies: `authenticated()` for any valid token, `authorize(...)` for role and ability checks; the
+aliases built from them live in each domain's `auth.py` (`CurrentAuth` in `auth/auth.py`)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,6 @@ async def _authenticate(
     return await authenticate_token(session, credentials.credentials)
 
 
-CurrentAuth = Annotated[AuthContext, Depends(_authenticate)]
-
-
 class Authorize:
     """Requires at least `role` and, on the token, `ability` (e.g. "knowledge:write")."""
 
@@ -36,12 +34,17 @@ class Authorize:
         self.role = role
         self.ability = ability
 
-    async def __call__(self, auth: CurrentAuth) -> AuthContext:
+    async def __call__(self, auth: Annotated[AuthContext, Depends(_authenticate)]) -> AuthContext:
         if not auth.user.role.at_least(self.role):
             raise Forbidden(f"This action needs the {self.role.value} role or higher.")
         if self.ability is not None and not auth.token.can(self.ability):
             raise Forbidden(f"This token lacks the '{self.ability}' ability.")
         return auth
+
+
+def authenticated() -> object:
+    """`Annotated[AuthContext, authenticated()]`: any valid token (`auth.auth.CurrentAuth`)."""
+    return Depends(_authenticate)
 
 
 def authorize(role: Role, ability: str | None = None) -> object:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
 from fibonacco.auth import service
-from fibonacco.auth.auth import TokensRead, TokensWrite, UsersRead, UsersWrite
-from fibonacco.auth.dependencies import CurrentAuth
+from fibonacco.auth.auth import CurrentAuth, TokensRead, TokensWrite, UsersRead, UsersWrite
 from fibonacco.auth.schemas import (
     IssuedToken,
     LoginRequest,
@@ -18,7 +17,7 @@ from fibonacco.auth.schemas import (
     UserCreate,
     UserUpdate,
 )
-from fibonacco.kit.dependencies import RedisDep, SessionDep, SettingsDep
+from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep
 from fibonacco.kit.errors import (
     Conflict,
     Forbidden,
@@ -30,7 +29,6 @@ from fibonacco.kit.errors import (
 )
 from fibonacco.kit.ratelimit import enforce_rate_limit
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
-from fibonacco.tenant.repository import TenantRepository
 from fibonacco.tenant.schemas import Tenant
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -46,9 +44,8 @@ _TOKENS = error_responses(Unauthenticated, Forbidden, ValidationFailed)
     responses=error_responses(Unauthenticated, TooManyRequests, ValidationFailed),
 )
 async def login(
-    body: LoginRequest, request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    body: LoginRequest, client: ClientAddressDep, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ) -> Envelope[LoginResult]:
-    client = request.client.host if request.client else "unknown"
     limit = settings.AUTH_LOGIN_RATE_LIMIT
     account = f"{body.tenant.lower()}:{body.email.lower()}"
     await enforce_rate_limit(redis, f"login:{account}:{client}", limit=limit, window_seconds=60)
@@ -74,7 +71,7 @@ async def logout(auth: CurrentAuth, session: SessionDep) -> Envelope[None]:
 
 @router.get("/me", response_model=Envelope[Me], responses=_AUTHED)
 async def me(auth: CurrentAuth, session: SessionDep) -> Envelope[Me]:
-    tenant = await TenantRepository(session).get_or_404(auth.tenant_id)
+    tenant = await service.current_tenant(session, auth)
     return ok(
         Me(
             user=User.model_validate(auth.user),

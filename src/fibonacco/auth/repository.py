@@ -8,25 +8,28 @@ from sqlalchemy import Uuid, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from fibonacco.auth.models import PersonalAccessToken, User
-from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.kit.repository import Repository, TenantScopedRepository
+from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_found_tenant, binding_tenant_found_by
 
 
-class UserRepository(TenantRepository[User]):
+class UserRepository(TenantScopedRepository[User]):
     model = User
 
     async def get_by_email(self, email: str) -> User | None:
         """Emails are unique per tenant, case-insensitively (`uq_users_tenant_email`)."""
-        result = await self.session.execute(self.select().where(func.lower(User.email) == email.lower()))
-        return result.scalar_one_or_none()
+        return await self.one_or_none(self.select().where(func.lower(User.email) == email.lower()))
+
+    async def list_page(self, page: Page) -> tuple[Sequence[User], int]:
+        return await self.paginate(self.select().order_by(User.created_at), page)
 
 
-class TokenRepository(TenantRepository[PersonalAccessToken]):
+class TokenRepository(TenantScopedRepository[PersonalAccessToken]):
     model = PersonalAccessToken
 
     async def list_for_user(self, user_id: uuid.UUID) -> Sequence[PersonalAccessToken]:
         statement = self.select().where(PersonalAccessToken.user_id == user_id).order_by(PersonalAccessToken.created_at)
-        return (await self.session.execute(statement)).scalars().all()
+        return await self.all(statement)
 
 
 # Built once: every authenticated request runs both, and a prebuilt statement's cache key is computed only once.
@@ -58,5 +61,4 @@ class TokenLookup(Repository[PersonalAccessToken]):
         return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).scalar_one_or_none()
 
     async def delete_expired(self, before: datetime) -> int:
-        result = await self.session.execute(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await self.rowcount(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))

@@ -18,7 +18,8 @@ from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant
-from fibonacco.tenant.service import get_tenant_by_slug
+from fibonacco.tenant.models import Tenant
+from fibonacco.tenant.service import get_tenant, get_tenant_by_slug
 
 # last_used_at is written at most this often per token, so reads do not each cost a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -36,6 +37,11 @@ class AuthContext:
         return self.user.tenant_id
 
 
+async def current_tenant(session: AsyncSession, auth: AuthContext) -> Tenant:
+    """The caller's tenant."""
+    return await get_tenant(session, auth.tenant_id)
+
+
 # --- users ---
 
 
@@ -43,8 +49,8 @@ async def create_user(
     session: AsyncSession, tenant_id: uuid.UUID, data: UserCreate, *, actor: AuthContext | None = None
 ) -> User:
     """Create a user; `actor` is the calling user over the API (None from the operator's CLI)."""
-    if actor is not None and data.role == Role.owner and actor.user.role != Role.owner:
-        raise Forbidden("Only an owner can manage owners.")
+    if actor is not None:
+        _check_may_manage(actor, data.role)
     repository = UserRepository(session, tenant_id)
     if await repository.get_by_email(data.email) is not None:
         raise Conflict("A user with this email already exists.", details={"field": "email"})
@@ -62,25 +68,23 @@ async def get_user_by_email(session: AsyncSession, tenant_id: uuid.UUID, email: 
 
 
 async def list_users(session: AsyncSession, tenant_id: uuid.UUID, page: Page) -> tuple[Sequence[User], int]:
-    repository = UserRepository(session, tenant_id)
-    return await repository.paginate(repository.select().order_by(User.created_at), page)
+    return await UserRepository(session, tenant_id).list_page(page)
 
 
 async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
     return await UserRepository(session, tenant_id).get_or_404(user_id)
 
 
-def _check_may_manage(actor: AuthContext, target: User, new_role: Role | None = None) -> None:
-    """Only an owner may create, change or remove an owner."""
-    touches_owner = target.role == Role.owner or new_role == Role.owner
-    if touches_owner and actor.user.role != Role.owner:
+def _check_may_manage(actor: AuthContext, *roles: Role | None) -> None:
+    """Only an owner may create, change or remove an owner: `roles` are the target's, now and to be."""
+    if Role.owner in roles and actor.user.role != Role.owner:
         raise Forbidden("Only an owner can manage owners.")
 
 
 async def update_user(session: AsyncSession, actor: AuthContext, user_id: uuid.UUID, data: UserUpdate) -> User:
     repository = UserRepository(session, actor.tenant_id)
     user = await repository.get_or_404(user_id)
-    _check_may_manage(actor, user, data.role)
+    _check_may_manage(actor, user.role, data.role)
     values = data.model_dump(exclude_unset=True, exclude={"password"})
     # An admin who demotes or disables themselves may lock the tenant out: another admin or owner does that.
     demotes_self = user.id == actor.user.id and (
@@ -96,7 +100,7 @@ async def update_user(session: AsyncSession, actor: AuthContext, user_id: uuid.U
 async def delete_user(session: AsyncSession, actor: AuthContext, user_id: uuid.UUID) -> None:
     repository = UserRepository(session, actor.tenant_id)
     user = await repository.get_or_404(user_id)
-    _check_may_manage(actor, user)
+    _check_may_manage(actor, user.role)
     if user.id == actor.user.id:
         raise Conflict("You cannot delete yourself.")
     await repository.delete(user)

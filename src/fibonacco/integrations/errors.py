@@ -197,7 +197,9 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
 
 def _classify_botocore(exc: Exception, provider: str) -> ProviderError:
     from botocore.exceptions import ClientError, HTTPClientError
-    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,  # SDKs: imported by the classifier of their own provider only
+    )
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -214,7 +216,7 @@ def _classify_botocore(exc: Exception, provider: str) -> ProviderError:
 
 
 def _classify_twilio(exc: Exception, provider: str) -> ProviderError:
-    from twilio.base.exceptions import TwilioRestException
+    from twilio.base.exceptions import TwilioRestException  # the provider's SDK: only when its error is classified
 
     if isinstance(exc, TwilioRestException):
         code = exc.code if isinstance(exc.code, int) else None
@@ -226,7 +228,7 @@ def _classify_twilio(exc: Exception, provider: str) -> ProviderError:
 
 
 def _classify_openai(exc: Exception, provider: str) -> ProviderError:
-    import openai
+    import openai  # the provider's SDK: only when its error is classified
 
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return connection_error(exc, provider)
@@ -251,7 +253,7 @@ def _elevenlabs_message(body: Any) -> str:
 
 
 def _classify_elevenlabs(exc: Exception, provider: str) -> ProviderError:
-    from elevenlabs.core.api_error import ApiError
+    from elevenlabs.core.api_error import ApiError  # the provider's SDK: only when its error is classified
 
     if isinstance(exc, ApiError):
         return error_for_status(

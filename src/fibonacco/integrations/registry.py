@@ -23,7 +23,7 @@ from fibonacco.integrations.tts import ElevenLabsTTS, EspeakTTS, TextToSpeech
 from fibonacco.integrations.voice import OutboxVoiceCaller, TwilioVoiceCaller, VoiceCaller
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI  # the SDK: only when configured
     from twilio.rest import Client
 
 # capability → the setting that selects its driver
@@ -94,7 +94,7 @@ def _require(settings: Settings, capability: str) -> dict[str, str]:
 
 def get_email_sender(settings: Settings) -> EmailSender:
     if settings.MAIL_MAILER == "ses":
-        from fibonacco.integrations._aws import aws_client
+        from fibonacco.integrations._aws import aws_client  # boto3: only when SES is configured
 
         return SesEmailSender(
             aws_client(settings, "sesv2", max_attempts=1),
@@ -106,7 +106,7 @@ def get_email_sender(settings: Settings) -> EmailSender:
 
 
 def _twilio_client(settings: Settings, capability: str) -> tuple[Client, str]:
-    from fibonacco.integrations._twilio import twilio_client
+    from fibonacco.integrations._twilio import twilio_client  # the Twilio SDK: only when configured
 
     env = _require(settings, capability)
     client = twilio_client(
@@ -134,7 +134,7 @@ def get_voice_caller(settings: Settings) -> VoiceCaller:
 
 def get_tts(settings: Settings) -> TextToSpeech:
     if settings.TTS_DRIVER == "elevenlabs":
-        from elevenlabs.client import AsyncElevenLabs
+        from elevenlabs.client import AsyncElevenLabs  # the SDK: only when configured
 
         env = _require(settings, "tts")
         client = AsyncElevenLabs(api_key=env["ELEVENLABS_API_KEY"], base_url=settings.ELEVENLABS_BASE_URL or None)
@@ -180,7 +180,7 @@ def get_embedder(settings: Settings) -> Embedder:
 
 def get_storage(settings: Settings) -> Storage:
     if settings.FILESYSTEM_DISK == "s3":
-        from fibonacco.integrations._aws import aws_client
+        from fibonacco.integrations._aws import aws_client  # boto3: only when S3 is configured
 
         env = _require(settings, "files")
         return S3Storage(aws_client(settings, "s3"), env["AWS_BUCKET"])
@@ -189,7 +189,7 @@ def get_storage(settings: Settings) -> Storage:
 
 def get_metrics(settings: Settings) -> Metrics:
     if settings.METRICS_DRIVER == "cloudwatch":
-        from fibonacco.integrations._aws import aws_client
+        from fibonacco.integrations._aws import aws_client  # boto3: only when CloudWatch is configured
 
         return CloudWatchMetrics(aws_client(settings, "cloudwatch"))
     return LogMetrics()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -105,7 +105,8 @@ class RecordModel(Model):
 
 
 class TenantOwnedModel(RecordModel):
-    """A row that belongs to one tenant; `TenantRepository` scopes every query on it to the caller's tenant."""
+    """A row that belongs to one tenant; `TenantScopedRepository` scopes every query on it to the caller's
+    tenant."""
 
     __abstract__ = True
 
@@ -175,7 +176,8 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Every mapper must be registered before the first query resolves relationships and foreign keys.
+    # Every mapper must be registered before the first query resolves relationships and foreign keys. Imported
+    # here, not at the top: `fibonacco.models` imports every domain's models, and they import this module.
     import fibonacco.models  # noqa: F401
 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
@@ -239,6 +241,10 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             raise
         for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
             await hook(session)
+
+
+# What a multi-step job takes to open each of its units of work (`job_session`; in tests, a rolled-back one).
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @asynccontextmanager

@@ -1,16 +1,20 @@
-"""Typed FastAPI dependencies shared by every domain: the unit-of-work session, Redis and settings."""
+"""Typed FastAPI dependencies shared by every domain: the unit-of-work session, Redis, settings, the caller's
+address and the process's clients."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.kit.clients import ClientKey, Clients
 from fibonacco.kit.db import unit_of_work
+
+C = TypeVar("C")
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -23,6 +27,21 @@ def _redis(request: Request) -> aioredis.Redis:
     return redis
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def client(key: ClientKey[C]) -> Any:
+    """`Annotated[X, client(KEY)]`: the API process's client under `KEY`, from the `Clients` that `create_app`
+    made (built on first use, then reused)."""
+
+    def read(request: Request) -> C:
+        clients: Clients = request.app.state.clients
+        return clients.get(key)
+
+    return Depends(read)
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -32,3 +51,5 @@ def _settings(request: Request) -> Settings:
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 RedisDep = Annotated[aioredis.Redis, Depends(_redis)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+# The caller's address (behind the load balancer, the forwarded one: `serve` trusts proxy headers).
+ClientAddressDep = Annotated[str, Depends(_client_address)]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Executable, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import RecordModel, TenantOwnedModel
@@ -15,6 +15,7 @@ from fibonacco.kit.responses import Page
 
 M = TypeVar("M", bound=RecordModel)
 TM = TypeVar("TM", bound=TenantOwnedModel)
+T = TypeVar("T")
 
 
 class Repository(Generic[M]):
@@ -23,18 +24,34 @@ class Repository(Generic[M]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def scope(self) -> list[ColumnElement[bool]]:
+        """The conditions every read (`select()`) and every UPDATE or DELETE of this repository starts from.
+        None here; a tenant repository adds its tenant, and a narrower view subclasses it and adds its own."""
+        return []
+
     def select(self) -> Select[M]:
         """The base query: every read in this repository starts here."""
-        return select(self.model)
+        return select(self.model).where(*self.scope())
+
+    async def one_or_none(self, statement: Select[T]) -> T | None:
+        """The one row (first column) `statement` finds, or None."""
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def all(self, statement: Select[T]) -> Sequence[T]:
+        """Every row's first column."""
+        return (await self.session.scalars(statement)).all()
+
+    async def rowcount(self, statement: Executable) -> int:
+        """Run an UPDATE or DELETE; how many rows it matched."""
+        result = await self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def get(self, id: uuid.UUID) -> M | None:
-        result = await self.session.execute(self.select().where(self.model.id == id))
-        return result.scalar_one_or_none()
+        return await self.one_or_none(self.select().where(self.model.id == id))
 
     async def lock(self, id: uuid.UUID) -> M | None:
         """The row, locked (FOR UPDATE) until the unit of work ends: concurrent jobs on it take turns."""
-        result = await self.session.execute(self.select().where(self.model.id == id).with_for_update())
-        return result.scalar_one_or_none()
+        return await self.one_or_none(self.select().where(self.model.id == id).with_for_update())
 
     async def get_or_404(self, id: uuid.UUID) -> M:
         row = await self.get(id)
@@ -70,15 +87,17 @@ class Repository(Generic[M]):
         await self.session.flush()
 
 
-class TenantRepository(Repository[TM]):
-    """Sees only one tenant's rows: another tenant's row is simply not found (404), never forbidden."""
+class TenantScopedRepository(Repository[TM]):
+    """Sees only one tenant's rows: another tenant's row is simply not found (404), never forbidden.
+
+    (Not `tenant.repository.TenantRepository`, which reads the tenants themselves.)"""
 
     def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
         super().__init__(session)
         self.tenant_id = tenant_id
 
-    def select(self) -> Select[TM]:
-        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+    def scope(self) -> list[ColumnElement[bool]]:
+        return [*super().scope(), self.model.tenant_id == self.tenant_id]
 
     async def add(self, row: TM) -> TM:
         row.tenant_id = self.tenant_id

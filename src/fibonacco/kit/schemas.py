@@ -8,6 +8,11 @@ from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_vali
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+# Every domain's `metadata` column is mapped to this attribute (`metadata` is reserved on declarative models);
+# its schemas keep the field name `metadata` and alias it: read with `validation_alias=METADATA_ATTRIBUTE`,
+# written with `serialization_alias=METADATA_ATTRIBUTE` and `model_dump(by_alias=True)`.
+METADATA_ATTRIBUTE = "extra"
+
 
 class Patch(BaseModel):
     """An `XUpdate` body: only the fields sent change. Sending `null` clears a field only where the column may

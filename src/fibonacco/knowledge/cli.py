@@ -9,7 +9,7 @@ import asyncio
 from collections import Counter
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,8 +17,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fibonacco.config import Settings
-from fibonacco.kit.tenancy import bind_tenant, cross_tenant
+from fibonacco.integrations.errors import ProviderError
+from fibonacco.integrations.registry import get_embedder
+from fibonacco.kit.cli import run_in_session, settings_or_exit
+from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
+from fibonacco.kit.tenancy import cross_tenant
+from fibonacco.knowledge import service
+from fibonacco.knowledge.importer import ImportSourceError, read_records
+from fibonacco.knowledge.repository import PendingEntry
+from fibonacco.tenant.cli import tenant_or_exit
+
+if TYPE_CHECKING:
+    from fibonacco.knowledge.tasks import EmbeddingTally
 
 # The embeddings commands work on every tenant's entries (row-level security is lifted for them, logged).
 EVERY_TENANT = "operator CLI: embeddings of every tenant"
@@ -26,12 +36,6 @@ EVERY_TENANT = "operator CLI: embeddings of every tenant"
 console = Console()
 embeddings_app = typer.Typer(help="Generate knowledge base embeddings.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Manage the knowledge base.", no_args_is_help=True)
-
-
-def _settings() -> Settings:
-    from fibonacco.cli import settings_or_exit
-
-    return settings_or_exit()
 
 
 def _progress() -> Progress:
@@ -45,18 +49,13 @@ def process(
     batch_size: Annotated[int, typer.Option(min=1, max=2048, help="entries per provider request")] = 64,
 ) -> None:
     """Embed every pending entry now, in this process (what the 5-minute schedule does on a worker)."""
-    from fibonacco.cli import run_in_session
-    from fibonacco.integrations.errors import ProviderError
-    from fibonacco.integrations.registry import get_embedder
-    from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
-    from fibonacco.knowledge.service import count_pending
-    from fibonacco.knowledge.tasks import EmbeddingTally, process_pending
-
-    settings = _settings()
+    # The tasks module declares actors, so it builds the broker from the settings at import: after they are read.
+    settings = settings_or_exit()
+    from fibonacco.knowledge.tasks import process_pending
 
     async def count_everywhere(session: AsyncSession) -> int:
         await cross_tenant(session, EVERY_TENANT)
-        return await count_pending(session)
+        return await service.count_pending(session)
 
     pending = run_in_session(settings, count_everywhere)
     embedder = get_embedder(settings)
@@ -87,24 +86,22 @@ def process(
 def generate_pending() -> None:
     """Queue embedding jobs for every entry without a current embedding (none yet, failed, or made by another
     model than the configured one); workers on the `embeddings` queue do the work."""
-    from fibonacco.cli import run_in_session
-    from fibonacco.integrations.registry import get_embedder
-    from fibonacco.knowledge.service import mark_missing_embeddings, pending_entry_ids
+    settings = settings_or_exit()
+    # The tasks module declares actors, so it builds the broker from the settings at import: after they are read.
     from fibonacco.knowledge.tasks import generate_embedding
 
-    settings = _settings()
     model = get_embedder(settings).model_name
 
-    async def mark(session: AsyncSession) -> list[str]:
+    async def mark(session: AsyncSession) -> list[PendingEntry]:
         await cross_tenant(session, EVERY_TENANT)
-        await mark_missing_embeddings(session, model)
-        return [str(entry_id) for entry_id in await pending_entry_ids(session)]
+        await service.mark_missing_embeddings(session, model)
+        return await service.pending_entries(session)
 
-    entry_ids = run_in_session(settings, mark)  # committed before any job is sent
+    pending = run_in_session(settings, mark)  # committed before any job is sent
     with _progress() as progress:
-        for entry_id in progress.track(entry_ids, description=f"Queueing for {model}"):
-            generate_embedding.send(entry_id)
-    console.print(f"Queued {len(entry_ids)} embedding job(s).")
+        for entry in progress.track(pending, description=f"Queueing for {model}"):
+            generate_embedding.send(str(entry.entry_id), tenant_id=str(entry.tenant_id))
+    console.print(f"Queued {len(pending)} embedding job(s).")
 
 
 @knowledge_app.command("import")
@@ -118,44 +115,26 @@ def import_entries(
     separated by ';', metadata as JSON. Markdown: YAML front matter for the fields, the body as content,
     the first '# heading' as title. Invalid records are reported with the reason; the rest are imported.
     """
-    from fibonacco.cli import run_in_session
-    from fibonacco.knowledge.importer import ImportSourceError, read_records
-    from fibonacco.knowledge.service import import_entry
-    from fibonacco.tenant.service import get_tenant_by_slug
-
     try:
-        records = read_records(source)
+        plan = service.plan_records(read_records(source))
     except ImportSourceError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     outcomes: Counter[str] = Counter()
-    invalid: list[tuple[str, str]] = [(r.location, r.error or "") for r in records if r.data is None]
-    first_seen: dict[str, str] = {}
 
     async def work(session: AsyncSession) -> None:
-        owner = await get_tenant_by_slug(session, tenant)
-        if owner is None:
-            console.print(f"[red]No tenant with slug '{tenant}'.[/red]")
-            raise typer.Exit(1)
-        await bind_tenant(session, owner.id)
+        owner = await tenant_or_exit(session, tenant)
         with _progress() as progress:
-            for record in progress.track(records, description=f"Importing {source.name}"):
-                if record.data is None:
-                    continue
-                key = record.data.source_url or ""
-                if key in first_seen:
-                    invalid.append((record.location, f"same source as {first_seen[key]}"))
-                    continue
-                first_seen[key] = record.location
-                outcomes[await import_entry(session, owner.id, record.data)] += 1
+            for record in progress.track(plan.records, description=f"Importing {source.name}"):
+                outcomes[await service.import_entry(session, owner.id, record)] += 1
 
     # One unit of work: the import applies whole, and embedding jobs are sent once it has committed.
-    run_in_session(_settings(), work)
+    run_in_session(settings_or_exit(), work)
     table = Table("created", "updated", "skipped", "invalid", title=f"Imported {source}")
-    table.add_row(*(str(outcomes[name]) for name in ("created", "updated", "skipped")), str(len(invalid)))
+    table.add_row(*(str(outcomes[name]) for name in ("created", "updated", "skipped")), str(len(plan.invalid)))
     console.print(table)
-    for location, reason in invalid:
-        console.print(f"[yellow]invalid[/yellow] {location}: {reason}")
+    for problem in plan.invalid:
+        console.print(f"[yellow]invalid[/yellow] {problem.location}: {problem.reason}")
 
 
 def register(app: typer.Typer) -> None:

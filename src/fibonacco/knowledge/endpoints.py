@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
+from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
-from fibonacco.integrations.registry import get_embedder
-from fibonacco.kit.dependencies import RedisDep, SessionDep, SettingsDep
+from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep, client
 from fibonacco.kit.errors import (
     Conflict,
     Forbidden,
@@ -22,9 +22,7 @@ from fibonacco.kit.ratelimit import enforce_rate_limit
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.knowledge import service, tasks
 from fibonacco.knowledge.auth import KnowledgeImport, KnowledgeRead, KnowledgeWrite
-from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
 from fibonacco.knowledge.models import KnowledgeEntry as KnowledgeEntryRow
-from fibonacco.knowledge.repository import KnowledgeEntryRepository, PublicKnowledgeEntryRepository
 from fibonacco.knowledge.schemas import (
     MAX_SEARCH_LIMIT,
     EmbeddingQueued,
@@ -39,10 +37,9 @@ from fibonacco.knowledge.schemas import (
     KnowledgeFilters,
     KnowledgeSort,
     PublicKnowledgeEntry,
-    PublicSearchHit,
+    PublicKnowledgeFilters,
     PublicSearchResults,
     PublicVote,
-    SearchHit,
     SearchMode,
     SearchResults,
     Vote,
@@ -64,50 +61,9 @@ _SEARCH_ERRORS = {**_ERRORS, **error_responses(ServiceUnavailable)}
 _PUBLIC_ERRORS = error_responses(NotFound, ValidationFailed, TooManyRequests)
 
 
-def _embedder(request: Request) -> Embedder:
-    # Built once per process: SDK-backed embedders keep a connection pool.
-    embedder: Embedder | None = getattr(request.app.state, "embedder", None)
-    if embedder is None:
-        embedder = request.app.state.embedder = get_embedder(request.app.state.settings)
-    return embedder
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _filters(
-    category: Annotated[str | None, Query(max_length=100)] = None,
-    subcategory: Annotated[str | None, Query(max_length=100)] = None,
-    industry_code: Annotated[str | None, Query(max_length=50, description="entries for this industry")] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    validation_status: ValidationStatus | None = None,
-    embedding_status: EmbeddingStatus | None = None,
-    is_public: bool | None = None,
-) -> KnowledgeFilters:
-    return KnowledgeFilters(
-        category=category,
-        subcategory=subcategory,
-        industry_code=industry_code,
-        tag=tag,
-        validation_status=validation_status,
-        embedding_status=embedding_status,
-        is_public=is_public,
-    )
-
-
-def _public_filters(
-    category: Annotated[str | None, Query(max_length=100)] = None,
-    subcategory: Annotated[str | None, Query(max_length=100)] = None,
-    industry_code: Annotated[str | None, Query(max_length=50)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-) -> KnowledgeFilters:
-    return KnowledgeFilters(category=category, subcategory=subcategory, industry_code=industry_code, tag=tag)
-
-
-EmbedderDep = Annotated[Embedder, Depends(_embedder)]
-FiltersDep = Annotated[KnowledgeFilters, Depends(_filters)]
-PublicFiltersDep = Annotated[KnowledgeFilters, Depends(_public_filters)]
+EmbedderDep = Annotated[Embedder, client(EMBEDDER)]
+FiltersParam = Annotated[KnowledgeFilters, Query()]
+PublicFiltersParam = Annotated[PublicKnowledgeFilters, Query()]
 SortParam = Annotated[KnowledgeSort, Query(description="field to sort by; a leading '-' means descending")]
 QueryParam = Annotated[str, Query(min_length=1, max_length=500, description="what to search for")]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT, description="how many results")]
@@ -122,7 +78,7 @@ async def list_entries(
     auth: KnowledgeRead,
     session: SessionDep,
     page: PageDep,
-    filters: FiltersDep,
+    filters: FiltersParam,
     sort: SortParam = KnowledgeSort.newest,
 ) -> PaginatedEnvelope[KnowledgeEntry]:
     rows, total = await service.list_entries(session, auth.tenant_id, filters, sort, page)
@@ -186,14 +142,7 @@ async def generate_embedding(
 @entries.post("/{entry_id}/vote", response_model=Envelope[VoteResult], responses=_ERRORS)
 async def vote(entry_id: uuid.UUID, body: Vote, auth: KnowledgeRead, session: SessionDep) -> Envelope[VoteResult]:
     """Helpful or not: one vote per user per entry; voting again replaces the earlier vote."""
-    entry = await service.vote(
-        session,
-        KnowledgeEntryRepository(session, auth.tenant_id),
-        entry_id,
-        voter_key=service.user_voter_key(auth.user.id),
-        helpful=body.helpful,
-        user_id=auth.user.id,
-    )
+    entry = await service.vote(session, auth.tenant_id, entry_id, user_id=auth.user.id, helpful=body.helpful)
     return ok(_vote_result(entry, body.helpful), "Vote recorded.")
 
 
@@ -244,24 +193,14 @@ async def search_entries(
     q: QueryParam,
     auth: KnowledgeRead,
     session: SessionDep,
-    filters: FiltersDep,
+    filters: FiltersParam,
     embedder: EmbedderDep,
     limit: LimitParam = 10,
 ) -> Envelope[SearchResults]:
     """`semantic` (cosine similarity of embeddings), `full-text` (ranked, with highlighted snippets) or
     `hybrid` (reciprocal rank fusion of the two). Filters narrow the candidates before ranking."""
-    outcome = await service.search(KnowledgeEntryRepository(session, auth.tenant_id), mode, q, filters, limit, embedder)
-    hits = [
-        SearchHit(
-            entry=KnowledgeEntry.model_validate(hit.entry),
-            score=hit.score,
-            semantic_score=hit.semantic_score,
-            text_score=hit.text_score,
-            highlight=hit.highlight,
-        )
-        for hit in outcome.hits
-    ]
-    return ok(SearchResults(mode=mode, query=q, embedding_model=outcome.embedding_model, hits=hits))
+    outcome = await service.search(session, auth.tenant_id, mode, q, filters, limit, embedder)
+    return ok(SearchResults.model_validate(outcome, from_attributes=True))
 
 
 # --- public Learning Center (no authentication; public entries only) ---
@@ -272,11 +211,10 @@ async def list_public_entries(
     tenant: TenantParam,
     session: SessionDep,
     page: PageDep,
-    filters: PublicFiltersDep,
+    filters: PublicFiltersParam,
     sort: SortParam = KnowledgeSort.newest,
 ) -> PaginatedEnvelope[PublicKnowledgeEntry]:
-    learning_center = await service.public_tenant(session, tenant)
-    rows, total = await PublicKnowledgeEntryRepository(session, learning_center.id).list_page(filters, sort, page)
+    rows, total = await service.list_public_entries(session, tenant, filters, sort, page)
     return paginated([PublicKnowledgeEntry.model_validate(row) for row in rows], total, page)
 
 
@@ -284,8 +222,7 @@ async def list_public_entries(
 async def get_public_entry(
     tenant: TenantParam, entry_id: uuid.UUID, session: SessionDep
 ) -> Envelope[PublicKnowledgeEntry]:
-    learning_center = await service.public_tenant(session, tenant)
-    entry = await service.get_public_entry(session, learning_center.id, entry_id)
+    entry = await service.get_public_entry(session, tenant, entry_id)
     return ok(PublicKnowledgeEntry.model_validate(entry))
 
 
@@ -294,22 +231,18 @@ async def public_vote(
     tenant: TenantParam,
     entry_id: uuid.UUID,
     body: PublicVote,
-    request: Request,
+    client: ClientAddressDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
 ) -> Envelope[VoteResult]:
-    client = _client(request)
     await enforce_rate_limit(redis, f"knowledge-vote:{client}", limit=PUBLIC_VOTES_PER_MINUTE, window_seconds=60)
-    learning_center = await service.public_tenant(session, tenant)
-    voter = service.anonymous_voter_key(
-        settings.APP_KEY.get_secret_value(), learning_center.id, body.visitor_id or f"address:{client}"
-    )
-    entry = await service.vote(
+    entry = await service.public_vote(
         session,
-        PublicKnowledgeEntryRepository(session, learning_center.id),
+        tenant,
         entry_id,
-        voter_key=voter,
+        app_key=settings.APP_KEY.get_secret_value(),
+        visitor=body.visitor_id or f"address:{client}",
         helpful=body.helpful,
     )
     return ok(_vote_result(entry, body.helpful), "Thanks for your feedback.")
@@ -317,8 +250,7 @@ async def public_vote(
 
 @public.get("/faq-categories", response_model=Envelope[list[FaqCategoryNode]], responses=_PUBLIC_ERRORS)
 async def list_public_categories(tenant: TenantParam, session: SessionDep) -> Envelope[list[FaqCategoryNode]]:
-    learning_center = await service.public_tenant(session, tenant)
-    return ok(await service.list_category_tree(session, learning_center.id))
+    return ok(await service.list_public_category_tree(session, tenant))
 
 
 @public.get(
@@ -329,30 +261,17 @@ async def list_public_categories(tenant: TenantParam, session: SessionDep) -> En
 async def public_search(
     tenant: TenantParam,
     q: QueryParam,
-    request: Request,
+    client: ClientAddressDep,
     session: SessionDep,
     redis: RedisDep,
-    filters: PublicFiltersDep,
+    filters: PublicFiltersParam,
     embedder: EmbedderDep,
     mode: SearchMode = SearchMode.hybrid,
     limit: LimitParam = 10,
 ) -> Envelope[PublicSearchResults]:
-    await enforce_rate_limit(
-        redis, f"knowledge-search:{_client(request)}", limit=PUBLIC_SEARCHES_PER_MINUTE, window_seconds=60
-    )
-    learning_center = await service.public_tenant(session, tenant)
-    outcome = await service.search(
-        PublicKnowledgeEntryRepository(session, learning_center.id), mode, q, filters, limit, embedder
-    )
-    hits = [
-        PublicSearchHit(
-            entry=PublicKnowledgeEntry.model_validate(hit.entry),
-            score=hit.score,
-            highlight=hit.highlight,
-        )
-        for hit in outcome.hits
-    ]
-    return ok(PublicSearchResults(mode=mode, query=q, hits=hits))
+    await enforce_rate_limit(redis, f"knowledge-search:{client}", limit=PUBLIC_SEARCHES_PER_MINUTE, window_seconds=60)
+    outcome = await service.public_search(session, tenant, mode, q, filters, limit, embedder)
+    return ok(PublicSearchResults.model_validate(outcome, from_attributes=True))
 
 
 router = APIRouter()

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Result,
-    Select,
     Subquery,
     Text,
     UnaryExpression,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Bundle, aliased
 
-from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.kit.repository import Repository, TenantScopedRepository
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import (
     TEXT_SEARCH_CONFIG,
@@ -102,6 +101,12 @@ class TextMatch:
     entry_id: uuid.UUID
     rank: float
     headline: str
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    entry_id: uuid.UUID
+    tenant_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -187,15 +192,8 @@ def _bm25(conditions: Sequence[ColumnElement[bool]], query: str, narrowing: Sequ
     )
 
 
-class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
+class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     model = KnowledgeEntry
-
-    def scope(self) -> list[ColumnElement[bool]]:
-        """Conditions every query of this repository starts from."""
-        return [KnowledgeEntry.tenant_id == self.tenant_id]
-
-    def select(self) -> Select[KnowledgeEntry]:
-        return select(KnowledgeEntry).where(*self.scope())
 
     async def list_page(self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page) -> tuple[Sequence[Any], int]:
         """One page of `ENTRY_ROW`s (read-only rows, not entities) and the total."""
@@ -208,24 +206,17 @@ class KnowledgeEntryRepository(TenantRepository[KnowledgeEntry]):
 
     async def get_row(self, entry_id: uuid.UUID) -> Any:
         """One entry as an `ENTRY_ROW` (read-only), or None."""
-        statement = select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id == entry_id)
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return await self.one_or_none(select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id == entry_id))
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
         """These entries as `ENTRY_ROW`s (read-only), by id."""
         if not ids:
             return {}
         statement = select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id.in_(ids))
-        rows = (await self.session.execute(statement)).scalars().all()
-        return {row.id: row for row in rows}
+        return {row.id: row for row in await self.all(statement)}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
-        statement = self.select().where(KnowledgeEntry.source_url == source_url)
-        return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def get_for_update(self, entry_id: uuid.UUID) -> KnowledgeEntry | None:
-        statement = self.select().where(KnowledgeEntry.id == entry_id).with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return await self.one_or_none(self.select().where(KnowledgeEntry.source_url == source_url))
 
     async def count_usage(self, entry_ids: Sequence[uuid.UUID]) -> None:
         await self.session.execute(
@@ -338,16 +329,14 @@ class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
         return [*super().scope(), KnowledgeEntry.is_public.is_(True)]
 
 
-class FaqCategoryRepository(TenantRepository[FaqCategory]):
+class FaqCategoryRepository(TenantScopedRepository[FaqCategory]):
     model = FaqCategory
 
     async def list_all(self) -> Sequence[FaqCategory]:
-        statement = self.select().order_by(FaqCategory.display_order, FaqCategory.name, FaqCategory.id)
-        return (await self.session.execute(statement)).scalars().all()
+        return await self.all(self.select().order_by(FaqCategory.display_order, FaqCategory.name, FaqCategory.id))
 
     async def get_by_slug(self, slug: str) -> FaqCategory | None:
-        statement = self.select().where(FaqCategory.slug == slug)
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return await self.one_or_none(self.select().where(FaqCategory.slug == slug))
 
     async def ancestor_ids(self, category_id: uuid.UUID) -> set[uuid.UUID]:
         """`category_id` and every category above it (the walk stops at a repeat, so even bad data ends)."""
@@ -361,7 +350,7 @@ class FaqCategoryRepository(TenantRepository[FaqCategory]):
             parent.tenant_id == self.tenant_id, parent.id == tree.c.parent_id
         )
         tree = tree.union(step)
-        return set((await self.session.execute(select(tree.c.id))).scalars().all())
+        return set(await self.all(select(tree.c.id)))
 
     async def lock_tree(self) -> None:
         """Serialise moves within this tenant's tree until the transaction ends."""
@@ -373,12 +362,12 @@ class FaqCategoryRepository(TenantRepository[FaqCategory]):
         return bool(await self.session.scalar(statement))
 
 
-class KnowledgeVoteRepository(TenantRepository[KnowledgeVote]):
+class KnowledgeVoteRepository(TenantScopedRepository[KnowledgeVote]):
     model = KnowledgeVote
 
     async def get_for_voter(self, entry_id: uuid.UUID, voter_key: str) -> KnowledgeVote | None:
         statement = self.select().where(KnowledgeVote.entry_id == entry_id, KnowledgeVote.voter_key == voter_key)
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return await self.one_or_none(statement)
 
 
 class EmbeddingQueue(Repository[KnowledgeEntry]):
@@ -437,7 +426,7 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
             )
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(await self.session.execute(statement)) == 1
+        return await self.rowcount(statement) == 1
 
     async def fail(self, work: EmbeddingWork, error: str) -> None:
         statement = (
@@ -462,15 +451,15 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
             .values(embedding_status=EmbeddingStatus.pending)
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(await self.session.execute(statement))
+        return await self.rowcount(statement)
 
-    async def pending_ids(self) -> list[uuid.UUID]:
+    async def pending(self) -> list[PendingEntry]:
         statement = (
-            select(KnowledgeEntry.id)
+            select(KnowledgeEntry.id, KnowledgeEntry.tenant_id)
             .where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)
             .order_by(KnowledgeEntry.updated_at)
         )
-        return list((await self.session.execute(statement)).scalars().all())
+        return [PendingEntry(entry_id=row.id, tenant_id=row.tenant_id) for row in await self.session.execute(statement)]
 
     async def count_pending(self) -> int:
         statement = select(func.count()).where(KnowledgeEntry.embedding_status == EmbeddingStatus.pending)
@@ -488,7 +477,3 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
 
 def _vector_matches(result: Result[uuid.UUID, float]) -> list[VectorMatch]:
     return [VectorMatch(entry_id=row.id, similarity=1.0 - float(row.distance)) for row in result]
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from fibonacco.kit.schemas import Patch
+from fibonacco.kit.schemas import METADATA_ATTRIBUTE, Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
 from fibonacco.tenant.schemas import SLUG_PATTERN
 
@@ -45,7 +45,7 @@ class KnowledgeEntry(BaseModel):
     usage_count: int
     helpful_count: int
     not_helpful_count: int
-    metadata: dict[str, Any] = Field(validation_alias="extra")
+    metadata: dict[str, Any] = Field(validation_alias=METADATA_ATTRIBUTE)
     created_by: uuid.UUID | None
     embedding_status: EmbeddingStatus
     embedding_error: str | None
@@ -81,7 +81,7 @@ class _EntryFields(BaseModel):
     allowed_agents: list[Label] = Field(default_factory=list, max_length=50)
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     source_url: SourceUrl | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict, serialization_alias=METADATA_ATTRIBUTE)
 
 
 class KnowledgeEntryCreate(_EntryFields):
@@ -105,7 +105,7 @@ class KnowledgeEntryUpdate(Patch):
     allowed_agents: list[Label] | None = Field(default=None, max_length=50)
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     source_url: SourceUrl | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = Field(default=None, serialization_alias=METADATA_ATTRIBUTE)
     validation_status: ValidationStatus | None = None
 
 
@@ -118,13 +118,19 @@ class KnowledgeSort(StrEnum):
     most_helpful = "-helpful_count"
 
 
-class KnowledgeFilters(BaseModel):
+class PublicKnowledgeFilters(BaseModel):
+    """The filters of the Learning Center's list and search (query parameters: `Annotated[…, Query()]`)."""
+
+    category: str | None = Field(default=None, max_length=100)
+    subcategory: str | None = Field(default=None, max_length=100)
+    industry_code: str | None = Field(default=None, max_length=50)
+    tag: str | None = Field(default=None, max_length=100)
+
+
+class KnowledgeFilters(PublicKnowledgeFilters):
     """The filters shared by the list and every search mode."""
 
-    category: str | None = None
-    subcategory: str | None = None
-    industry_code: str | None = None
-    tag: str | None = None
+    industry_code: str | None = Field(default=None, max_length=50, description="entries for this industry")
     validation_status: ValidationStatus | None = None
     embedding_status: EmbeddingStatus | None = None
     is_public: bool | None = None

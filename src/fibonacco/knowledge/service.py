@@ -7,7 +7,7 @@ import hmac
 import html
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant
-from fibonacco.knowledge.importer import ImportSourceError, read_records
+from fibonacco.knowledge.importer import ImportSourceError, Record, read_records
 from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
@@ -37,6 +37,7 @@ from fibonacco.knowledge.repository import (
     FaqCategoryRepository,
     KnowledgeEntryRepository,
     KnowledgeVoteRepository,
+    PendingEntry,
     PublicKnowledgeEntryRepository,
     TextMatch,
 )
@@ -49,10 +50,12 @@ from fibonacco.knowledge.schemas import (
     KnowledgeEntryUpdate,
     KnowledgeFilters,
     KnowledgeSort,
+    PublicKnowledgeFilters,
     SearchMode,
 )
+from fibonacco.tenant import service as tenant_service
 from fibonacco.tenant.models import Tenant
-from fibonacco.tenant.repository import TenantRepository
+from fibonacco.worker.buffer import JobRef, enqueue
 
 # Hybrid search: each side contributes this many candidates per result asked for (bench/retrieval.py;
 # docs/decisions/hybrid-search-fusion.md). The fusion's weight is the embedder's `hybrid_text_weight`.
@@ -62,17 +65,15 @@ STALE_PROCESSING_AFTER = timedelta(minutes=15)
 # An uploaded import file larger than this is refused.
 MAX_IMPORT_BYTES = 5_000_000
 _TEXT_FIELDS = frozenset({"title", "content"})
+# The embedding job, by name: `tasks.py` declares the actor with it (and imports this module).
+EMBEDDING_JOB = JobRef("knowledge.generate_embedding", "embeddings")
 
 
 def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
     """Mark `entry` pending and send its embedding job once the unit of work commits."""
-    # Imported here: the tasks module imports this one for the pipeline's steps.
-    from fibonacco.knowledge.tasks import generate_embedding
-    from fibonacco.worker.buffer import enqueue
-
     entry.embedding_status = EmbeddingStatus.pending
     entry.embedding_error = None
-    enqueue(session, generate_embedding, str(entry.id), tenant_id=str(entry.tenant_id))
+    enqueue(session, EMBEDDING_JOB, str(entry.id), tenant_id=str(entry.tenant_id))
 
 
 # --- entries ---
@@ -117,13 +118,8 @@ async def create_entry(
 ) -> KnowledgeEntry:
     repository = KnowledgeEntryRepository(session, tenant_id)
     await _check_source_url_free(repository, data.source_url)
-    values = data.model_dump(exclude={"metadata", "validation_status"})
-    entry = KnowledgeEntry(
-        **values,
-        **_validation_values(data.validation_status, created_by),
-        extra=data.metadata,
-        created_by=created_by,
-    )
+    values = data.model_dump(exclude={"validation_status"}, by_alias=True)
+    entry = KnowledgeEntry(**values, **_validation_values(data.validation_status, created_by), created_by=created_by)
     await repository.add(entry)
     _queue_embedding(session, entry)
     return entry
@@ -139,11 +135,19 @@ async def update_entry(
 ) -> KnowledgeEntry:
     repository = KnowledgeEntryRepository(session, tenant_id)
     entry = await repository.get_or_404(entry_id)
-    values = data.model_dump(exclude_unset=True)
+    return await _change_entry(session, repository, entry, data.model_dump(exclude_unset=True, by_alias=True), user_id)
+
+
+async def _change_entry(
+    session: AsyncSession,
+    repository: KnowledgeEntryRepository,
+    entry: KnowledgeEntry,
+    values: dict[str, Any],
+    user_id: uuid.UUID | None,
+) -> KnowledgeEntry:
+    """Write `values` (by attribute name) to `entry`; a changed title or content queues its embedding."""
     if "source_url" in values:
         await _check_source_url_free(repository, values["source_url"], entry.id)
-    if "metadata" in values:
-        values["extra"] = values.pop("metadata")
     status = values.pop("validation_status", None)
     if status is not None and status != entry.validation_status:
         values.update(_validation_values(status, user_id))
@@ -170,19 +174,19 @@ async def request_embedding(session: AsyncSession, tenant_id: uuid.UUID, entry_i
 
 async def import_entry(session: AsyncSession, tenant_id: uuid.UUID, data: KnowledgeEntryCreate) -> str:
     """Create or update the entry with `data.source_url`: "created", "updated" or "skipped" (unchanged)."""
+    repository = KnowledgeEntryRepository(session, tenant_id)
     existing = None
     if data.source_url is not None:
-        existing = await KnowledgeEntryRepository(session, tenant_id).get_by_source_url(data.source_url)
+        existing = await repository.get_by_source_url(data.source_url)
     if existing is None:
         await create_entry(session, tenant_id, data, created_by=None)
         return "created"
     # Only the fields the source gives are compared and written: others keep their edits in the platform.
-    provided = data.model_dump(include=data.model_fields_set)
-    current = {name: existing.extra if name == "metadata" else getattr(existing, name) for name in provided}
-    changes = {name: value for name, value in provided.items() if value != current[name]}
+    provided = data.model_dump(include=data.model_fields_set, by_alias=True)
+    changes = {name: value for name, value in provided.items() if value != getattr(existing, name)}
     if not changes:
         return "skipped"
-    await update_entry(session, tenant_id, existing.id, KnowledgeEntryUpdate(**changes), user_id=None)
+    await _change_entry(session, repository, existing, changes, None)
     return "updated"
 
 
@@ -209,6 +213,12 @@ def plan_import(filename: str, content: bytes) -> ImportPlan:
         except ImportSourceError as exc:
             message = str(exc).replace(str(path), name)  # the temporary path means nothing to the uploader
             raise ValidationFailed(message, details=[{"field": "file", "message": message, "type": "import"}]) from exc
+    return plan_records(read)
+
+
+def plan_records(read: Iterable[Record]) -> ImportPlan:
+    """The records to import, and those left out with the reason: invalid ones, and a record whose source was
+    already seen in the same import (it would overwrite the first one)."""
     records: list[KnowledgeEntryCreate] = []
     invalid: list[ImportProblem] = []
     first_seen: dict[str | None, str] = {}
@@ -233,11 +243,25 @@ def anonymous_voter_key(app_key: str, tenant_id: uuid.UUID, visitor: str) -> str
     return f"anon:{digest}"
 
 
-def user_voter_key(user_id: uuid.UUID) -> str:
-    return f"user:{user_id}"
-
-
 async def vote(
+    session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID, *, user_id: uuid.UUID, helpful: bool
+) -> KnowledgeEntry:
+    """A signed-in user's verdict on one of the tenant's entries; voting again replaces it."""
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    return await _vote(session, repository, entry_id, voter_key=f"user:{user_id}", helpful=helpful, user_id=user_id)
+
+
+async def public_vote(
+    session: AsyncSession, learning_center: str, entry_id: uuid.UUID, *, app_key: str, visitor: str, helpful: bool
+) -> KnowledgeEntry:
+    """A Learning Center visitor's verdict on a public entry, under a key that reveals nothing about them."""
+    tenant = await public_tenant(session, learning_center)
+    repository = PublicKnowledgeEntryRepository(session, tenant.id)
+    voter_key = anonymous_voter_key(app_key, tenant.id, visitor)
+    return await _vote(session, repository, entry_id, voter_key=voter_key, helpful=helpful)
+
+
+async def _vote(
     session: AsyncSession,
     entry_repository: KnowledgeEntryRepository,
     entry_id: uuid.UUID,
@@ -248,7 +272,7 @@ async def vote(
 ) -> KnowledgeEntry:
     """Record one voter's verdict; voting again replaces it. Counts stay equal to the votes held."""
     # The row lock serialises votes on one entry, so the check-then-write below cannot race.
-    entry = await entry_repository.get_for_update(entry_id)
+    entry = await entry_repository.lock(entry_id)
     if entry is None:
         raise NotFound("KnowledgeEntry not found.")
     votes = KnowledgeVoteRepository(session, entry.tenant_id)
@@ -278,16 +302,27 @@ async def vote(
 
 async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
     """The Learning Center's tenant, bound to the unit of work: a public page acts for that tenant only."""
-    tenant = await TenantRepository(session).get_active_by_slug_or_domain(slug_or_domain)
+    tenant = await tenant_service.get_active_tenant(session, slug_or_domain)
     if tenant is None:
         raise NotFound("Learning Center not found.")
     await bind_tenant(session, tenant.id)
     return tenant
 
 
-async def get_public_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> KnowledgeEntry:
+async def list_public_entries(
+    session: AsyncSession, learning_center: str, filters: PublicKnowledgeFilters, sort: KnowledgeSort, page: Page
+) -> tuple[Sequence[KnowledgeEntry], int]:
+    tenant = await public_tenant(session, learning_center)
+    return await PublicKnowledgeEntryRepository(session, tenant.id).list_page(_narrowed(filters), sort, page)
+
+
+async def list_public_category_tree(session: AsyncSession, learning_center: str) -> list[FaqCategoryNode]:
+    return await list_category_tree(session, (await public_tenant(session, learning_center)).id)
+
+
+async def get_public_entry(session: AsyncSession, learning_center: str, entry_id: uuid.UUID) -> KnowledgeEntry:
     """A public entry, counted as one use (a read of the article)."""
-    repository = PublicKnowledgeEntryRepository(session, tenant_id)
+    repository = PublicKnowledgeEntryRepository(session, (await public_tenant(session, learning_center)).id)
     entry = await repository.get_or_404(entry_id)
     await repository.count_usage([entry.id])
     await session.refresh(entry, ["usage_count"])
@@ -345,13 +380,45 @@ async def embed_query(embedder: Embedder, query: str) -> list[float]:
     return pad_to(vector)
 
 
+def _narrowed(filters: PublicKnowledgeFilters) -> KnowledgeFilters:
+    return KnowledgeFilters.model_validate(filters.model_dump(exclude_unset=True))
+
+
 async def search(
-    repository: KnowledgeEntryRepository,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
     mode: SearchMode,
     query: str,
     filters: KnowledgeFilters,
     limit: int,
     embedder: Embedder,
+) -> SearchOutcome:
+    """Search the tenant's entries with the list's filters."""
+    repository = KnowledgeEntryRepository(session, tenant_id)
+    return await _search(repository, embedder, filters, mode, query, limit)
+
+
+async def public_search(
+    session: AsyncSession,
+    learning_center: str,
+    mode: SearchMode,
+    query: str,
+    filters: PublicKnowledgeFilters,
+    limit: int,
+    embedder: Embedder,
+) -> SearchOutcome:
+    """Search a Learning Center's public entries."""
+    repository = PublicKnowledgeEntryRepository(session, (await public_tenant(session, learning_center)).id)
+    return await _search(repository, embedder, _narrowed(filters), mode, query, limit)
+
+
+async def _search(
+    repository: KnowledgeEntryRepository,
+    embedder: Embedder,
+    filters: KnowledgeFilters,
+    mode: SearchMode,
+    query: str,
+    limit: int,
 ) -> SearchOutcome:
     """Search the repository's entries (a tenant's, or a tenant's public ones) with the list's filters."""
     model = embedder.model_name if mode != SearchMode.full_text else None
@@ -498,8 +565,8 @@ async def mark_missing_embeddings(session: AsyncSession, model_name: str) -> int
     return await EmbeddingQueue(session).mark_missing_pending(model_name)
 
 
-async def pending_entry_ids(session: AsyncSession) -> list[uuid.UUID]:
-    return await EmbeddingQueue(session).pending_ids()
+async def pending_entries(session: AsyncSession) -> list[PendingEntry]:
+    return await EmbeddingQueue(session).pending()
 
 
 async def count_pending(session: AsyncSession) -> int:

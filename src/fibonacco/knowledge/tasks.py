@@ -10,27 +10,24 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fibonacco.config import get_settings
+from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
 from fibonacco.integrations.errors import ProviderError, redact
-from fibonacco.integrations.registry import get_embedder
+from fibonacco.kit.db import UnitOfWork
 from fibonacco.kit.tenancy import act_for, bind_tenant, cross_tenant
 from fibonacco.knowledge import service
 from fibonacco.knowledge.schemas import ImportStarted, KnowledgeEntryCreate
 from fibonacco.worker import service as worker_service
 from fibonacco.worker.actor import actor, job_session
+from fibonacco.worker.resources import job_clients
 from fibonacco.worker.scheduler import schedule
-
-UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 BATCH_SIZE = 64
 # A scheduled run stops claiming batches after this long; the next tick picks up the rest.
@@ -49,12 +46,6 @@ class EmbeddingTally:
         self.claimed += other.claimed
         self.stored += other.stored
         self.failed += other.failed
-
-
-@lru_cache(maxsize=1)
-def worker_embedder() -> Embedder:
-    """The worker process's embedder, built once (SDK clients keep connection pools)."""
-    return get_embedder(get_settings())
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -115,27 +106,29 @@ async def process_pending(
     return total
 
 
-@actor("knowledge.generate_embedding", queue="embeddings", time_limit=timedelta(minutes=2))
+@actor(service.EMBEDDING_JOB.actor, queue=service.EMBEDDING_JOB.queue, time_limit=timedelta(minutes=2))
 async def generate_embedding(entry_id: str, *, tenant_id: str | None = None) -> None:
     """Embed one entry (queued when its text is created or changed). A redelivery after success is a no-op.
 
     `tenant_id` is the entry's (jobs queued before it was passed have none, and look across tenants)."""
     tenant = uuid.UUID(tenant_id) if tenant_id else None
-    await embed_batch(job_session, worker_embedder(), tenant_id=tenant, entry_ids=[uuid.UUID(entry_id)], limit=1)
+    await embed_batch(
+        job_session, job_clients().get(EMBEDDER), tenant_id=tenant, entry_ids=[uuid.UUID(entry_id)], limit=1
+    )
 
 
 @schedule(every=timedelta(minutes=5), overlap=False)
 @actor("knowledge.process_pending_embeddings", queue="embeddings", time_limit=timedelta(minutes=10))
 async def process_pending_embeddings() -> None:
     """Catch up on entries whose job was lost or abandoned by a dead worker."""
-    await process_pending(job_session, worker_embedder(), budget=SCHEDULED_RUN_BUDGET)
+    await process_pending(job_session, job_clients().get(EMBEDDER), budget=SCHEDULED_RUN_BUDGET)
 
 
 @schedule(cron="0 * * * *", overlap=False)
 @actor("knowledge.generate_missing_embeddings", queue="embeddings", time_limit=timedelta(minutes=10))
 async def generate_missing_embeddings() -> None:
     """Mark pending what lacks a current embedding (never made, failed, another model's), then embed it."""
-    embedder = worker_embedder()
+    embedder = job_clients().get(EMBEDDER)
     async with job_session() as session:
         await cross_tenant(session, CATCH_UP)
         await service.mark_missing_embeddings(session, embedder.model_name)

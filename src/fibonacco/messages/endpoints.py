@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
@@ -8,10 +7,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.responses import Response
 from twilio.request_validator import RequestValidator
 
-from fibonacco.auth.dependencies import authorize
-from fibonacco.auth.models import Role
-from fibonacco.auth.service import AuthContext
-from fibonacco.kit.dependencies import SessionDep, SettingsDep
+from fibonacco.clients import PROVIDERS, SNS_VERIFIER
+from fibonacco.kit.dependencies import SessionDep, SettingsDep, client
 from fibonacco.kit.errors import (
     Forbidden,
     NotFound,
@@ -22,32 +19,17 @@ from fibonacco.kit.errors import (
 )
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.messages import service
-from fibonacco.messages.models import Channel, MessageStatus
+from fibonacco.messages.auth import MessagesRead, MessagesWrite, SpeechRead, SpeechWrite
 from fibonacco.messages.models import TtsAudio as TtsAudioRow
 from fibonacco.messages.providers import CALL_STATUS_PATH, SMS_STATUS_PATH, Providers
 from fibonacco.messages.schemas import Message, MessageCreate, MessageFilters, TtsAudio, TtsCreate
-from fibonacco.messages.sns import InvalidSnsMessage, SnsVerifier, is_sns_url
+from fibonacco.messages.sns import SnsVerifier
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 callbacks = APIRouter(tags=["provider callbacks"])
 
-MessagesRead = Annotated[AuthContext, authorize(Role.staff, "messages:read")]
-MessagesWrite = Annotated[AuthContext, authorize(Role.admin, "messages:write")]
-SpeechRead = Annotated[AuthContext, authorize(Role.staff, "tts:read")]
-SpeechWrite = Annotated[AuthContext, authorize(Role.staff, "tts:write")]
-
-
-def _providers(request: Request) -> Providers:
-    providers: Providers = request.app.state.providers
-    return providers
-
-
-def _sns_verifier(request: Request) -> SnsVerifier:
-    verifier: SnsVerifier = request.app.state.sns_verifier
-    return verifier
-
-
-ProvidersDep = Annotated[Providers, Depends(_providers)]
+ProvidersDep = Annotated[Providers, client(PROVIDERS)]
+SnsVerifierDep = Annotated[SnsVerifier, client(SNS_VERIFIER)]
 
 _ERRORS = error_responses(Unauthenticated, Forbidden, NotFound, ValidationFailed)
 
@@ -57,8 +39,7 @@ async def send_message(
     body: Annotated[MessageCreate, Body()], auth: MessagesWrite, session: SessionDep, settings: SettingsDep
 ) -> Envelope[Message]:
     """Queue an email, SMS or call. It is sent by a worker; follow its status here or in the list."""
-    sender = settings.MAIL_FROM_ADDRESS if body.channel == "email" else settings.TWILIO_PHONE_NUMBER
-    message = await service.create_message(session, auth.tenant_id, body, from_address=sender, created_by=auth.user.id)
+    message = await service.queue_message(session, auth.tenant_id, body, settings, created_by=auth.user.id)
     return ok(Message.model_validate(message), "Message queued.")
 
 
@@ -67,12 +48,9 @@ async def list_messages(
     auth: MessagesRead,
     session: SessionDep,
     page: PageDep,
-    channel: Channel | None = None,
-    status: Annotated[MessageStatus | None, Query()] = None,
-    to: str | None = None,
+    filters: Annotated[MessageFilters, Query()],
 ) -> PaginatedEnvelope[Message]:
     """Every message sent (or, with the offline drivers, put in the outbox), newest first."""
-    filters = MessageFilters(channel=channel, status=status, to=to)
     rows, total = await service.list_messages(session, auth.tenant_id, filters, page)
     return paginated([Message.model_validate(row) for row in rows], total, page)
 
@@ -125,44 +103,21 @@ CallbackMessageId = Annotated[uuid.UUID | None, Query(alias="message_id")]
 _CALLBACK_ERRORS = error_responses(Forbidden)
 
 
-@callbacks.post(SMS_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
-async def sms_status(params: TwilioParams, session: SessionDep, message_id: CallbackMessageId = None) -> Response:
+# A Twilio status callback, of an SMS or of a call: the same parameters, the same handling.
+async def twilio_status(params: TwilioParams, session: SessionDep, message_id: CallbackMessageId = None) -> Response:
     await service.apply_twilio_status(session, params, message_id)
     return Response(status_code=204)
 
 
-@callbacks.post(CALL_STATUS_PATH, status_code=204, responses=_CALLBACK_ERRORS)
-async def call_status(params: TwilioParams, session: SessionDep, message_id: CallbackMessageId = None) -> Response:
-    await service.apply_twilio_status(session, params, message_id)
-    return Response(status_code=204)
+# One handler at both addresses; each route keeps its own name (and so its operation id).
+for _path, _name in ((SMS_STATUS_PATH, "sms_status"), (CALL_STATUS_PATH, "call_status")):
+    callbacks.post(_path, status_code=204, responses=_CALLBACK_ERRORS, name=_name)(twilio_status)
 
 
 @callbacks.post(
     "/api/v1/webhooks/ses", status_code=204, responses=error_responses(Forbidden, ValidationFailed, ServiceUnavailable)
 )
-async def ses_events(
-    request: Request, session: SessionDep, verifier: Annotated[SnsVerifier, Depends(_sns_verifier)]
-) -> Response:
+async def ses_events(request: Request, session: SessionDep, verifier: SnsVerifierDep) -> Response:
     """Amazon SNS endpoint for the SES configuration set's bounce, complaint and delivery events."""
-    try:
-        message = json.loads(await request.body())
-        if not isinstance(message, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        raise ValidationFailed("The body is not an SNS message.") from None
-    try:
-        await verifier.verify(message)
-    except InvalidSnsMessage as exc:
-        raise Forbidden(f"Invalid SNS message: {exc}.") from None
-    if message["Type"] == "SubscriptionConfirmation":
-        # Confirming means visiting SubscribeURL, which must itself be on SNS.
-        if not is_sns_url(str(message.get("SubscribeURL", ""))):
-            raise Forbidden("Invalid SNS message: subscribe URL is not on an SNS host.")
-        await verifier.fetch(str(message["SubscribeURL"]))
-    elif message["Type"] == "Notification":
-        try:
-            event = json.loads(str(message["Message"]))
-        except ValueError:
-            raise ValidationFailed("The SNS notification does not carry an SES event.") from None
-        await service.apply_ses_event(session, str(message["MessageId"]), event)
+    await service.receive_sns_message(session, verifier, await request.body())
     return Response(status_code=204)

@@ -77,7 +77,8 @@ class Message(TenantOwnedModel):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    # The `metadata` column, under the attribute name every domain uses (`kit.schemas.METADATA_ATTRIBUTE`).
+    extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
 
 
 class MessageEvent(TenantOwnedModel):

@@ -3,18 +3,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from fibonacco.kit.repository import Repository, TenantRepository
+from fibonacco.kit.repository import Repository, TenantScopedRepository
+from fibonacco.kit.responses import Page
 from fibonacco.messages.models import Channel, Message, MessageEvent, MessageStatus, SuppressedAddress, TtsAudio
 from fibonacco.messages.schemas import MessageFilters
 
 
-class MessageRepository(TenantRepository[Message]):
+class MessageRepository(TenantScopedRepository[Message]):
     model = Message
 
-    def filtered(self, filters: MessageFilters) -> Select[Message]:
+    async def list_page(self, filters: MessageFilters, page: Page) -> tuple[Sequence[Message], int]:
         statement = self.select()
         if filters.channel is not None:
             statement = statement.where(Message.channel == filters.channel)
@@ -22,7 +23,7 @@ class MessageRepository(TenantRepository[Message]):
             statement = statement.where(Message.status == filters.status)
         if filters.to is not None:
             statement = statement.where(Message.to_address == filters.to)
-        return statement.order_by(Message.created_at.desc(), Message.id)
+        return await self.paginate(statement.order_by(Message.created_at.desc(), Message.id), page)
 
     async def is_suppressed(self, channel: Channel, address: str) -> bool:
         statement = select(SuppressedAddress.id).where(
@@ -52,26 +53,25 @@ class MessageLookup(Repository[Message]):
     model = Message
 
     async def get_by_provider_id(self, provider_id: str) -> Message | None:
-        statement = select(Message).where(Message.provider_id == provider_id).with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return await self.one_or_none(self.select().where(Message.provider_id == provider_id).with_for_update())
 
     async def taken_provider_ids(self, provider_ids: Sequence[str], but: Message) -> set[str]:
         """Which of these provider ids are already recorded on a message other than `but`."""
         if not provider_ids:
             return set()
         statement = select(Message.provider_id).where(Message.provider_id.in_(provider_ids), Message.id != but.id)
-        return {str(value) for value in (await self.session.scalars(statement)).all()}
+        return {str(value) for value in await self.all(statement)}
 
     async def take_stalled(self, statuses: Sequence[MessageStatus], before: datetime, limit: int) -> Sequence[Message]:
         """Messages in `statuses` untouched since `before`, locked; rows another sweeper holds are skipped."""
         statement = (
-            select(Message)
+            self.select()
             .where(Message.status.in_(statuses), Message.updated_at < before)
             .order_by(Message.updated_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return (await self.session.scalars(statement)).all()
+        return await self.all(statement)
 
 
 class MessageEventRepository(Repository[MessageEvent]):
@@ -94,12 +94,11 @@ class MessageEventRepository(Repository[MessageEvent]):
         return result.first() is not None
 
 
-class TtsRepository(TenantRepository[TtsAudio]):
+class TtsRepository(TenantScopedRepository[TtsAudio]):
     model = TtsAudio
 
     async def get_by_cache_key(self, cache_key: str) -> TtsAudio | None:
-        result = await self.session.execute(self.select().where(TtsAudio.cache_key == cache_key))
-        return result.scalar_one_or_none()
+        return await self.one_or_none(self.select().where(TtsAudio.cache_key == cache_key))
 
 
 class TtsLookup(Repository[TtsAudio]):

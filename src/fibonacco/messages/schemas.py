@@ -68,6 +68,8 @@ MessageCreate = Annotated[EmailCreate | SmsCreate | CallCreate, Field(discrimina
 
 
 class MessageFilters(BaseModel):
+    """The list's filters (query parameters: `Annotated[MessageFilters, Query()]`)."""
+
     channel: Channel | None = None
     status: MessageStatus | None = None
     to: str | None = None

@@ -12,6 +12,7 @@ commits. What each step guarantees:
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fibonacco.config import Settings
 from fibonacco.integrations.base import SendResult
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.errors import Forbidden, ValidationFailed
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant, cross_tenant
 from fibonacco.messages.models import Channel, Message, MessageStatus, TtsAudio, TtsStatus
@@ -35,6 +37,7 @@ from fibonacco.messages.repository import (
     TtsRepository,
 )
 from fibonacco.messages.schemas import CallCreate, EmailCreate, MessageFilters, SmsCreate
+from fibonacco.messages.sns import InvalidSnsMessage, SnsVerifier, is_sns_url
 from fibonacco.worker.buffer import JobRef, enqueue
 
 log = structlog.get_logger(__name__)
@@ -65,7 +68,7 @@ def _new_message(data: EmailCreate | SmsCreate | CallCreate, from_address: str |
         to_address=str(data.to).lower() if isinstance(data, EmailCreate) else data.to,
         from_address=from_address,
         status=MessageStatus.queued,
-        meta={},
+        extra={},
     )
     if isinstance(data, EmailCreate):
         message.subject = data.subject
@@ -106,11 +109,23 @@ async def create_message(
     return message
 
 
+async def queue_message(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    data: EmailCreate | SmsCreate | CallCreate,
+    settings: Settings,
+    *,
+    created_by: uuid.UUID | None,
+) -> Message:
+    """A message from the platform's sender for its channel (MAIL_FROM_ADDRESS, TWILIO_PHONE_NUMBER)."""
+    sender = settings.MAIL_FROM_ADDRESS if isinstance(data, EmailCreate) else settings.TWILIO_PHONE_NUMBER
+    return await create_message(session, tenant_id, data, from_address=sender, created_by=created_by)
+
+
 async def list_messages(
     session: AsyncSession, tenant_id: uuid.UUID, filters: MessageFilters, page: Page
 ) -> tuple[Sequence[Message], int]:
-    repository = MessageRepository(session, tenant_id)
-    return await repository.paginate(repository.filtered(filters), page)
+    return await MessageRepository(session, tenant_id).list_page(filters, page)
 
 
 async def get_message(session: AsyncSession, tenant_id: uuid.UUID, message_id: uuid.UUID) -> Message:
@@ -213,7 +228,7 @@ async def settle_unreconciled(
         return message
     taken = await MessageLookup(session).taken_provider_ids([result.provider_id for result in found], message)
     mine = [result for result in found if result.provider_id not in taken]
-    attempts: list[dict[str, Any]] = list(message.meta.get("reconciled", []))
+    attempts: list[dict[str, Any]] = list(message.extra.get("reconciled", []))
     note: dict[str, Any] = {"attempt": message.attempts, "how": how, "at": utcnow().isoformat()}
     if mine:
         _mark_sent(message, mine[0])
@@ -222,7 +237,7 @@ async def settle_unreconciled(
         message.status = MessageStatus.queued
         message.error = None
         note["outcome"] = "the provider does not have it: sent again"
-    message.meta = {**message.meta, "reconciled": [*attempts, note]}
+    message.extra = {**message.extra, "reconciled": [*attempts, note]}
     log.info("message_reconciled", message_id=str(message_id), how=how, outcome=note["outcome"])
     return message
 
@@ -354,7 +369,7 @@ async def _find_for_event(
     if message is None or message.status not in UNRECONCILED:
         return None
     _mark_sent(message, SendResult(provider_id=provider_id, provider=provider))
-    message.meta = {**message.meta, "reconciled_by": "provider event"}
+    message.extra = {**message.extra, "reconciled_by": "provider event"}
     return message
 
 
@@ -384,6 +399,32 @@ def _tagged_message_id(mail: dict[str, Any]) -> uuid.UUID | None:
         return uuid.UUID(str(values[0])) if values else None
     except ValueError:
         return None
+
+
+async def receive_sns_message(session: AsyncSession, verifier: SnsVerifier, body: bytes) -> None:
+    """An SNS delivery to the SES events endpoint: verified before anything is read; a subscription is confirmed,
+    a notification's SES event applied."""
+    try:
+        message = json.loads(body)
+        if not isinstance(message, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        raise ValidationFailed("The body is not an SNS message.") from None
+    try:
+        await verifier.verify(message)
+    except InvalidSnsMessage as exc:
+        raise Forbidden(f"Invalid SNS message: {exc}.") from None
+    if message["Type"] == "SubscriptionConfirmation":
+        # Confirming means visiting SubscribeURL, which must itself be on SNS.
+        if not is_sns_url(str(message.get("SubscribeURL", ""))):
+            raise Forbidden("Invalid SNS message: subscribe URL is not on an SNS host.")
+        await verifier.fetch(str(message["SubscribeURL"]))
+    elif message["Type"] == "Notification":
+        try:
+            event = json.loads(str(message["Message"]))
+        except ValueError:
+            raise ValidationFailed("The SNS notification does not carry an SES event.") from None
+        await apply_ses_event(session, str(message["MessageId"]), event)
 
 
 async def apply_ses_event(session: AsyncSession, sns_message_id: str, event: dict[str, Any]) -> bool:

@@ -25,9 +25,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-from functools import lru_cache
 from typing import TypeVar
 
 import dramatiq
@@ -36,9 +34,11 @@ import structlog
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fibonacco.clients import PROVIDERS
 from fibonacco.config import get_settings
 from fibonacco.integrations.errors import OutcomeUnknownError, PermanentProviderError, TransientProviderError
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.db import UnitOfWork
 from fibonacco.kit.ratelimit import acquire_token
 from fibonacco.kit.tenancy import bind_tenant, cross_tenant
 from fibonacco.messages import service
@@ -46,10 +46,10 @@ from fibonacco.messages.models import Channel, Message, MessageStatus, TtsStatus
 from fibonacco.messages.providers import Providers
 from fibonacco.worker.actor import Actor, actor, job_redis, job_session
 from fibonacco.worker.outbox import sweep
+from fibonacco.worker.resources import job_clients
 
 log = structlog.get_logger(__name__)
 
-UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 T = TypeVar("T")
 
 SEND_TIME_LIMIT = timedelta(minutes=2)
@@ -57,11 +57,6 @@ SEND_TIME_LIMIT = timedelta(minutes=2)
 # (the row then stays `sending`, and is reconciled).
 RECORD_TRIES = 6
 STALLED_BATCH = 500
-
-
-@lru_cache(maxsize=1)
-def _providers() -> Providers:
-    return Providers(get_settings())
 
 
 async def _in_tenant(unit_of_work: UnitOfWork, tenant_id: uuid.UUID, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -149,7 +144,9 @@ def _send_actor(channel: Channel) -> Actor[[str, str]]:
     job = service.SEND_JOBS[channel]
 
     async def send(message_id: str, tenant_id: str) -> None:
-        await send_message(job_session, job_redis(), _providers(), uuid.UUID(message_id), uuid.UUID(tenant_id))
+        await send_message(
+            job_session, job_redis(), job_clients().get(PROVIDERS), uuid.UUID(message_id), uuid.UUID(tenant_id)
+        )
 
     return actor(job.actor, queue=job.queue, time_limit=SEND_TIME_LIMIT)(send)
 
@@ -210,4 +207,6 @@ async def generate_speech(
 
 @actor(service.SPEECH_JOB.actor, queue="tts", time_limit=timedelta(minutes=5))
 async def speak(audio_id: str, tenant_id: str) -> None:
-    await generate_speech(job_session, job_redis(), _providers(), uuid.UUID(audio_id), uuid.UUID(tenant_id))
+    await generate_speech(
+        job_session, job_redis(), job_clients().get(PROVIDERS), uuid.UUID(audio_id), uuid.UUID(tenant_id)
+    )

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.errors import Conflict
@@ -15,5 +18,18 @@ async def create_tenant(session: AsyncSession, data: TenantCreate) -> Tenant:
     return await repository.add(Tenant(name=data.name, slug=data.slug, domain=data.domain))
 
 
+async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    return await TenantRepository(session).get_or_404(tenant_id)
+
+
 async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
     return await TenantRepository(session).get_by_slug(slug)
+
+
+async def get_active_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant | None:
+    """An active tenant by its slug or its Learning Center host."""
+    return await TenantRepository(session).get_active_by_slug_or_domain(slug_or_domain)
+
+
+async def list_tenants(session: AsyncSession) -> Sequence[Tenant]:
+    return await TenantRepository(session).list_all()

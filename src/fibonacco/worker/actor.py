@@ -23,7 +23,8 @@ from dramatiq.asyncio import async_to_sync
 from dramatiq.middleware import CurrentMessage
 
 from fibonacco.integrations.errors import PermanentProviderError
-from fibonacco.worker.broker import QUEUES, Queue, broker
+from fibonacco.worker.broker import broker
+from fibonacco.worker.queues import QUEUES, Queue
 from fibonacco.worker.resources import job_redis, job_session
 
 P = ParamSpec("P")

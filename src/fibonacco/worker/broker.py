@@ -11,8 +11,7 @@ before a Redis restart reconnect instead of failing a job; retries Redis cannot 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 import dramatiq
 import redis
@@ -33,28 +32,11 @@ from fibonacco.kit.redis import create_sync_redis
 from fibonacco.worker.health import Liveness
 from fibonacco.worker.middleware import Bookkeeping, ConfigureLogging, DaemonAsyncIO, ShutdownDeadline
 from fibonacco.worker.outbox import DurableRetries, Sweeper
+from fibonacco.worker.queues import NAMESPACE, QUEUES
 
-Queue = Literal["default", "emails", "sms", "calls", "tts", "embeddings"]
-QUEUES: tuple[Queue, ...] = get_args(Queue)
-NAMESPACE = "dramatiq"
 # Dead-lettered copies only back up the failed_jobs table, which is what operators retry from.
 DEAD_MESSAGE_TTL_MS = 24 * 3600 * 1000
 _MAINTENANCE_SCALE = 1_000_000  # Dramatiq counts maintenance chance per million commands
-
-
-@dataclass(frozen=True)
-class QueueKeys:
-    """Where Dramatiq's Redis broker keeps one queue (see dramatiq/brokers/redis/dispatch.lua)."""
-
-    ready: str  # list of message ids waiting for a worker
-    messages: str  # hash id -> message for waiting and in-flight messages
-    delayed: str  # hash id -> message for retries waiting out their backoff
-    dead: str  # sorted set of dead-lettered ids
-
-    @classmethod
-    def of(cls, queue: str) -> QueueKeys:
-        base = f"{NAMESPACE}:{queue}"
-        return cls(ready=base, messages=f"{base}.msgs", delayed=f"{base}.DQ.msgs", dead=f"{base}.XQ")
 
 
 class Broker(RedisBroker):

@@ -16,8 +16,8 @@ from dramatiq import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import after_commit
-from fibonacco.worker.broker import Queue
 from fibonacco.worker.outbox import relay_after_commit, stage
+from fibonacco.worker.queues import Queue
 
 
 class Sendable(Protocol):

@@ -1,6 +1,8 @@
 """Job commands: `worker`, `scheduler`, `schedule run|list` and `queue failed|retry|forget|flush|stats`.
 
-Registered on the main `fibonacco` app with `register(app)`.
+Registered on the main `fibonacco` app with `register(app)`. Command bodies import the worker's machinery
+(Dramatiq's command line, the scheduler, the tasks modules) when they run: `fibonacco --help` stays quick, and
+the tasks modules build the broker from the settings at import, so they come after the settings are checked.
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings, get_settings
+from fibonacco.integrations.registry import check_configuration
+from fibonacco.kit.cli import run_in_session, settings_or_exit
+from fibonacco.kit.redis import create_redis
+from fibonacco.kit.responses import Page
 from fibonacco.kit.startup import refusals, require_servers
 from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.logging import configure_logging
-from fibonacco.worker.health import Role
+from fibonacco.worker import service
+from fibonacco.worker.health import Role, is_alive
+from fibonacco.worker.queues import QUEUES
+from fibonacco.worker.schemas import QueueStats
 
 T = TypeVar("T")
 console = Console()
@@ -33,21 +42,15 @@ ModulesOption = Annotated[
 ]
 
 
-def _settings() -> Settings:
-    from fibonacco.cli import settings_or_exit
-
-    return settings_or_exit()
-
-
 def _load(modules: list[str] | None) -> None:
+    """Import every tasks module (and `modules`): only once the settings are checked, since the broker is built
+    from them at import."""
     from fibonacco.worker.registry import load_tasks
 
     load_tasks(*(modules or []))
 
 
 def _exit_with_health(settings: Settings, role: Role) -> None:
-    from fibonacco.worker.health import is_alive
-
     alive = is_alive(settings, role)
     console.print(f"{role}: {'alive' if alive else 'no recent heartbeat on this host'}")
     raise typer.Exit(0 if alive else 1)
@@ -82,9 +85,7 @@ def worker(
     check: Annotated[bool, typer.Option("--check", help="exit 0 if a worker on this host is alive")] = False,
 ) -> None:
     """Run queue workers. SIGTERM lets running jobs finish for WORKER_SHUTDOWN_TIMEOUT_SECONDS, then exits."""
-    from dramatiq.cli import main, make_argument_parser
-
-    from fibonacco.integrations.registry import check_configuration  # provider SDKs: only for the processes
+    from dramatiq.cli import main, make_argument_parser  # Dramatiq's command line: only for this command
 
     with refusals(console):
         settings = get_settings()
@@ -92,7 +93,6 @@ def worker(
             _exit_with_health(settings, "worker")
         check_configuration(settings)
         require_servers(settings)
-        from fibonacco.worker.broker import QUEUES  # the broker reads the settings at import
     selected = [name.strip() for name in queues.split(",") if name.strip()] if queues else None
     unknown = sorted(set(selected or []) - set(QUEUES))
     if unknown:
@@ -106,7 +106,7 @@ def worker(
     arguments = dramatiq_arguments(settings, queues=selected, processes=processes, threads=threads, modules=module)
     configure_logging(settings, process="worker")  # before Dramatiq's main process logs; its workers inherit it
     if settings.WORKER_PREFETCH:
-        import dramatiq.worker
+        import dramatiq.worker  # only to set its prefetch below
 
         # Dramatiq reads this at worker construction: the env var reaches spawned processes, the module
         # attribute forked ones (its import-time copy would otherwise win).
@@ -124,8 +124,7 @@ def scheduler(
     """Run the scheduler: only one of several is active (Redis lock); it enqueues, workers do the work."""
     with refusals(console):
         settings = get_settings()
-        # After the settings are checked: importing the scheduler builds the broker from them.
-        from fibonacco.worker.scheduler import run_scheduler
+        from fibonacco.worker.scheduler import run_scheduler  # APScheduler: only for this command
 
         if check:
             _exit_with_health(settings, "scheduler")
@@ -138,10 +137,10 @@ def scheduler(
 @schedule_app.command("run")
 def schedule_run(module: ModulesOption = None) -> None:
     """Enqueue every schedule's due tick once and publish queue depth (for an EventBridge `rate(1 minute)` rule)."""
-    from fibonacco.worker.metrics import QueueDepthPublisher
-    from fibonacco.worker.scheduler import Ticker, redis_client, scheduler_identity
+    from fibonacco.worker.metrics import QueueDepthPublisher  # the metrics client: only for this command
+    from fibonacco.worker.scheduler import Ticker, redis_client, scheduler_identity  # APScheduler: only here
 
-    settings = _settings()
+    settings = settings_or_exit()
     _load(module)
     client = redis_client(settings)
     try:
@@ -158,9 +157,9 @@ def schedule_run(module: ModulesOption = None) -> None:
 @schedule_app.command("list")
 def schedule_list(module: ModulesOption = None) -> None:
     """Every schedule with its cadence, last run and next run (UTC)."""
-    from fibonacco.worker.scheduler import SCHEDULES, Ticker, redis_client, scheduler_identity
+    from fibonacco.worker.scheduler import SCHEDULES, Ticker, redis_client, scheduler_identity  # APScheduler
 
-    settings = _settings()
+    settings = settings_or_exit()
     _load(module)
     client = redis_client(settings)
     try:
@@ -186,8 +185,6 @@ def schedule_list(module: ModulesOption = None) -> None:
 @queue_app.command("failed")
 def queue_failed(limit: Annotated[int, typer.Option(min=1, max=100, help="newest N")] = 50) -> None:
     """Jobs that exhausted their tries, newest first."""
-    from fibonacco.kit.responses import Page
-    from fibonacco.worker import service
 
     async def fetch(session: AsyncSession) -> list[tuple[str, ...]]:
         rows, _ = await service.list_failed_jobs(session, None, Page(page=1, per_page=limit))
@@ -203,8 +200,6 @@ def queue_failed(limit: Annotated[int, typer.Option(min=1, max=100, help="newest
 @queue_app.command("retry")
 def queue_retry(job: Annotated[str, typer.Argument(help="a failed job's id, or 'all'")]) -> None:
     """Queue failed jobs again; a job that fails again returns to the failed list."""
-    from fibonacco.worker import service
-
     if job == "all":
         count = _in_session(lambda session: service.retry_all_failed_jobs(session, None))
         console.print(f"{count} job(s) queued again.")
@@ -217,8 +212,6 @@ def queue_retry(job: Annotated[str, typer.Argument(help="a failed job's id, or '
 @queue_app.command("forget")
 def queue_forget(job: Annotated[str, typer.Argument(help="a failed job's id")]) -> None:
     """Delete a failed job without running it."""
-    from fibonacco.worker import service
-
     job_id = _job_id(job)
     _in_session(lambda session: service.forget_failed_job(session, None, job_id))
     console.print(f"Failed job {job_id} forgotten.")
@@ -229,8 +222,6 @@ def queue_flush(
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
 ) -> None:
     """Delete every failed job."""
-    from fibonacco.worker import service
-
     if not yes:
         typer.confirm("Delete every failed job?", abort=True)
     count = _in_session(lambda session: service.flush_failed_jobs(session, None))
@@ -240,11 +231,7 @@ def queue_flush(
 @queue_app.command("stats")
 def queue_stats() -> None:
     """Per queue: jobs waiting, delayed for a retry, in flight, and failed."""
-    from fibonacco.kit.redis import create_redis
-    from fibonacco.worker import service
-    from fibonacco.worker.schemas import QueueStats
-
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def fetch(session: AsyncSession) -> list[QueueStats]:
         redis = create_redis(settings)
@@ -261,13 +248,12 @@ def queue_stats() -> None:
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """The operator's queue commands see every tenant's jobs and the platform's own."""
-    from fibonacco.cli import run_in_session
 
     async def across_tenants(session: AsyncSession) -> T:
         await cross_tenant(session, "operator CLI: queue commands")
         return await work(session)
 
-    return run_in_session(_settings(), across_tenants)
+    return run_in_session(settings_or_exit(), across_tenants)
 
 
 def _job_id(value: str) -> uuid.UUID:

@@ -6,21 +6,15 @@ Failed jobs and batches are the caller's tenant's; queue depths are platform-wid
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from fastapi import APIRouter
 
-from fibonacco.auth.dependencies import authorize
-from fibonacco.auth.models import Role
-from fibonacco.auth.service import AuthContext
 from fibonacco.kit.dependencies import RedisDep, SessionDep
 from fibonacco.kit.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed, error_responses
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.worker import service
+from fibonacco.worker.auth import QueueRead, QueueWrite
 from fibonacco.worker.schemas import FailedJob, JobBatch, QueueStats, RetriedJobs
-
-QueueRead = Annotated[AuthContext, authorize(Role.admin, "queue:read")]
-QueueWrite = Annotated[AuthContext, authorize(Role.admin, "queue:write")]
 
 router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
 

@@ -28,15 +28,14 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO, Middleware, SkipMessage
 
 from fibonacco.config import get_settings
+from fibonacco.integrations.registry import describe_drivers
 from fibonacco.kit.tenancy import cross_tenant
+from fibonacco.logging import configure_logging
+from fibonacco.worker import service
 from fibonacco.worker.locks import release_if_owner
+from fibonacco.worker.queues import BATCH_OPTION, OVERLAP_LOCK_OPTION, TENANT_OPTION
 from fibonacco.worker.resources import job_session
 
-# Message options we set (Dramatiq passes unknown options through untouched).
-BATCH_OPTION = "fibonacco_batch_id"
-# The tenant a job works for, when it is not in a `tenant_id` keyword argument (set for batch jobs).
-TENANT_OPTION = "fibonacco_tenant_id"
-OVERLAP_LOCK_OPTION = "fibonacco_overlap_lock"
 # Options worth keeping on a failed job, so a retry still counts in its batch.
 KEPT_OPTIONS = (BATCH_OPTION, TENANT_OPTION)
 # Failed jobs and batch counts are written for any tenant (and the platform) by whichever worker ran the job.
@@ -89,9 +88,6 @@ class ShutdownDeadline(Middleware):
 
 class ConfigureLogging(Middleware):
     def after_process_boot(self, broker: Broker) -> None:
-        from fibonacco.integrations.registry import describe_drivers
-        from fibonacco.logging import configure_logging
-
         settings = get_settings()
         configure_logging(settings)
         log.info(
@@ -142,15 +138,11 @@ class Bookkeeping(Middleware):
             log.exception("job_bookkeeping_failed", actor=message.actor_name, message_id=message.message_id)
 
     async def _batch_cancelled(self, batch_id: uuid.UUID) -> bool:
-        from fibonacco.worker import service
-
         async with job_session() as session:
             await cross_tenant(session, BOOKKEEPING)
             return await service.batch_is_cancelled(session, batch_id)
 
     async def _record(self, message: MessageProxy, exception: BaseException | None, batch_id: str | None) -> None:
-        from fibonacco.worker import service
-
         now = datetime.now(UTC)
         async with job_session() as session:
             await cross_tenant(session, BOOKKEEPING)

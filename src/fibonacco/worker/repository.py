@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,20 +21,15 @@ from fibonacco.worker.models import FailedJob, JobBatch, MaybeTenantOwnedModel, 
 M = TypeVar("M", bound=MaybeTenantOwnedModel)
 
 
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 class _ScopedRepository(Repository[M]):
+    """One tenant's rows, or (`tenant_id=None`) every tenant's and the platform's own."""
+
     def __init__(self, session: AsyncSession, tenant_id: uuid.UUID | None = None) -> None:
         super().__init__(session)
         self.tenant_id = tenant_id
 
-    def select(self) -> Select[M]:
-        return super().select().where(*self._scope())
-
-    def _scope(self) -> list[Any]:
-        return [] if self.tenant_id is None else [self.model.tenant_id == self.tenant_id]
+    def scope(self) -> list[ColumnElement[bool]]:
+        return [*super().scope(), *([] if self.tenant_id is None else [self.model.tenant_id == self.tenant_id])]
 
 
 class FailedJobRepository(_ScopedRepository[FailedJob]):
@@ -44,8 +39,7 @@ class FailedJobRepository(_ScopedRepository[FailedJob]):
         return await self.paginate(self.select().order_by(FailedJob.failed_at.desc()), page)
 
     async def list_all(self) -> Sequence[FailedJob]:
-        statement = select(FailedJob).where(*self._scope()).order_by(FailedJob.failed_at)
-        return (await self.session.scalars(statement)).all()
+        return await self.all(self.select().order_by(FailedJob.failed_at))
 
     async def save(self, values: dict[str, Any]) -> None:
         """Insert, or overwrite the row of a retried job that failed again (same message id)."""
@@ -56,14 +50,13 @@ class FailedJobRepository(_ScopedRepository[FailedJob]):
         )
 
     async def delete_all(self) -> int:
-        return _rowcount(await self.session.execute(delete(FailedJob).where(*self._scope())))
+        return await self.rowcount(delete(FailedJob).where(*self.scope()))
 
     async def delete_failed_before(self, before: datetime) -> int:
-        result = await self.session.execute(delete(FailedJob).where(FailedJob.failed_at < before, *self._scope()))
-        return _rowcount(result)
+        return await self.rowcount(delete(FailedJob).where(FailedJob.failed_at < before, *self.scope()))
 
     async def count_by_queue(self) -> dict[str, int]:
-        statement = select(FailedJob.queue, func.count()).where(*self._scope()).group_by(FailedJob.queue)
+        statement = select(FailedJob.queue, func.count()).where(*self.scope()).group_by(FailedJob.queue)
         return {queue: int(count) for queue, count in (await self.session.execute(statement)).tuples()}
 
 
@@ -101,8 +94,7 @@ class JobBatchRepository(_ScopedRepository[JobBatch]):
         await self.session.execute(update(JobBatch).where(JobBatch.id == batch_id).values(**values))
 
     async def delete_finished_before(self, before: datetime) -> int:
-        result = await self.session.execute(delete(JobBatch).where(JobBatch.finished_at < before, *self._scope()))
-        return _rowcount(result)
+        return await self.rowcount(delete(JobBatch).where(JobBatch.finished_at < before, *self.scope()))
 
 
 class OutboxRepository(Repository[OutboxJob]):
@@ -119,9 +111,9 @@ class OutboxRepository(Repository[OutboxJob]):
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return (await self.session.scalars(statement)).all()
+        return await self.all(statement)
 
     async def delete_ids(self, ids: Sequence[uuid.UUID]) -> int:
         if not ids:
             return 0
-        return _rowcount(await self.session.execute(delete(OutboxJob).where(OutboxJob.id.in_(ids))))
+        return await self.rowcount(delete(OutboxJob).where(OutboxJob.id.in_(ids)))

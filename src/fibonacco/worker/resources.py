@@ -10,7 +10,9 @@ from functools import lru_cache
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fibonacco.clients import process_clients
 from fibonacco.config import get_settings
+from fibonacco.kit.clients import Clients
 from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
 from fibonacco.kit.redis import create_redis
 
@@ -34,3 +36,9 @@ async def job_session() -> AsyncIterator[AsyncSession]:
 def job_redis() -> aioredis.Redis:
     """The worker process's Redis client for idempotency keys, locks, rate limits and caches."""
     return create_redis(get_settings())
+
+
+@lru_cache(maxsize=1)
+def job_clients() -> Clients:
+    """The worker process's provider clients (embedder, message providers), each built on first use."""
+    return process_clients(get_settings())

@@ -44,7 +44,7 @@ from fibonacco.config import Settings
 from fibonacco.worker.health import beat
 from fibonacco.worker.locks import LeaderLock
 from fibonacco.worker.metrics import QueueDepthPublisher
-from fibonacco.worker.middleware import OVERLAP_LOCK_OPTION
+from fibonacco.worker.queues import OVERLAP_LOCK_OPTION
 
 A = TypeVar("A", bound=dramatiq.Actor[Any, Any])
 

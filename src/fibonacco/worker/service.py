@@ -16,10 +16,9 @@ from fibonacco.auth.service import delete_expired_tokens
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import cross_tenant
-from fibonacco.worker.broker import QUEUES, Queue, QueueKeys
 from fibonacco.worker.buffer import JobRef, Sendable, enqueue
-from fibonacco.worker.middleware import BATCH_OPTION, TENANT_OPTION
 from fibonacco.worker.models import FailedJob, JobBatch
+from fibonacco.worker.queues import BATCH_OPTION, QUEUES, TENANT_OPTION, Queue, QueueKeys
 from fibonacco.worker.repository import FailedJobRepository, JobBatchRepository
 from fibonacco.worker.schemas import QueueStats
 
