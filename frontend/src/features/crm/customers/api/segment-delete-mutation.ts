@@ -1,0 +1,22 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api } from "../../../../api/client";
+import { unwrapEmpty } from "../../../../api/errors";
+import { useTenantId } from "../../../session/api/session";
+import { customerKeys } from "./keys";
+
+export function deleteSegment(segmentId: string): Promise<void> {
+  return unwrapEmpty(api.DELETE("/api/v1/segments/{segment_id}", { params: { path: { segment_id: segmentId } } }));
+}
+
+export function useSegmentDeleteMutation({ onSuccess }: { onSuccess: () => void }) {
+  const tenantId = useTenantId();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: deleteSegment,
+    onSuccess: async (_data, segmentId) => {
+      client.removeQueries({ queryKey: customerKeys.segment(tenantId, segmentId) });
+      await client.invalidateQueries({ queryKey: customerKeys.segmentList(tenantId) });
+      onSuccess();
+    },
+  });
+}
