@@ -61,7 +61,7 @@ function unique<T>(values: T[]): T[] {
 export function parseFilters(params: URLSearchParams): CustomerFilterState {
   const day = (key: DateKey) => {
     const value = params.get(key) ?? "";
-    return DAY.test(value) && dayjs(value).isValid() ? value : "";
+    return DAY.test(value) && dayjs(value).format("YYYY-MM-DD") === value ? value : "";
   };
   const dnc = params.get("do_not_contact");
   const owner = params.get("owner_id") ?? "";
