@@ -71,7 +71,24 @@ const commandCenter: [string, () => string, string | RegExp][] = [
   ["cc-tokens", () => "/command-center/tokens", "API tokens"],
 ];
 
-for (const [name, path, heading] of [...learningCenter, ...commandCenter]) {
+// The CRM's customer list and import wizard (crm-customers.spec.ts drives them); a customer to list.
+test.beforeAll(async ({ request }) => {
+  await seed(request, "/api/v1/customers", {
+    name: `Corner Café ${stamp}`,
+    email: `hello-${stamp}@corner-cafe.example.com`,
+    stage: "customer",
+    tags: ["coffee", "breakfast"],
+  });
+});
+
+const crmList: [string, () => string, string | RegExp][] = [
+  ["crm-customers", () => "/crm/customers", "Customers"],
+  ["crm-customers-search", () => `/crm/customers?q=${encodeURIComponent(`corner ${stamp}`)}&stage=customer`, "Customers"],
+  ["crm-customers-empty", () => `/crm/customers?q=nothing-${stamp}`, "Customers"],
+  ["crm-import", () => "/crm/import", "Import customers"],
+];
+
+for (const [name, path, heading] of [...learningCenter, ...commandCenter, ...crmList]) {
   test(`${name} works at this width`, async ({ page, consoleErrors }, info) => {
     await page.goto(path());
     await check(page, info.project.name, name, heading);
