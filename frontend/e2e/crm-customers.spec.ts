@@ -1,9 +1,14 @@
 import type { Locator, Page } from "@playwright/test";
-import { expect, screenshot, seed, test } from "./fixtures";
+import { expect, screenshot, seed, test, watchConsole } from "./fixtures";
 
 // The CRM's customer list, segments and import wizard against the real API and worker (1280 px).
 
 const stamp = Date.now().toString(36);
+
+/** A Mantine input by its label (its listbox carries the same label). */
+function input(scope: Page | Locator, label: string): Locator {
+  return scope.locator("input").and(scope.getByLabel(label, { exact: true }));
+}
 
 /** The customer list page: search, stage filter, segments, the new-customer dialog. */
 class CustomerList {
@@ -24,7 +29,7 @@ class CustomerList {
   }
 
   async chooseStages(...labels: string[]): Promise<void> {
-    await this.page.getByLabel("Stage", { exact: true }).click();
+    await input(this.page, "Stage").click();
     for (const label of labels) await this.page.getByRole("option", { name: label, exact: true }).click();
     await this.page.keyboard.press("Escape");
   }
@@ -35,7 +40,7 @@ class CustomerList {
   }
 
   async chooseSegment(name: string): Promise<void> {
-    await this.page.getByLabel("Segment", { exact: true }).click();
+    await input(this.page, "Segment").click();
     await this.page.getByRole("option", { name, exact: true }).click();
   }
 
@@ -56,10 +61,9 @@ class CustomerList {
   }
 }
 
-test("a customer created through the form is found by a search with a typo, and by its stage", async ({
-  page,
-  consoleErrors,
-}) => {
+test("a customer created through the form is found by a search with a typo, and by its stage", async ({ page }) => {
+  // The refused phone number is a 422, which Chromium logs as a failed request; nothing else may be logged.
+  const errors = watchConsole(page);
   const list = new CustomerList(page);
   const name = `Bellavista Trattoria ${stamp}`;
   await list.goto();
@@ -68,7 +72,7 @@ test("a customer created through the form is found by a search with a typo, and 
   await dialog.getByLabel("Name").fill(name);
   await dialog.getByLabel("Email").fill(`hello-${stamp}@bellavista.example.com`);
   await dialog.getByLabel("Phone").fill("12");
-  await dialog.getByLabel("Stage", { exact: true }).click();
+  await input(dialog, "Stage").click();
   await page.getByRole("option", { name: "Prospect", exact: true }).click();
   await dialog.getByRole("button", { name: "Create customer" }).click();
   // The API refuses the phone number: its message is on the field, and nothing was created.
@@ -96,7 +100,7 @@ test("a customer created through the form is found by a search with a typo, and 
   await page.reload();
   await expect(list.row(name)).toBeVisible();
   await expect(page.getByRole("searchbox", { name: "Search customers" })).toHaveValue(`bellavsta ${stamp}`);
-  expect(consoleErrors).toEqual([]);
+  expect(errors.filter((e) => !e.includes("status of 422"))).toEqual([]);
 });
 
 test("the filters saved as a segment show its live count, and it can be picked, exported, renamed and deleted", async ({
@@ -140,12 +144,12 @@ test("the filters saved as a segment show its live count, and it can be picked, 
   const rename = page.getByRole("dialog", { name: "Rename segment" });
   await rename.getByLabel("Name").fill(`Harbour leads ${stamp}`);
   await rename.getByRole("button", { name: "Rename" }).click();
-  await expect(page.getByLabel("Segment", { exact: true })).toHaveValue(`Harbour leads ${stamp}`);
+  await expect(input(page, "Segment")).toHaveValue(`Harbour leads ${stamp}`);
 
   await page.getByRole("button", { name: `Manage the segment Harbour leads ${stamp}` }).click();
   await page.getByRole("menuitem", { name: "Delete…" }).click();
   await page.getByRole("dialog", { name: "Delete segment" }).getByRole("button", { name: "Delete segment" }).click();
-  await expect(page.getByLabel("Segment", { exact: true })).toHaveValue("");
+  await expect(input(page, "Segment")).toHaveValue("");
   await expect(page).not.toHaveURL(/segment=/);
   expect(consoleErrors).toEqual([]);
 });
@@ -171,9 +175,9 @@ test("a CSV is imported through the wizard: the dry run shows the bad line, the 
   await page.getByRole("button", { name: "Continue" }).click();
 
   // The columns were matched by name; Notes is left out.
-  await expect(page.getByLabel("Field for the column Company")).toHaveValue("Name");
-  await expect(page.getByLabel("Field for the column E-mail")).toHaveValue("Email");
-  await expect(page.getByLabel("Field for the column Notes")).toHaveValue("Don't import");
+  await expect(input(page, "Field for the column Company")).toHaveValue("Name");
+  await expect(input(page, "Field for the column E-mail")).toHaveValue("Email");
+  await expect(input(page, "Field for the column Notes")).toHaveValue("Don't import");
   await page.getByRole("button", { name: "Check the file" }).click();
 
   await expect(page.getByTestId("count-would-create")).toHaveText("2", { timeout: 30_000 });

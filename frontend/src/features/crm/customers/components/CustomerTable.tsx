@@ -83,7 +83,7 @@ export function CustomerTable({ customers }: { customers: Customer[] }) {
             <Group gap={6} wrap="nowrap">
               <StageBadge stage={customer.stage} />
               {customer.do_not_contact && (
-                <Badge variant="light" color="red" radius="sm" tt="none">
+                <Badge variant="light" color="red" radius="sm" tt="none" miw="max-content">
                   Do not contact
                 </Badge>
               )}

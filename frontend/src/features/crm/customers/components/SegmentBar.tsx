@@ -37,7 +37,7 @@ export function SegmentBar({
     <Group gap="sm" mb="sm" wrap="wrap" align="center">
       <Select
         aria-label="Segment"
-        placeholder={segments.length ? "All customers" : "All customers (no saved segments yet)"}
+        placeholder="All customers"
         data={segments.map((segment) => ({ value: segment.id, label: segment.name }))}
         value={current?.id ?? null}
         onChange={(id) => onChoose(segments.find((segment) => segment.id === id) ?? null)}
@@ -45,7 +45,7 @@ export function SegmentBar({
         searchable
         w={260}
         maw="100%"
-        nothingFoundMessage="No segment by that name"
+        nothingFoundMessage={segments.length ? "No segment by that name" : "No saved segments yet"}
       />
       {current &&
         (detail.data ? (

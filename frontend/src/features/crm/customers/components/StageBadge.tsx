@@ -4,7 +4,7 @@ import { STAGE_COLORS, STAGE_LABELS } from "../options";
 
 export function StageBadge({ stage }: { stage: Schemas["Stage"] }) {
   return (
-    <Badge variant="light" color={STAGE_COLORS[stage]} radius="sm" tt="none">
+    <Badge variant="light" color={STAGE_COLORS[stage]} radius="sm" tt="none" miw="max-content">
       {STAGE_LABELS[stage]}
     </Badge>
   );

@@ -351,8 +351,9 @@ export function CustomerImportPage() {
         {active === STEPS.file && (
           <Text size="xs" c="dimmed">
             Fields: name, email, phone, website, industry, stage, tags (separated by “;”), time zone, slug, do not
-            contact, the address parts and your custom fields. <Anchor component={Link} to="/crm/customers">Back to
-            the customers</Anchor>
+            contact, the address parts and your custom fields. <Anchor component={Link} to="/crm/customers" underline="always">
+              Back to the customers
+            </Anchor>
           </Text>
         )}
       </Stack>
