@@ -29,7 +29,8 @@ class CustomerList {
   }
 
   async chooseStages(...labels: string[]): Promise<void> {
-    await input(this.page, "Stage").click();
+    // The box around the chosen stages takes the click, as it does for a person.
+    await this.page.locator(".mantine-MultiSelect-input").filter({ has: input(this.page, "Stage") }).click();
     for (const label of labels) await this.page.getByRole("option", { name: label, exact: true }).click();
     await this.page.keyboard.press("Escape");
   }
