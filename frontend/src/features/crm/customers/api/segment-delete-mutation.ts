@@ -8,16 +8,18 @@ export function deleteSegment(segmentId: string): Promise<void> {
   return unwrapEmpty(api.DELETE("/api/v1/segments/{segment_id}", { params: { path: { segment_id: segmentId } } }));
 }
 
-/** Delete a segment. `onSuccess` runs first, so the page lets go of the segment before its count is forgotten
- * (a count still shown would be fetched again, and answer 404). */
+/**
+ * Delete a segment, then refresh the list. Its count is not removed from the cache: the page still shows it
+ * until the router's (transition) update lets go of the segment, and a removed query it still shows would be
+ * fetched again and answer 404.
+ */
 export function useSegmentDeleteMutation({ onSuccess }: { onSuccess: () => void }) {
   const tenantId = useTenantId();
   const client = useQueryClient();
   return useMutation({
     mutationFn: deleteSegment,
-    onSuccess: async (_data, segmentId) => {
+    onSuccess: async () => {
       onSuccess();
-      client.removeQueries({ queryKey: customerKeys.segment(tenantId, segmentId) });
       await client.invalidateQueries({ queryKey: customerKeys.segmentList(tenantId) });
     },
   });
