@@ -32,6 +32,17 @@ export function useCustomerListState() {
       },
       { replace: true },
     );
+  /** Change some filters, on top of what the URL says when the change lands (a debounced search must not undo a
+   * stage chosen while it waited). */
+  const patchFilters = (changes: Partial<CustomerFilterState>) =>
+    setParams(
+      (current) => {
+        const written = writeFilters(current, { ...parseFilters(current), ...changes });
+        written.delete("page");
+        return written;
+      },
+      { replace: true },
+    );
   const setSort = (value: CustomerSort | null) =>
     setParams(
       (current) => {
@@ -60,5 +71,5 @@ export function useCustomerListState() {
       return next;
     });
 
-  return { filters, sort, page, segmentId, setFilters, setSort, setPage, chooseSegment };
+  return { filters, sort, page, segmentId, setFilters, patchFilters, setSort, setPage, chooseSegment };
 }

@@ -79,7 +79,8 @@ function EmptyState({
 export function CustomerListPage() {
   const me = useSession();
   const canWrite = atLeast(me.user.role, "staff");
-  const { filters, sort, page, segmentId, setFilters, setSort, setPage, chooseSegment } = useCustomerListState();
+  const { filters, sort, page, segmentId, setFilters, patchFilters, setSort, setPage, chooseSegment } =
+    useCustomerListState();
   const [creating, creatingControls] = useDisclosure(false);
   const [moreOpen, moreControls] = useDisclosure(false);
 
@@ -127,13 +128,13 @@ export function CustomerListPage() {
       />
 
       <Group gap="sm" mb="sm" align="flex-start" wrap="wrap">
-        <SearchInput value={filters.q} onChange={(q) => setFilters({ ...filters, q })} />
+        <SearchInput value={filters.q} onChange={(q) => patchFilters({ q })} />
         <MultiSelect
           aria-label="Stage"
           placeholder={filters.stage.length ? undefined : "Any stage"}
           data={STAGE_OPTIONS}
           value={filters.stage}
-          onChange={(stage) => setFilters({ ...filters, stage: stage as Stage[] })}
+          onChange={(stage) => patchFilters({ stage: stage as Stage[] })}
           clearable
           w={{ base: "100%", xs: 260 }}
         />
