@@ -25,6 +25,7 @@ test.beforeAll(async ({ request }) => {
     phone: "+1 415 555 0134",
     website: "https://harbor.example",
     industry: "bakery",
+    stage: "customer",
     timezone: "America/Los_Angeles",
     tags: ["wholesale", "vip"],
     business_context: { description: "Sourdough and pastries, delivered to cafés.", hours: "Mon–Sat 6–14" },
@@ -88,6 +89,10 @@ const commandCenter: [string, () => string, string | RegExp][] = [
 ];
 
 const crm: [string, () => string, string | RegExp][] = [
+  ["crm-customers", () => "/crm/customers", "Customers"],
+  ["crm-customers-search", () => `/crm/customers?q=${encodeURIComponent(`harbor ${stamp}`)}&stage=customer`, "Customers"],
+  ["crm-customers-empty", () => "/crm/customers?q=zqxjkv%20wvyfq", "Customers"],
+  ["crm-import", () => "/crm/import", "Import customers"],
   ["crm-customer", () => `/crm/customers/${seeded.customerId}`, seeded.customer],
   ["crm-customer-business", () => `/crm/customers/${seeded.customerId}?tab=business`, seeded.customer],
   ["crm-customer-timeline", () => `/crm/customers/${seeded.customerId}?tab=timeline`, seeded.customer],

@@ -8,4 +8,8 @@ export const customerKeys = {
   detail: (tenantId: string, id: string) => [...customerKeys.tenant(tenantId), "detail", id] as const,
   segments: (tenantId: string) => [...customerKeys.tenant(tenantId), "segments"] as const,
   customFields: (tenantId: string) => [...customerKeys.tenant(tenantId), "custom-fields"] as const,
+  // Added by the list and the import (append only).
+  segmentList: (tenantId: string) => [...customerKeys.segments(tenantId), "list"] as const,
+  segment: (tenantId: string, id: string) => [...customerKeys.segments(tenantId), "detail", id] as const,
+  importRun: (tenantId: string, id: string) => [...customerKeys.tenant(tenantId), "import", id] as const,
 };
