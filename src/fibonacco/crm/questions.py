@@ -53,7 +53,8 @@ async def merge_by_embedding(
     if not near:
         await session.flush()
         return question
-    kept, *merged = sorted([question, *near], key=lambda row: (row.created_at, row.id))
+    # Earliest first; rows made in one transaction share `created_at`, and then their first asking decides.
+    kept, *merged = sorted([question, *near], key=lambda row: (row.created_at, row.last_asked_at, row.id))
     now = utcnow()
     kept.times_asked = sum(row.times_asked for row in (kept, *merged))
     kept.last_asked_at = max(row.last_asked_at for row in (kept, *merged))
