@@ -187,8 +187,9 @@ class CustomerCreate(BaseModel):
     do_not_contact: bool = False
 
 
-class CustomerUpdate(Patch):
-    nullable = frozenset({"email", "phone", "website", "address", "industry", "timezone", "owner_id"})
+class CustomerChanges(BaseModel):
+    """The customer fields a change may carry, each optional (absent: left as it is); an update and an import row
+    both take these."""
 
     name: Name | None = None
     slug: Slug | None = None
@@ -199,13 +200,18 @@ class CustomerUpdate(Patch):
     industry: Label | None = None
     timezone: TimeZone | None = None
     stage: Stage | None = None
-    owner_id: uuid.UUID | None = None
     tags: Tags | None = None
+    do_not_contact: bool | None = None
+
+
+class CustomerUpdate(Patch, CustomerChanges):
+    nullable = frozenset({"email", "phone", "website", "address", "industry", "timezone", "owner_id"})
+
+    owner_id: uuid.UUID | None = None
     metadata: dict[str, Any] | None = None
     custom_fields: dict[str, Any] | None = Field(
         default=None, description="merged into the current values; a null value removes that field"
     )
-    do_not_contact: bool | None = None
 
 
 class CustomerSort(StrEnum):
