@@ -156,7 +156,8 @@ async def update_customer(
 
 @customers.delete("/{customer_id:uuid}", response_model=Envelope[ErasureReport], responses=_ERRORS)
 async def erase_customer(customer_id: uuid.UUID, auth: CrmPrivacy, session: SessionDep) -> Envelope[ErasureReport]:
-    """Erase the customer and its personal data (contacts, conversations, messages, events); audited."""
+    """Erase the customer and its personal data (contacts, conversations, messages, events; the messages sent
+    to it are kept for counts with their address and content wiped); audited."""
     report = await service.erase_customer(session, auth.tenant_id, customer_id, user_id=auth.user.id)
     return ok(report, "Customer erased.")
 
@@ -459,7 +460,9 @@ async def list_questions(
 async def ask_question(
     body: PendingQuestionCreate, auth: CrmWrite, session: SessionDep, response: Response
 ) -> Envelope[PendingQuestion]:
-    """Record a question nobody could answer. A near-duplicate of an open question is counted on it (200)."""
+    """Record a question nobody could answer. A near-duplicate of an open question (same words, or close by
+    trigrams) is counted on it (200). A paraphrase in other words is merged shortly after, once a job has embedded
+    it: the later question becomes `merged` (`merged_into_id`) and its count moves to the earlier one."""
     asked = await service.ask_question(session, auth.tenant_id, body, user_id=auth.user.id)
     if asked.merged:
         response.status_code = status.HTTP_200_OK
