@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm.models import PendingQuestion, PrivacyAudit
+from fibonacco.messages.models import Channel, Message, MessageStatus
+from fibonacco.messages.privacy import ERASED_ADDRESS
+from fibonacco.messages.service import apply_ses_event
 from tests.fixtures import Actor, MakeActor
 
 EMAIL = "jane.private@example.org"
@@ -27,7 +32,7 @@ async def tables_mentioning(session: AsyncSession, needle: str) -> dict[str, int
     return found
 
 
-async def populated_customer(client: httpx.AsyncClient, staff: Actor) -> str:
+async def populated_customer(client: httpx.AsyncClient, staff: Actor, admin: Actor | None = None) -> str:
     created = await client.post(
         "/api/v1/customers",
         json={"name": "Jane's Salon", "email": EMAIL, "phone": "+12025550177", "metadata": {"personal": EMAIL}},
@@ -66,7 +71,32 @@ async def populated_customer(client: httpx.AsyncClient, staff: Actor) -> str:
         headers=staff.headers,
     )
     assert question.status_code == 201, question.text
+    if admin is not None:  # messages sent to it (sending is for admins)
+        for message in (
+            {"channel": "email", "to": EMAIL, "subject": f"For {EMAIL}", "body_text": f"Dear {EMAIL}"},
+            {"channel": "sms", "to": "+12025550177", "body_text": f"Code for {EMAIL}"},
+        ):
+            sent = await client.post(
+                "/api/v1/messages", json={**message, "customer_id": customer_id}, headers=admin.headers
+            )
+            assert sent.status_code == 202, sent.text
     return customer_id
+
+
+async def bounce_the_email(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """SES reports the email bounced: the event keeps the provider's payload, and the address is suppressed."""
+    email = (
+        await session.execute(select(Message).where(Message.tenant_id == tenant_id, Message.channel == Channel.email))
+    ).scalar_one()
+    email.status, email.provider, email.provider_id = MessageStatus.sent, "ses", f"ses-{email.id}"
+    await session.flush()
+    event = {
+        "eventType": "Bounce",
+        "mail": {"messageId": email.provider_id, "destination": [EMAIL]},
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": EMAIL}]},
+    }
+    assert await apply_ses_event(session, f"sns-{email.id}", event)
+    await session.flush()
 
 
 class TestPrivacy:
@@ -103,17 +133,25 @@ class TestPrivacy:
     ) -> None:
         staff = await make_actor(Role.staff)
         admin = await make_actor(Role.admin, tenant=staff.tenant)
-        customer_id = await populated_customer(client, staff)
+        customer_id = await populated_customer(client, staff, admin)
+        await bounce_the_email(session, staff.tenant.id)
         before = await tables_mentioning(session, EMAIL)
-        assert {"customers", "customer_contacts", "customer_events", "conversation_messages", "conversations"} <= set(
-            before
-        )
+        assert {
+            "customers",
+            "customer_contacts",
+            "customer_events",
+            "conversation_messages",
+            "conversations",
+            "messages",
+            "message_events",
+            "suppressed_addresses",
+        } <= set(before)
 
         erased = await client.delete(f"/api/v1/customers/{customer_id}", headers=admin.headers)
         assert erased.status_code == 200, erased.text
         report = erased.json()["data"]
         assert report["erased"]["contacts"] == 1 and report["erased"]["messages"] == 1
-        assert report["anonymised"] == {"pending_questions": 1}
+        assert report["anonymised"] == {"pending_questions": 1, "sent_messages": 2}
 
         assert await tables_mentioning(session, EMAIL) == {}
         assert await tables_mentioning(session, "+12025550177") == {}
@@ -123,6 +161,12 @@ class TestPrivacy:
             await session.execute(select(PendingQuestion).where(PendingQuestion.tenant_id == staff.tenant.id))
         ).scalar_one()
         assert (question.customer_id, question.conversation_id, question.asked_by) == (None, None, None)
+        # The messages still count (channel, status, times), addressed to no one.
+        messages = (await session.execute(select(Message).where(Message.tenant_id == staff.tenant.id))).scalars().all()
+        assert sorted((m.channel, m.to_address, m.customer_id, m.body_text) for m in messages) == [
+            (Channel.email, ERASED_ADDRESS, None, None),
+            (Channel.sms, ERASED_ADDRESS, None, None),
+        ]
         audit = (
             await session.execute(
                 select(PrivacyAudit).where(PrivacyAudit.action == "erase", PrivacyAudit.tenant_id == staff.tenant.id)

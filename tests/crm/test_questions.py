@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from typing import Any
+
 import httpx
+import redis.asyncio as aioredis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
+from fibonacco.crm.models import PendingQuestion
+from fibonacco.crm.tasks import embed_and_merge
+from fibonacco.integrations.embeddings import HashingEmbedder
+from fibonacco.kit.db import UnitOfWork
+from fibonacco.worker.queues import QueueKeys
 from tests.crm.conftest import MakeCustomer
 from tests.fixtures import MakeActor
 
@@ -180,3 +192,75 @@ class TestConversations:
         assert patched.json()["data"]["summary"] is None and patched.json()["data"]["metadata"] == {"x": 1}
         assert (await client.delete(url, headers=staff.headers)).status_code == 200
         assert (await client.get(url, headers=staff.headers)).status_code == 404
+
+
+async def queued_question_jobs(redis: aioredis.Redis, question_ids: set[str]) -> list[dict[str, Any]]:
+    messages = [json.loads(m) for m in await redis.hvals(QueueKeys.of("embeddings").messages)]
+    return [m for m in messages if m["actor_name"] == "crm.embed_question" and m["args"][0] in question_ids]
+
+
+class TestMergingByEmbedding:
+    """Paraphrases in other words (text and trigrams differ) are merged once the job has embedded them."""
+
+    async def test_a_paraphrase_is_merged_into_the_earlier_question_and_a_different_one_is_not(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        redis: aioredis.Redis,
+        make_actor: MakeActor,
+        new_unit: UnitOfWork,
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        texts = [
+            "Do you offer gluten-free pizza?",
+            "Is gluten-free pizza something you offer?",  # cosine distance 0.16 from the first (hashing embedder)
+            "Do you offer vegan pizza?",  # 0.39: same topic, another question
+        ]
+        asked = []
+        for question in texts:
+            response = await client.post(Q, json={"question": question}, headers=staff.headers)
+            assert response.status_code == 201, response.text  # not merged by text: the words differ
+            asked.append(response.json()["data"])
+        ids = [question["id"] for question in asked]
+        jobs = await queued_question_jobs(redis, set(ids))
+        assert sorted(job["args"][0] for job in jobs) == sorted(ids)
+        assert all(job["kwargs"] == {"tenant_id": str(staff.tenant.id)} for job in jobs)
+
+        embedder = HashingEmbedder()
+        for question_id in reversed(ids):  # whichever runs first, the earliest question is the one kept
+            await embed_and_merge(new_unit, embedder, staff.tenant.id, uuid.UUID(question_id))
+        for question_id in ids:  # a redelivered job does nothing more
+            await embed_and_merge(new_unit, embedder, staff.tenant.id, uuid.UUID(question_id))
+
+        listed = (await client.get(Q, headers=staff.headers)).json()["data"]
+        state = {q["question"]: (q["status"], q["times_asked"], q["merged_into_id"]) for q in listed}
+        assert state == {
+            texts[0]: ("open", 2, None),
+            texts[1]: ("merged", 1, ids[0]),
+            texts[2]: ("open", 1, None),
+        }
+        rows = (
+            await session.execute(select(PendingQuestion).where(PendingQuestion.tenant_id == staff.tenant.id))
+        ).scalars()
+        assert {row.embedding_model for row in rows} == {embedder.model_name}
+
+    async def test_asking_the_paraphrase_again_counts_on_the_kept_question(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, new_unit: UnitOfWork
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        embedder = HashingEmbedder()
+
+        async def ask(question: str) -> dict[str, Any]:
+            response = await client.post(Q, json={"question": question}, headers=staff.headers)
+            assert response.status_code in (200, 201), response.text
+            data: dict[str, Any] = response.json()["data"]
+            await embed_and_merge(new_unit, embedder, staff.tenant.id, uuid.UUID(data["id"]))
+            return data
+
+        first = await ask("Do you offer gluten-free pizza?")
+        await ask("Is gluten-free pizza something you offer?")
+        await ask("Is gluten-free pizza something you offer?")  # the merged one is closed: counted again
+        kept = (await client.get(f"{Q}/{first['id']}", headers=staff.headers)).json()["data"]
+        assert (kept["status"], kept["times_asked"]) == ("open", 3)
+        open_ones = (await client.get(Q, params={"status": "open"}, headers=staff.headers)).json()["data"]
+        assert [q["id"] for q in open_ones] == [first["id"]]

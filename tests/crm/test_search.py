@@ -158,7 +158,7 @@ class TestFilters:
     ) -> None:
         response = await client.get("/api/v1/customers", params={"custom": [custom]}, headers=book.headers)
         assert response.status_code == 422
-        assert response.json()["error"]["details"][0]["field"] == "query.custom"
+        assert response.json()["error"]["details"][0]["field"].startswith("query.custom")
 
 
 class TestSegments:

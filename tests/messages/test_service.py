@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 import redis.asyncio as aioredis
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.crm.models import Customer, CustomerEvent
 from fibonacco.integrations.errors import TransientProviderError
+from fibonacco.kit.clock import utcnow
 from fibonacco.kit.db import UnitOfWork
 from fibonacco.kit.ratelimit import acquire_token
 from fibonacco.messages import service, tasks
@@ -130,6 +133,59 @@ class TestSendTwilio:
         assert await outbox.send(message) == MessageStatus.failed
         assert "not a valid phone number" in (message.error or "")
         assert len(fake_twilio.messages) == 1
+
+
+async def timeline(session: AsyncSession, customer: Customer) -> list[tuple[str, str | None]]:
+    rows = await session.execute(
+        select(CustomerEvent.type, CustomerEvent.source_id)
+        .where(CustomerEvent.customer_id == customer.id, CustomerEvent.source == "messages")
+        .order_by(CustomerEvent.occurred_at, CustomerEvent.id)
+    )
+    return [(row.type, row.source_id) for row in rows]
+
+
+class TestCustomerTimeline:
+    """A message to a CRM customer puts each of its statuses on that customer's timeline, once."""
+
+    async def customer(self, outbox: Outbox) -> Customer:
+        customer = Customer(
+            tenant_id=outbox.tenant.id, name="Joe's Diner", slug="joes-diner", stage_changed_at=utcnow()
+        )
+        outbox.session.add(customer)
+        await outbox.session.flush()
+        return customer
+
+    async def test_queued_sent_delivered_each_once(self, outbox: Outbox, fake_twilio: FakeTwilio) -> None:
+        customer = await self.customer(outbox)
+        message = await outbox.create(sms().model_copy(update={"customer_id": customer.id}))
+        assert message.customer_id == customer.id
+        assert await outbox.send(message) == MessageStatus.sent
+        assert await outbox.send(message) is None  # a redelivered job: nothing sent, nothing appended
+        assert message.provider_id
+        delivered = {"MessageSid": message.provider_id, "MessageStatus": "delivered"}
+        assert await service.apply_twilio_status(outbox.session, delivered, message.id)
+        assert not await service.apply_twilio_status(outbox.session, delivered, message.id)  # a replayed callback
+        assert await timeline(outbox.session, customer) == [
+            ("message.queued", f"{message.id}:queued"),
+            ("message.sent", f"{message.id}:sent"),
+            ("message.delivered", f"{message.id}:delivered"),
+        ]
+        await outbox.session.refresh(customer)
+        assert customer.last_activity_at is not None
+
+    async def test_a_refused_send_is_message_failed(self, outbox: Outbox, fake_twilio: FakeTwilio) -> None:
+        customer = await self.customer(outbox)
+        message = await outbox.create(sms(to=INVALID_NUMBER).model_copy(update={"customer_id": customer.id}))
+        assert await outbox.send(message) == MessageStatus.failed
+        assert [kind for kind, _ in await timeline(outbox.session, customer)] == ["message.queued", "message.failed"]
+
+    async def test_a_message_without_a_customer_appends_nothing(self, outbox: Outbox, fake_twilio: FakeTwilio) -> None:
+        message = await outbox.create(sms())
+        await outbox.send(message)
+        events = await outbox.session.scalar(
+            select(func.count()).select_from(CustomerEvent).where(CustomerEvent.tenant_id == outbox.tenant.id)
+        )
+        assert events == 0
 
 
 class TestProviderRate:

@@ -131,7 +131,7 @@ async def start_import(
     return ok(report, "Import queued.")
 
 
-@customers.get("/imports/{import_id}", response_model=Envelope[CustomerImport], responses=_ERRORS)
+@customers.get("/imports/{import_id:uuid}", response_model=Envelope[CustomerImport], responses=_ERRORS)
 async def get_import(import_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[CustomerImport]:
     return ok(await service.get_import(session, auth.tenant_id, import_id))
 
@@ -141,12 +141,12 @@ async def get_customer_by_slug(slug: str, auth: CrmRead, session: SessionDep) ->
     return ok(Customer.model_validate(await service.get_customer_by_slug(session, auth.tenant_id, slug)))
 
 
-@customers.get("/{customer_id}", response_model=Envelope[Customer], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}", response_model=Envelope[Customer], responses=_ERRORS)
 async def get_customer(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[Customer]:
     return ok(Customer.model_validate(await service.get_customer(session, auth.tenant_id, customer_id)))
 
 
-@customers.patch("/{customer_id}", response_model=Envelope[Customer], responses=_WRITE_ERRORS)
+@customers.patch("/{customer_id:uuid}", response_model=Envelope[Customer], responses=_WRITE_ERRORS)
 async def update_customer(
     customer_id: uuid.UUID, body: CustomerUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Customer]:
@@ -154,14 +154,15 @@ async def update_customer(
     return ok(Customer.model_validate(customer), "Customer updated.")
 
 
-@customers.delete("/{customer_id}", response_model=Envelope[ErasureReport], responses=_ERRORS)
+@customers.delete("/{customer_id:uuid}", response_model=Envelope[ErasureReport], responses=_ERRORS)
 async def erase_customer(customer_id: uuid.UUID, auth: CrmPrivacy, session: SessionDep) -> Envelope[ErasureReport]:
-    """Erase the customer and its personal data (contacts, conversations, messages, events); audited."""
+    """Erase the customer and its personal data (contacts, conversations, messages, events; the messages sent
+    to it are kept for counts with their address and content wiped); audited."""
     report = await service.erase_customer(session, auth.tenant_id, customer_id, user_id=auth.user.id)
     return ok(report, "Customer erased.")
 
 
-@customers.put("/{customer_id}/business-context", response_model=Envelope[Customer], responses=_ERRORS)
+@customers.put("/{customer_id:uuid}/business-context", response_model=Envelope[Customer], responses=_ERRORS)
 async def replace_business_context(
     customer_id: uuid.UUID, body: BusinessContextUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Customer]:
@@ -169,12 +170,12 @@ async def replace_business_context(
     return ok(Customer.model_validate(customer), "Business context saved.")
 
 
-@customers.get("/{customer_id}/ai-context", response_model=Envelope[AiContext], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/ai-context", response_model=Envelope[AiContext], responses=_ERRORS)
 async def ai_context(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[AiContext]:
     return ok(await service.ai_context(session, auth.tenant_id, customer_id))
 
 
-@customers.get("/{customer_id}/timeline", response_model=PaginatedEnvelope[CustomerEvent], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/timeline", response_model=PaginatedEnvelope[CustomerEvent], responses=_ERRORS)
 async def timeline(
     customer_id: uuid.UUID,
     auth: CrmRead,
@@ -188,7 +189,7 @@ async def timeline(
 
 
 @customers.post(
-    "/{customer_id}/notes", response_model=Envelope[dict[str, uuid.UUID]], status_code=201, responses=_ERRORS
+    "/{customer_id:uuid}/notes", response_model=Envelope[dict[str, uuid.UUID]], status_code=201, responses=_ERRORS
 )
 async def add_note(
     customer_id: uuid.UUID, body: NoteCreate, auth: CrmWrite, session: SessionDep
@@ -197,7 +198,7 @@ async def add_note(
     return ok({"note_id": note_id}, "Note added to the timeline.")
 
 
-@customers.get("/{customer_id}/privacy-export", response_model=Envelope[dict[str, Any]], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/privacy-export", response_model=Envelope[dict[str, Any]], responses=_ERRORS)
 async def privacy_export(customer_id: uuid.UUID, auth: CrmPrivacy, session: SessionDep) -> Envelope[dict[str, Any]]:
     """Everything held about this customer (audited)."""
     return ok(await service.privacy_export(session, auth.tenant_id, customer_id, user_id=auth.user.id))
@@ -206,13 +207,13 @@ async def privacy_export(customer_id: uuid.UUID, auth: CrmPrivacy, session: Sess
 # --- contacts and consent ---
 
 
-@customers.get("/{customer_id}/contacts", response_model=Envelope[list[Contact]], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/contacts", response_model=Envelope[list[Contact]], responses=_ERRORS)
 async def list_contacts(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[list[Contact]]:
     rows = await service.list_contacts(session, auth.tenant_id, customer_id)
     return ok([Contact.model_validate(row) for row in rows])
 
 
-@customers.post("/{customer_id}/contacts", response_model=Envelope[Contact], status_code=201, responses=_ERRORS)
+@customers.post("/{customer_id:uuid}/contacts", response_model=Envelope[Contact], status_code=201, responses=_ERRORS)
 async def create_contact(
     customer_id: uuid.UUID, body: ContactCreate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Contact]:
@@ -220,7 +221,7 @@ async def create_contact(
     return ok(Contact.model_validate(contact), "Contact added.")
 
 
-@customers.patch("/{customer_id}/contacts/{contact_id}", response_model=Envelope[Contact], responses=_ERRORS)
+@customers.patch("/{customer_id:uuid}/contacts/{contact_id:uuid}", response_model=Envelope[Contact], responses=_ERRORS)
 async def update_contact(
     customer_id: uuid.UUID, contact_id: uuid.UUID, body: ContactUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Contact]:
@@ -228,7 +229,7 @@ async def update_contact(
     return ok(Contact.model_validate(contact), "Contact updated.")
 
 
-@customers.delete("/{customer_id}/contacts/{contact_id}", response_model=Envelope[None], responses=_ERRORS)
+@customers.delete("/{customer_id:uuid}/contacts/{contact_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_contact(
     customer_id: uuid.UUID, contact_id: uuid.UUID, auth: CrmWrite, session: SessionDep
 ) -> Envelope[None]:
@@ -236,12 +237,12 @@ async def delete_contact(
     return ok(None, "Contact deleted.")
 
 
-@customers.get("/{customer_id}/consent", response_model=Envelope[list[ConsentState]], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/consent", response_model=Envelope[list[ConsentState]], responses=_ERRORS)
 async def list_consents(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[list[ConsentState]]:
     return ok(await service.list_consents(session, auth.tenant_id, customer_id))
 
 
-@customers.put("/{customer_id}/consent/{channel}", response_model=Envelope[ConsentState], responses=_ERRORS)
+@customers.put("/{customer_id:uuid}/consent/{channel}", response_model=Envelope[ConsentState], responses=_ERRORS)
 async def set_consent(
     customer_id: uuid.UUID, channel: ConsentChannel, body: ConsentChange, auth: CrmWrite, session: SessionDep
 ) -> Envelope[ConsentState]:
@@ -253,13 +254,13 @@ async def set_consent(
 # --- customer FAQs ---
 
 
-@customers.get("/{customer_id}/faqs", response_model=Envelope[list[CustomerFaq]], responses=_ERRORS)
+@customers.get("/{customer_id:uuid}/faqs", response_model=Envelope[list[CustomerFaq]], responses=_ERRORS)
 async def list_faqs(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[list[CustomerFaq]]:
     rows = await service.list_faqs(session, auth.tenant_id, customer_id)
     return ok([CustomerFaq.model_validate(row) for row in rows])
 
 
-@customers.post("/{customer_id}/faqs", response_model=Envelope[CustomerFaq], status_code=201, responses=_ERRORS)
+@customers.post("/{customer_id:uuid}/faqs", response_model=Envelope[CustomerFaq], status_code=201, responses=_ERRORS)
 async def create_faq(
     customer_id: uuid.UUID, body: CustomerFaqCreate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[CustomerFaq]:
@@ -267,7 +268,7 @@ async def create_faq(
     return ok(CustomerFaq.model_validate(faq), "FAQ added.")
 
 
-@customers.patch("/{customer_id}/faqs/{faq_id}", response_model=Envelope[CustomerFaq], responses=_ERRORS)
+@customers.patch("/{customer_id:uuid}/faqs/{faq_id:uuid}", response_model=Envelope[CustomerFaq], responses=_ERRORS)
 async def update_faq(
     customer_id: uuid.UUID, faq_id: uuid.UUID, body: CustomerFaqUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[CustomerFaq]:
@@ -275,13 +276,13 @@ async def update_faq(
     return ok(CustomerFaq.model_validate(faq), "FAQ updated.")
 
 
-@customers.delete("/{customer_id}/faqs/{faq_id}", response_model=Envelope[None], responses=_ERRORS)
+@customers.delete("/{customer_id:uuid}/faqs/{faq_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_faq(customer_id: uuid.UUID, faq_id: uuid.UUID, auth: CrmWrite, session: SessionDep) -> Envelope[None]:
     await service.delete_faq(session, auth.tenant_id, customer_id, faq_id)
     return ok(None, "FAQ deleted.")
 
 
-@customers.post("/{customer_id}/faqs/{faq_id}/vote", response_model=Envelope[CustomerFaq], responses=_ERRORS)
+@customers.post("/{customer_id:uuid}/faqs/{faq_id:uuid}/vote", response_model=Envelope[CustomerFaq], responses=_ERRORS)
 async def vote_faq(
     customer_id: uuid.UUID, faq_id: uuid.UUID, body: FaqVote, auth: CrmRead, session: SessionDep
 ) -> Envelope[CustomerFaq]:
@@ -306,7 +307,7 @@ async def create_custom_field(
     return ok(CustomFieldDefinition.model_validate(definition), "Custom field created.")
 
 
-@fields.patch("/{field_id}", response_model=Envelope[CustomFieldDefinition], responses=_ERRORS)
+@fields.patch("/{field_id:uuid}", response_model=Envelope[CustomFieldDefinition], responses=_ERRORS)
 async def update_custom_field(
     field_id: uuid.UUID, body: CustomFieldDefinitionUpdate, auth: CrmAdmin, session: SessionDep
 ) -> Envelope[CustomFieldDefinition]:
@@ -314,7 +315,7 @@ async def update_custom_field(
     return ok(CustomFieldDefinition.model_validate(definition), "Custom field updated.")
 
 
-@fields.delete("/{field_id}", response_model=Envelope[None], responses=_ERRORS)
+@fields.delete("/{field_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_custom_field(field_id: uuid.UUID, auth: CrmAdmin, session: SessionDep) -> Envelope[None]:
     """Delete the field and every customer's value for it."""
     await service.delete_custom_field(session, auth.tenant_id, field_id)
@@ -336,13 +337,13 @@ async def create_segment(body: SegmentCreate, auth: CrmWrite, session: SessionDe
     return ok(Segment.model_validate(segment), "Segment saved.")
 
 
-@segments.get("/{segment_id}", response_model=Envelope[SegmentWithCount], responses=_ERRORS)
+@segments.get("/{segment_id:uuid}", response_model=Envelope[SegmentWithCount], responses=_ERRORS)
 async def get_segment(segment_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[SegmentWithCount]:
     """The segment with its live member count."""
     return ok(await service.get_segment_with_count(session, auth.tenant_id, segment_id))
 
 
-@segments.patch("/{segment_id}", response_model=Envelope[Segment], responses=_WRITE_ERRORS)
+@segments.patch("/{segment_id:uuid}", response_model=Envelope[Segment], responses=_WRITE_ERRORS)
 async def update_segment(
     segment_id: uuid.UUID, body: SegmentUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Segment]:
@@ -350,19 +351,19 @@ async def update_segment(
     return ok(Segment.model_validate(segment), "Segment updated.")
 
 
-@segments.delete("/{segment_id}", response_model=Envelope[None], responses=_ERRORS)
+@segments.delete("/{segment_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_segment(segment_id: uuid.UUID, auth: CrmWrite, session: SessionDep) -> Envelope[None]:
     await service.delete_segment(session, auth.tenant_id, segment_id)
     return ok(None, "Segment deleted.")
 
 
-@segments.get("/{segment_id}/count", response_model=Envelope[SegmentCount], responses=_ERRORS)
+@segments.get("/{segment_id:uuid}/count", response_model=Envelope[SegmentCount], responses=_ERRORS)
 async def count_segment(segment_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[SegmentCount]:
     count = await service.count_segment(session, auth.tenant_id, segment_id)
     return ok(SegmentCount(segment_id=segment_id, count=count))
 
 
-@segments.get("/{segment_id}/members", response_model=PaginatedEnvelope[Customer], responses=_ERRORS)
+@segments.get("/{segment_id:uuid}/members", response_model=PaginatedEnvelope[Customer], responses=_ERRORS)
 async def segment_members(
     segment_id: uuid.UUID, auth: CrmRead, session: SessionDep, page: PageDep, sort: SortParam = CustomerSort.oldest
 ) -> PaginatedEnvelope[Customer]:
@@ -387,12 +388,12 @@ async def create_conversation(body: ConversationCreate, auth: CrmWrite, session:
     return ok(Conversation.model_validate(conversation), "Conversation started.")
 
 
-@conversations.get("/{conversation_id}", response_model=Envelope[Conversation], responses=_ERRORS)
+@conversations.get("/{conversation_id:uuid}", response_model=Envelope[Conversation], responses=_ERRORS)
 async def get_conversation(conversation_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[Conversation]:
     return ok(Conversation.model_validate(await service.get_conversation(session, auth.tenant_id, conversation_id)))
 
 
-@conversations.patch("/{conversation_id}", response_model=Envelope[Conversation], responses=_ERRORS)
+@conversations.patch("/{conversation_id:uuid}", response_model=Envelope[Conversation], responses=_ERRORS)
 async def update_conversation(
     conversation_id: uuid.UUID, body: ConversationUpdate, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Conversation]:
@@ -400,13 +401,13 @@ async def update_conversation(
     return ok(Conversation.model_validate(conversation), "Conversation updated.")
 
 
-@conversations.delete("/{conversation_id}", response_model=Envelope[None], responses=_ERRORS)
+@conversations.delete("/{conversation_id:uuid}", response_model=Envelope[None], responses=_ERRORS)
 async def delete_conversation(conversation_id: uuid.UUID, auth: CrmWrite, session: SessionDep) -> Envelope[None]:
     await service.delete_conversation(session, auth.tenant_id, conversation_id)
     return ok(None, "Conversation deleted.")
 
 
-@conversations.post("/{conversation_id}/end", response_model=Envelope[Conversation], responses=_WRITE_ERRORS)
+@conversations.post("/{conversation_id:uuid}/end", response_model=Envelope[Conversation], responses=_WRITE_ERRORS)
 async def end_conversation(
     conversation_id: uuid.UUID, body: ConversationEnd, auth: CrmWrite, session: SessionDep
 ) -> Envelope[Conversation]:
@@ -416,7 +417,7 @@ async def end_conversation(
 
 
 @conversations.get(
-    "/{conversation_id}/messages", response_model=PaginatedEnvelope[ConversationMessage], responses=_ERRORS
+    "/{conversation_id:uuid}/messages", response_model=PaginatedEnvelope[ConversationMessage], responses=_ERRORS
 )
 async def list_messages(
     conversation_id: uuid.UUID, auth: CrmRead, session: SessionDep, page: PageDep
@@ -426,7 +427,7 @@ async def list_messages(
 
 
 @conversations.post(
-    "/{conversation_id}/messages", response_model=Envelope[ConversationMessage], status_code=201, responses=_ERRORS
+    "/{conversation_id:uuid}/messages", response_model=Envelope[ConversationMessage], status_code=201, responses=_ERRORS
 )
 async def add_message(
     conversation_id: uuid.UUID, body: ConversationMessageCreate, auth: CrmWrite, session: SessionDep
@@ -447,11 +448,21 @@ async def list_questions(
     return paginated([PendingQuestion.model_validate(row) for row in rows], total, page)
 
 
-@questions.post("", response_model=Envelope[PendingQuestion], status_code=201, responses=_ERRORS)
+@questions.post(
+    "",
+    response_model=Envelope[PendingQuestion],
+    status_code=201,
+    responses={
+        **_ERRORS,
+        200: {"model": Envelope[PendingQuestion], "description": "Counted on the open question it duplicates"},
+    },
+)
 async def ask_question(
     body: PendingQuestionCreate, auth: CrmWrite, session: SessionDep, response: Response
 ) -> Envelope[PendingQuestion]:
-    """Record a question nobody could answer. A near-duplicate of an open question is counted on it (200)."""
+    """Record a question nobody could answer. A near-duplicate of an open question (same words, or close by
+    trigrams) is counted on it (200). A paraphrase in other words is merged shortly after, once a job has embedded
+    it: the later question becomes `merged` (`merged_into_id`) and its count moves to the earlier one."""
     asked = await service.ask_question(session, auth.tenant_id, body, user_id=auth.user.id)
     if asked.merged:
         response.status_code = status.HTTP_200_OK
@@ -459,12 +470,12 @@ async def ask_question(
     return ok(PendingQuestion.model_validate(asked.question), message)
 
 
-@questions.get("/{question_id}", response_model=Envelope[PendingQuestion], responses=_ERRORS)
+@questions.get("/{question_id:uuid}", response_model=Envelope[PendingQuestion], responses=_ERRORS)
 async def get_question(question_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[PendingQuestion]:
     return ok(PendingQuestion.model_validate(await service.get_question(session, auth.tenant_id, question_id)))
 
 
-@questions.post("/{question_id}/answer", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
+@questions.post("/{question_id:uuid}/answer", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
 async def answer_question(
     question_id: uuid.UUID, body: Answer, auth: CrmWrite, session: SessionDep
 ) -> Envelope[PendingQuestion]:
@@ -472,7 +483,7 @@ async def answer_question(
     return ok(PendingQuestion.model_validate(question), "Answer saved.")
 
 
-@questions.post("/{question_id}/publish", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
+@questions.post("/{question_id:uuid}/publish", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
 async def publish_question(
     question_id: uuid.UUID, body: Publish, auth: CrmWrite, session: SessionDep
 ) -> Envelope[PendingQuestion]:
@@ -481,7 +492,7 @@ async def publish_question(
     return ok(PendingQuestion.model_validate(question), "Answer published.")
 
 
-@questions.post("/{question_id}/dismiss", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
+@questions.post("/{question_id:uuid}/dismiss", response_model=Envelope[PendingQuestion], responses=_WRITE_ERRORS)
 async def dismiss_question(question_id: uuid.UUID, auth: CrmWrite, session: SessionDep) -> Envelope[PendingQuestion]:
     question = await service.dismiss_question(session, auth.tenant_id, question_id, user_id=auth.user.id)
     return ok(PendingQuestion.model_validate(question), "Question dismissed.")

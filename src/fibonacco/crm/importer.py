@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.crm import custom_fields
@@ -34,7 +34,7 @@ from fibonacco.crm.repository import (
     CustomerRepository,
     CustomFieldRepository,
 )
-from fibonacco.crm.schemas import Address, Email, Label, Name, Phone, Slug, Tags, TimeZone, Website
+from fibonacco.crm.schemas import Address, CustomerChanges
 from fibonacco.crm.timeline import CRM_SOURCE, STAGE_CHANGED
 from fibonacco.kit.clock import utcnow
 
@@ -92,20 +92,9 @@ class Outcome:
         self.errors.extend(other.errors)
 
 
-class ImportRow(BaseModel):
+class ImportRow(CustomerChanges):
     """One row's values, validated as the API validates them; absent fields are left as they are."""
 
-    name: Name | None = None
-    slug: Slug | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    website: Website | None = None
-    address: Address | None = None
-    industry: Label | None = None
-    timezone: TimeZone | None = None
-    stage: Stage | None = None
-    tags: Tags | None = None
-    do_not_contact: bool | None = None
     metadata: Annotated[dict[str, Any], Field(default_factory=dict)]
     custom_fields: Annotated[dict[str, Any], Field(default_factory=dict)]
 

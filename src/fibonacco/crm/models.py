@@ -26,7 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
 from fibonacco.kit.db import TenantOwnedModel, string_enum
+from fibonacco.kit.vectors import Vector
 
 
 class Stage(StrEnum):
@@ -82,6 +84,7 @@ class QuestionStatus(StrEnum):
     answered = "answered"
     published = "published"
     dismissed = "dismissed"
+    merged = "merged"  # a near-duplicate (close embedding) counted on an older open question: `merged_into_id`
 
 
 class ImportKey(StrEnum):
@@ -293,6 +296,13 @@ class PendingQuestion(TenantOwnedModel):
         ForeignKey("knowledge_entries.id", ondelete="SET NULL"), default=None
     )
     faq_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer_faqs.id", ondelete="SET NULL"), default=None)
+    # The question's embedding (`crm.embed_question`, after commit), zero-padded like knowledge entries'; the
+    # model that made it says which space it lives in. Near-duplicates by meaning are merged through it.
+    embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_COLUMN_DIMENSION), default=None)
+    embedding_model: Mapped[str | None] = mapped_column(String(200), default=None)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pending_questions.id", ondelete="SET NULL"), default=None
+    )
 
     __table_args__ = (
         # One open question per normalised text: concurrent askers merge instead of duplicating.

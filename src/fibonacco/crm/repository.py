@@ -586,6 +586,25 @@ class PendingQuestionRepository(CrmRepository[PendingQuestion]):
         )
         return len(result.all())
 
+    async def lock_open_near(
+        self, question_id: uuid.UUID, embedding: Sequence[float], model: str, max_distance: float, limit: int
+    ) -> Sequence[PendingQuestion]:
+        """Other open questions embedded by `model` within `max_distance` (cosine) of `embedding`, nearest first."""
+        distance = PendingQuestion.embedding.cosine_distance(embedding)
+        statement = (
+            self.select()
+            .where(
+                PendingQuestion.status == QuestionStatus.open,
+                PendingQuestion.id != question_id,
+                PendingQuestion.embedding_model == model,
+                distance <= max_distance,
+            )
+            .order_by(distance, PendingQuestion.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
 
 class CustomerFaqRepository(CrmRepository[CustomerFaq]):
     model = CustomerFaq

@@ -12,7 +12,9 @@ import email_validator
 import phonenumbers
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -37,6 +39,8 @@ DEFAULT_PHONE_REGION = "US"
 MAX_TEXT = 5000
 MAX_LIST = 50
 CUSTOM_FIELD_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
+# A custom-field filter condition: `key:value`, `key>=value` or `key<=value` (the value is read in the field's type).
+CUSTOM_CONDITION_PATTERN = r"^[a-z][a-z0-9_]{0,49}(:|>=|<=)[\s\S]*$"
 
 
 # A North American number written plainly (`+1 202 555 0143`, `(202) 555-0143`, `202.555.0143`): its digits are
@@ -104,6 +108,17 @@ def check_website(value: str) -> str:
     return value
 
 
+# RFC 3339, as the document's `date-time` says: pydantic alone would also take a bare number (a Unix time), a date
+# alone or a time without its offset.
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def check_rfc3339(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("not a date-time with its offset, e.g. 2026-01-31T09:30:00Z")
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(normalize_email)]
@@ -115,6 +130,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TE
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
 Tags = Annotated[list[Label], Field(max_length=MAX_LIST)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(check_rfc3339)]
 
 
 class Address(BaseModel):
@@ -184,8 +200,9 @@ class CustomerCreate(BaseModel):
     do_not_contact: bool = False
 
 
-class CustomerUpdate(Patch):
-    nullable = frozenset({"email", "phone", "website", "address", "industry", "timezone", "owner_id"})
+class CustomerChanges(BaseModel):
+    """The customer fields a change may carry, each optional (absent: left as it is); an update and an import row
+    both take these."""
 
     name: Name | None = None
     slug: Slug | None = None
@@ -196,13 +213,18 @@ class CustomerUpdate(Patch):
     industry: Label | None = None
     timezone: TimeZone | None = None
     stage: Stage | None = None
-    owner_id: uuid.UUID | None = None
     tags: Tags | None = None
+    do_not_contact: bool | None = None
+
+
+class CustomerUpdate(Patch, CustomerChanges):
+    nullable = frozenset({"email", "phone", "website", "address", "industry", "timezone", "owner_id"})
+
+    owner_id: uuid.UUID | None = None
     metadata: dict[str, Any] | None = None
     custom_fields: dict[str, Any] | None = Field(
         default=None, description="merged into the current values; a null value removes that field"
     )
-    do_not_contact: bool | None = None
 
 
 class CustomerSort(StrEnum):
@@ -224,15 +246,15 @@ class CustomerFilters(BaseModel):
     tag: list[Label] = Field(default_factory=list, max_length=MAX_LIST, description="all of these tags")
     industry: Label | None = None
     owner_id: uuid.UUID | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    active_from: datetime | None = Field(default=None, description="last activity at or after")
-    active_to: datetime | None = Field(default=None, description="last activity before")
+    created_from: Timestamp | None = None
+    created_to: Timestamp | None = None
+    active_from: Timestamp | None = Field(default=None, description="last activity at or after")
+    active_to: Timestamp | None = Field(default=None, description="last activity before")
     consent: list[
         Annotated[str, StringConstraints(pattern=r"^(email|sms|phone):(subscribed|unsubscribed|unknown)$")]
     ] = Field(default_factory=list, max_length=3, description="channel:status, e.g. email:subscribed")
     do_not_contact: bool | None = None
-    custom: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
+    custom: list[Annotated[str, StringConstraints(max_length=300, pattern=CUSTOM_CONDITION_PATTERN)]] = Field(
         default_factory=list,
         max_length=20,
         description="custom field conditions: key:value (equals; contains for multi-select), key>=value, key<=value",
@@ -350,8 +372,8 @@ class CustomerEvent(BaseModel):
 
 class TimelineFilters(BaseModel):
     type: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=20)
-    before: datetime | None = None
-    after: datetime | None = None
+    before: Timestamp | None = None
+    after: Timestamp | None = None
 
 
 class NoteCreate(BaseModel):
@@ -421,8 +443,8 @@ class ConversationCreate(BaseModel):
     customer_id: uuid.UUID
     channel: ConversationChannel
     subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    follow_up_at: datetime | None = None
-    started_at: datetime | None = Field(default=None, description="defaults to now")
+    follow_up_at: Timestamp | None = None
+    started_at: Timestamp | None = Field(default=None, description="defaults to now")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -432,14 +454,14 @@ class ConversationUpdate(Patch):
     subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     outcome: Label | None = None
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)] | None = None
-    follow_up_at: datetime | None = None
+    follow_up_at: Timestamp | None = None
     metadata: dict[str, Any] | None = None
 
 
 class ConversationEnd(BaseModel):
     outcome: Label | None = None
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)] | None = None
-    follow_up_at: datetime | None = None
+    follow_up_at: Timestamp | None = None
 
 
 class ConversationFilters(BaseModel):
@@ -464,7 +486,7 @@ class ConversationMessageCreate(BaseModel):
     role: MessageRole
     content: LongText
     metadata: dict[str, Any] = Field(default_factory=dict)
-    sent_at: datetime | None = Field(default=None, description="defaults to now")
+    sent_at: Timestamp | None = Field(default=None, description="defaults to now")
 
 
 # --- pending questions and customer FAQs ---
@@ -488,6 +510,7 @@ class PendingQuestion(BaseModel):
     resolved_by: uuid.UUID | None
     knowledge_entry_id: uuid.UUID | None
     faq_id: uuid.UUID | None
+    merged_into_id: uuid.UUID | None = Field(description="merged: the open question it was counted on")
     created_at: datetime
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +94,9 @@ from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import KnowledgeEntry, ValidationStatus
 from fibonacco.knowledge.schemas import KnowledgeEntryCreate
 from fibonacco.knowledge.service import create_entry
+from fibonacco.messages.privacy import erase_customer_messages, messages_for_customer
+from fibonacco.messages.schemas import Message as SentMessage
+from fibonacco.worker.buffer import enqueue
 from fibonacco.worker.service import BatchJob, dispatch_batch, get_batch
 
 log = structlog.get_logger("fibonacco.crm")
@@ -110,6 +113,21 @@ class PayloadTooLarge(FibonaccoError):
 
     status_code = 413
     code = "payload_too_large"
+
+
+RowT = TypeVar("RowT", covariant=True)
+
+
+class _CustomerRows(Protocol[RowT]):
+    async def get_for_customer(self, customer_id: uuid.UUID, row_id: uuid.UUID, /) -> RowT | None: ...
+
+
+async def _of_customer(rows: _CustomerRows[RowT], customer_id: uuid.UUID, row_id: uuid.UUID, what: str) -> RowT:
+    """One of the customer's rows (a contact, a FAQ), or a 404 naming `what`."""
+    row = await rows.get_for_customer(customer_id, row_id)
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    return row
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -457,20 +475,11 @@ async def create_contact(
     return contact
 
 
-async def _contact_or_404(
-    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, contact_id: uuid.UUID
-) -> Contact:
-    contact = await ContactRepository(session, tenant_id).get_for_customer(customer_id, contact_id)
-    if contact is None:
-        raise NotFound("Contact not found.")
-    return contact
-
-
 async def update_contact(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, contact_id: uuid.UUID, data: ContactUpdate
 ) -> Contact:
-    contact = await _contact_or_404(session, tenant_id, customer_id, contact_id)
     repository = ContactRepository(session, tenant_id)
+    contact = await _of_customer(repository, customer_id, contact_id, "Contact")
     await repository.update(contact, data.model_dump(exclude_unset=True))
     if data.is_primary:
         await repository.clear_primary(customer_id, keep=contact.id)
@@ -480,8 +489,8 @@ async def update_contact(
 async def delete_contact(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, contact_id: uuid.UUID
 ) -> None:
-    contact = await _contact_or_404(session, tenant_id, customer_id, contact_id)
-    await ContactRepository(session, tenant_id).delete(contact)
+    repository = ContactRepository(session, tenant_id)
+    await repository.delete(await _of_customer(repository, customer_id, contact_id, "Contact"))
 
 
 def _consent_states(rows: Sequence[Consent]) -> list[ConsentState]:
@@ -789,15 +798,18 @@ async def get_conversation(session: AsyncSession, tenant_id: uuid.UUID, conversa
     return await ConversationRepository(session, tenant_id).get_or_404(conversation_id)
 
 
-async def _customer_for_body(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
+async def require_customer(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, field: str = "body.customer_id"
+) -> Customer:
+    """The tenant's customer named in a request body, else a 422 naming `field` (other domains call this too)."""
     customer = await CustomerRepository(session, tenant_id).get(customer_id)
     if customer is None:
-        raise _invalid("body.customer_id", "no such customer")
+        raise _invalid(field, "no such customer")
     return customer
 
 
 async def create_conversation(session: AsyncSession, tenant_id: uuid.UUID, data: ConversationCreate) -> Conversation:
-    await _customer_for_body(session, tenant_id, data.customer_id)
+    await require_customer(session, tenant_id, data.customer_id)
     conversation = await ConversationRepository(session, tenant_id).add(
         Conversation(
             customer_id=data.customer_id,
@@ -920,7 +932,7 @@ async def ask_question(
 ) -> Asked:
     """Record an unanswered question, or count it on the open question it duplicates."""
     if data.customer_id is not None:
-        await _customer_for_body(session, tenant_id, data.customer_id)
+        await require_customer(session, tenant_id, data.customer_id)
     if (
         data.conversation_id is not None
         and await ConversationRepository(session, tenant_id).get(data.conversation_id) is None
@@ -946,6 +958,7 @@ async def ask_question(
             last_asked_at=utcnow(),
         )
     )
+    enqueue(session, tasks.embed_question, str(question.id), tenant_id=str(tenant_id))
     return Asked(question, merged=False)
 
 
@@ -997,7 +1010,7 @@ async def publish_question(
         customer_id = data.customer_id or question.customer_id
         if customer_id is None:
             raise _invalid("body.customer_id", "say whose FAQ this is: the question has no customer")
-        await _customer_for_body(session, tenant_id, customer_id)
+        await require_customer(session, tenant_id, customer_id)
         faq = await CustomerFaqRepository(session, tenant_id).add(
             CustomerFaq(customer_id=customer_id, question=question.question, answer=question.answer)
         )
@@ -1050,33 +1063,26 @@ async def create_faq(
     )
 
 
-async def _faq_or_404(
-    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, faq_id: uuid.UUID
-) -> CustomerFaq:
-    faq = await CustomerFaqRepository(session, tenant_id).get_for_customer(customer_id, faq_id)
-    if faq is None:
-        raise NotFound("FAQ not found.")
-    return faq
-
-
 async def update_faq(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, faq_id: uuid.UUID, data: CustomerFaqUpdate
 ) -> CustomerFaq:
-    faq = await _faq_or_404(session, tenant_id, customer_id, faq_id)
-    return await CustomerFaqRepository(session, tenant_id).update(faq, data.model_dump(exclude_unset=True))
+    repository = CustomerFaqRepository(session, tenant_id)
+    faq = await _of_customer(repository, customer_id, faq_id, "FAQ")
+    return await repository.update(faq, data.model_dump(exclude_unset=True))
 
 
 async def delete_faq(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, faq_id: uuid.UUID) -> None:
-    faq = await _faq_or_404(session, tenant_id, customer_id, faq_id)
-    await CustomerFaqRepository(session, tenant_id).delete(faq)
+    repository = CustomerFaqRepository(session, tenant_id)
+    await repository.delete(await _of_customer(repository, customer_id, faq_id, "FAQ"))
 
 
 async def vote_faq(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, faq_id: uuid.UUID, helpful: bool
 ) -> CustomerFaq:
     """Count one helpful / not-helpful verdict (atomically; verdicts are not tied to voters)."""
-    faq = await _faq_or_404(session, tenant_id, customer_id, faq_id)
-    counted = await CustomerFaqRepository(session, tenant_id).count_vote(faq.id, helpful)
+    repository = CustomerFaqRepository(session, tenant_id)
+    faq = await _of_customer(repository, customer_id, faq_id, "FAQ")
+    counted = await repository.count_vote(faq.id, helpful)
     assert counted is not None
     return counted
 
@@ -1119,6 +1125,10 @@ async def privacy_export(
         "consents": [state.model_dump(mode="json") for state in _consent_states(consents)],
         "conversations": [schemas.Conversation.model_validate(row).model_dump(mode="json") for row in conversations],
         "messages": [schemas.ConversationMessage.model_validate(row).model_dump(mode="json") for row in messages],
+        "sent_messages": [
+            SentMessage.model_validate(row).model_dump(mode="json")
+            for row in await messages_for_customer(session, tenant_id, customer.id)
+        ],
         "faqs": [schemas.CustomerFaq.model_validate(row).model_dump(mode="json") for row in faqs],
         "pending_questions": [schemas.PendingQuestion.model_validate(row).model_dump(mode="json") for row in questions],
         "events": [schemas.CustomerEvent.model_validate(row).model_dump(mode="json") for row in events],
@@ -1132,7 +1142,9 @@ async def erase_customer(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, user_id: uuid.UUID | None
 ) -> ErasureReport:
     """Delete the customer with its contacts, consents, conversations, messages, FAQs and events; its pending
-    questions stay (they count toward the inbox) without their link to it. Audited, by id only."""
+    questions stay (they count toward the inbox) without their link to it, and the messages sent to it stay
+    (channel, status, times) with their address, content, provider payloads and suppression wiped. Audited, by
+    id only."""
     repository = CustomerRepository(session, tenant_id)
     customer = await repository.get_or_404(customer_id)
     erased = {
@@ -1143,7 +1155,10 @@ async def erase_customer(
         "faqs": len(await CustomerFaqRepository(session, tenant_id).for_customer(customer.id)),
         "events": len(await CustomerEventRepository(session, tenant_id).for_customer(customer.id)),
     }
-    anonymised = {"pending_questions": await PendingQuestionRepository(session, tenant_id).unlink_customer(customer.id)}
+    anonymised = {
+        "pending_questions": await PendingQuestionRepository(session, tenant_id).unlink_customer(customer.id),
+        "sent_messages": await erase_customer_messages(session, tenant_id, customer.id),
+    }
     session.expunge(customer)
     await repository.erase(customer.id)
     await _audit(session, tenant_id, customer_id, "erase", user_id, {**erased, **anonymised})

@@ -79,6 +79,10 @@ class Message(TenantOwnedModel):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     # The `metadata` column, under the attribute name every domain uses (`kit.schemas.METADATA_ATTRIBUTE`).
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    # The CRM customer it was sent to, if any: its status changes go on that customer's timeline.
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), default=None, index=True
+    )
 
 
 class MessageEvent(TenantOwnedModel):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from fibonacco.kit.repository import Repository, TenantScopedRepository
@@ -32,6 +33,43 @@ class MessageRepository(TenantScopedRepository[Message]):
             SuppressedAddress.address == address.lower(),
         )
         return (await self.session.execute(statement)).first() is not None
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Message]:
+        statement = self.select().where(Message.customer_id == customer_id).order_by(Message.created_at, Message.id)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def erase_for_customer(self, customer_id: uuid.UUID, placeholder: str) -> int:
+        """Wipe what identifies the customer on its messages (address, content, provider payloads, suppression of
+        its addresses); the rows stay, with their channel, status and times, for counts."""
+        rows = (
+            await self.session.execute(
+                update(Message)
+                .where(Message.tenant_id == self.tenant_id, Message.customer_id == customer_id)
+                .values(
+                    to_address=placeholder,
+                    reply_to=None,
+                    subject=None,
+                    body_text=None,
+                    body_html=None,
+                    script=None,
+                    unsubscribe_url=None,
+                    error=None,
+                    extra={},
+                    customer_id=None,
+                )
+                .returning(Message.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        ids = [row.id for row in rows]
+        if ids:
+            await self.session.execute(delete(MessageEvent).where(MessageEvent.message_id.in_(ids)))
+            await self.session.execute(
+                delete(SuppressedAddress).where(
+                    SuppressedAddress.tenant_id == self.tenant_id, SuppressedAddress.message_id.in_(ids)
+                )
+            )
+        return len(ids)
 
     async def suppress(self, channel: Channel, address: str, reason: str, message: Message | None) -> None:
         await self.session.execute(

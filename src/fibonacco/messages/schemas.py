@@ -31,11 +31,18 @@ class Message(BaseModel):
     sent_at: datetime | None
     delivered_at: datetime | None
     failed_at: datetime | None
+    customer_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
 
 
-class EmailCreate(BaseModel):
+class _ToCustomer(BaseModel):
+    customer_id: uuid.UUID | None = Field(
+        default=None, description="the CRM customer it is sent to: its progress goes on that customer's timeline"
+    )
+
+
+class EmailCreate(_ToCustomer):
     channel: Literal["email"]
     to: EmailStr
     subject: str = Field(min_length=1, max_length=998)
@@ -51,13 +58,13 @@ class EmailCreate(BaseModel):
         return self
 
 
-class SmsCreate(BaseModel):
+class SmsCreate(_ToCustomer):
     channel: Literal["sms"]
     to: str = Field(pattern=E164, description="E.164 phone number, e.g. +15551234567")
     body_text: str = Field(min_length=1, max_length=1600)
 
 
-class CallCreate(BaseModel):
+class CallCreate(_ToCustomer):
     channel: Literal["call"]
     to: str = Field(pattern=E164, description="E.164 phone number, e.g. +15551234567")
     script: str = Field(min_length=1, max_length=4000, description="what the call says; blank lines pause")

@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
+from fibonacco.crm.service import append_event, require_customer
 from fibonacco.integrations.base import SendResult
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Forbidden, ValidationFailed
@@ -56,6 +57,25 @@ UNRECONCILED = (MessageStatus.sending, MessageStatus.unknown)
 UNFINISHED = (MessageStatus.queued, *UNRECONCILED)
 # Clocks differ: a provider's creation time may read slightly before our claim.
 LOOKUP_SKEW = timedelta(minutes=2)
+# Steps of an attempt, not news about the customer: left off its timeline.
+OFF_TIMELINE = (MessageStatus.sending, MessageStatus.unknown)
+TIMELINE_SOURCE = "messages"
+
+
+async def record_on_timeline(session: AsyncSession, message: Message) -> None:
+    """Put the message's current status on its customer's timeline (`message.<status>`, DESIGN §13), in the unit
+    of work that set it; once per message and status, so a redelivered job or callback appends nothing."""
+    if message.customer_id is None or message.status in OFF_TIMELINE:
+        return
+    await append_event(
+        session,
+        message.tenant_id,
+        message.customer_id,
+        f"message.{message.status.value}",
+        source=TIMELINE_SOURCE,
+        source_id=f"{message.id}:{message.status.value}",
+        data={"message_id": str(message.id), "channel": message.channel.value},
+    )
 
 
 def enqueue_send(session: AsyncSession, message: Message) -> None:
@@ -99,11 +119,15 @@ async def create_message(
 ) -> Message:
     """Store the message and its send job (in the outbox, with the caller's unit of work)."""
     repository = MessageRepository(session, tenant_id)
+    if data.customer_id is not None:
+        await require_customer(session, tenant_id, data.customer_id)
     message = _new_message(data, from_address)
     message.created_by = created_by
+    message.customer_id = data.customer_id
     if await repository.is_suppressed(message.channel, message.to_address):
         _suppress(message)
     await repository.add(message)
+    await record_on_timeline(session, message)
     if message.status == MessageStatus.queued:
         enqueue_send(session, message)
     return message
@@ -161,6 +185,7 @@ async def claim_for_sending(session: AsyncSession, message_id: uuid.UUID) -> Mes
         return None  # already claimed, sent or final: a redelivered job is a no-op
     if await MessageRepository(session, message.tenant_id).is_suppressed(message.channel, message.to_address):
         _suppress(message)
+        await record_on_timeline(session, message)
         return None
     message.status = MessageStatus.sending
     message.attempts += 1
@@ -181,6 +206,7 @@ async def record_sent(session: AsyncSession, message_id: uuid.UUID, attempt: int
     message = await _attempt(session, message_id, attempt)
     if message is not None:
         _mark_sent(message, result)
+        await record_on_timeline(session, message)
 
 
 def _mark_sent(message: Message, result: SendResult) -> None:
@@ -197,6 +223,7 @@ async def record_not_sent(session: AsyncSession, message_id: uuid.UUID, attempt:
     if message is not None:
         message.status = MessageStatus.queued
         message.error = error
+        await record_on_timeline(session, message)
 
 
 async def record_failed(session: AsyncSession, message_id: uuid.UUID, attempt: int, error: str) -> None:
@@ -206,6 +233,7 @@ async def record_failed(session: AsyncSession, message_id: uuid.UUID, attempt: i
         message.status = MessageStatus.failed
         message.error = error
         message.failed_at = utcnow()
+        await record_on_timeline(session, message)
 
 
 async def record_unknown(session: AsyncSession, message_id: uuid.UUID, attempt: int, reason: str) -> None:
@@ -238,6 +266,7 @@ async def settle_unreconciled(
         message.error = None
         note["outcome"] = "the provider does not have it: sent again"
     message.extra = {**message.extra, "reconciled": [*attempts, note]}
+    await record_on_timeline(session, message)
     log.info("message_reconciled", message_id=str(message_id), how=how, outcome=note["outcome"])
     return message
 
@@ -389,7 +418,9 @@ async def apply_twilio_status(session: AsyncSession, params: dict[str, str], mes
     if not await MessageEventRepository(session).record_once(message, event_key, raw_status, dict(params)):
         return False
     error = params.get("ErrorMessage") or (f"Twilio error {params['ErrorCode']}" if params.get("ErrorCode") else None)
+    await record_on_timeline(session, message)  # `sent`, when this event is what settled an unanswered attempt
     _advance(message, status, error)
+    await record_on_timeline(session, message)
     return True
 
 
@@ -437,6 +468,7 @@ async def apply_ses_event(session: AsyncSession, sns_message_id: str, event: dic
     await bind_tenant(session, message.tenant_id)
     if not await MessageEventRepository(session).record_once(message, f"sns:{sns_message_id}", kind, event):
         return False
+    await record_on_timeline(session, message)  # `sent`, when this event is what settled an unanswered attempt
     repository = MessageRepository(session, message.tenant_id)
     if kind == "Send":
         _advance(message, MessageStatus.sent)
@@ -452,4 +484,5 @@ async def apply_ses_event(session: AsyncSession, sns_message_id: str, event: dic
     elif kind == "Complaint":
         _advance(message, MessageStatus.complained, "the recipient marked the email as spam")
         await repository.suppress(Channel.email, message.to_address, "complaint", message)
+    await record_on_timeline(session, message)
     return True
