@@ -237,7 +237,8 @@ export interface paths {
         post?: never;
         /**
          * Erase Customer
-         * @description Erase the customer and its personal data (contacts, conversations, messages, events); audited.
+         * @description Erase the customer and its personal data (contacts, conversations, messages, events; the messages sent
+         *     to it are kept for counts with their address and content wiped); audited.
          */
         delete: operations["erase_customer_api_v1_customers__customer_id__delete"];
         options?: never;
@@ -761,7 +762,9 @@ export interface paths {
         put?: never;
         /**
          * Ask Question
-         * @description Record a question nobody could answer. A near-duplicate of an open question is counted on it (200).
+         * @description Record a question nobody could answer. A near-duplicate of an open question (same words, or close by
+         *     trigrams) is counted on it (200). A paraphrase in other words is merged shortly after, once a job has embedded
+         *     it: the later question becomes `merged` (`merged_into_id`) and its count moves to the earlier one.
          */
         post: operations["ask_question_api_v1_pending_questions_post"];
         delete?: never;
@@ -1451,6 +1454,11 @@ export interface components {
              */
             channel: "call";
             /**
+             * Customer Id
+             * @description the CRM customer it is sent to: its progress goes on that customer's timeline
+             */
+            customer_id?: string | null;
+            /**
              * Script
              * @description what the call says; blank lines pause
              */
@@ -2063,6 +2071,11 @@ export interface components {
              * @enum {string}
              */
             channel: "email";
+            /**
+             * Customer Id
+             * @description the CRM customer it is sent to: its progress goes on that customer's timeline
+             */
+            customer_id?: string | null;
             /** Reply To */
             reply_to?: string | null;
             /** Subject */
@@ -2976,6 +2989,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Customer Id */
+            customer_id: string | null;
             /** Delivered At */
             delivered_at: string | null;
             /** Error */
@@ -3157,6 +3172,11 @@ export interface components {
              * Format: date-time
              */
             last_asked_at: string;
+            /**
+             * Merged Into Id
+             * @description merged: the open question it was counted on
+             */
+            merged_into_id: string | null;
             /** Question */
             question: string;
             /** Resolved At */
@@ -3307,7 +3327,7 @@ export interface components {
          * QuestionStatus
          * @enum {string}
          */
-        QuestionStatus: "open" | "answered" | "published" | "dismissed";
+        QuestionStatus: "open" | "answered" | "published" | "dismissed" | "merged";
         /** QueueStats */
         QueueStats: {
             /**
@@ -3468,6 +3488,11 @@ export interface components {
              * @enum {string}
              */
             channel: "sms";
+            /**
+             * Customer Id
+             * @description the CRM customer it is sent to: its progress goes on that customer's timeline
+             */
+            customer_id?: string | null;
             /**
              * To
              * @description E.164 phone number, e.g. +15551234567
@@ -7782,6 +7807,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Counted on the open question it duplicates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PendingQuestion_"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
