@@ -22,6 +22,7 @@ const QUESTION: Schemas["PendingQuestion"] = {
   resolved_by: null,
   knowledge_entry_id: null,
   faq_id: null,
+  merged_into_id: null,
   created_at: "2026-03-01T09:00:00Z",
 };
 const ENTRY_ID = "55555555-5555-4555-8555-555555555555";

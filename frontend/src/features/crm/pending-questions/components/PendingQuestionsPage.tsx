@@ -47,6 +47,7 @@ const STATUSES: { value: QuestionStatus | "all"; label: string }[] = [
   { value: "answered", label: "Answered" },
   { value: "published", label: "Published" },
   { value: "dismissed", label: "Dismissed" },
+  { value: "merged", label: "Merged" },
   { value: "all", label: "All" },
 ];
 
@@ -277,6 +278,11 @@ function QuestionCard({ question, onPublished }: { question: PendingQuestion; on
             </>
           )}
         </Text>
+        {question.status === "merged" && (
+          <Text size="sm" c="dimmed">
+            Asked again in other words: counted on an earlier open question.
+          </Text>
+        )}
         {question.answer && mode !== "answer" && (
           <Paper bg="var(--mantine-color-gray-light)" p="sm" radius="sm">
             <Text size="xs" c="dimmed" fw={600} tt="uppercase">
