@@ -1,5 +1,5 @@
 // Custom field values between the API (stored JSON), the form and the read-only view, per definition type.
-import type { CustomFieldDefinition } from "./api/custom-fields-query";
+import type { CustomFieldDefinition } from "../customers/api/custom-fields-query";
 
 /** A stored value as text, for the read-only view. */
 export function formatCustomValue(definition: CustomFieldDefinition, value: unknown): string {

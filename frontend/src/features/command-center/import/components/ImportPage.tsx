@@ -1,4 +1,4 @@
-import { Alert, Button, Card, FileInput, Group, List, Progress, Stack, Text } from "@mantine/core";
+import { Alert, Button, Card, FileInput, Group, List, Stack, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
@@ -11,8 +11,9 @@ import { useSession } from "../../../session/api/session";
 import { useBatchQuery } from "../../jobs/api/batch-query";
 import { knowledgeKeys } from "../../knowledge/api/keys";
 import { useImportMutation, type ImportStarted } from "../api/import-mutation";
+import { ImportProgress } from "../../../../components/ImportProgress";
 
-function ImportProgress({ started }: { started: ImportStarted }) {
+function BatchProgress({ started }: { started: ImportStarted }) {
   const batch = useBatchQuery(started.batch_id);
   const client = useQueryClient();
   const { tenant } = useSession();
@@ -28,17 +29,11 @@ function ImportProgress({ started }: { started: ImportStarted }) {
         <Text fw={600}>
           {finished ? "Import finished" : "Importing…"} {started.records} record(s)
         </Text>
-        <Progress
-          value={percent}
-          size="lg"
-          animated={!finished}
-          aria-label="Import progress"
-          aria-valuetext={`${percent}%`}
+        <ImportProgress
+          percent={percent}
+          finished={finished}
+          detail={batch.data && batch.data.failed > 0 ? `, ${batch.data.failed} job(s) failed (see Jobs)` : ""}
         />
-        <Text size="sm" role="status" aria-live="polite">
-          {percent}% done
-          {batch.data && batch.data.failed > 0 ? `, ${batch.data.failed} job(s) failed (see Jobs)` : ""}
-        </Text>
         {batch.isError && <ErrorAlert error={batch.error} onRetry={() => void batch.refetch()} />}
         {finished && (
           <Group>
@@ -103,7 +98,7 @@ export function ImportPage() {
             </Group>
           </Stack>
         </form>
-        {started && <ImportProgress key={started.batch_id} started={started} />}
+        {started && <BatchProgress key={started.batch_id} started={started} />}
       </Stack>
     </>
   );

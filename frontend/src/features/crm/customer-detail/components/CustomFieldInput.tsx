@@ -1,6 +1,6 @@
 import { MultiSelect, NumberInput, Select, Switch, TextInput } from "@mantine/core";
 import type { GetInputPropsReturnType } from "@mantine/form";
-import type { CustomFieldDefinition } from "../api/custom-fields-query";
+import type { CustomFieldDefinition } from "../../customers/api/custom-fields-query";
 
 /** One tenant-defined field, as the input its type calls for (a boolean's props come with `type: "checkbox"`). */
 export function CustomFieldInput({

@@ -20,7 +20,7 @@ import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
 import type { Customer } from "../api/customer-query";
 import { useCustomerUpdateMutation, type CustomerUpdate } from "../api/customer-update-mutation";
-import { useCustomFieldsQuery, type CustomFieldDefinition } from "../api/custom-fields-query";
+import { useCustomFieldsQuery, type CustomFieldDefinition } from "../../customers/api/custom-fields-query";
 import { ownerName, useOwnersQuery } from "../api/owners-query";
 import { STAGES, timeZones } from "../options";
 import { useCrmPermissions } from "../permissions";

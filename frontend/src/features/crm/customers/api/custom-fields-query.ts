@@ -10,7 +10,7 @@ export function getCustomFields(signal?: AbortSignal): Promise<CustomFieldDefini
   return unwrap(api.GET("/api/v1/customer-fields", { signal }));
 }
 
-/** The tenant's custom field definitions (filters, the import's mapping). */
+/** The tenant's custom field definitions (list filters, the import's mapping, the profile form). */
 export function useCustomFieldsQuery() {
   const tenantId = useTenantId();
   return useQuery({

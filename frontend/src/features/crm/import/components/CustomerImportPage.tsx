@@ -8,7 +8,6 @@ import {
   List,
   Loader,
   Paper,
-  Progress,
   SegmentedControl,
   Stack,
   Stepper,
@@ -30,6 +29,7 @@ import { FileProblem, readFileHead, type FileHead } from "../fileHead";
 import { guessMapping, mappingProblems, toMappingString, type ColumnMapping, type ImportKey } from "../mapping";
 import { ImportReport } from "./ImportReport";
 import { MappingTable } from "./MappingTable";
+import { ImportProgress } from "../../../../components/ImportProgress";
 
 const STEPS = { file: 0, map: 1, check: 2, run: 3 } as const;
 
@@ -111,16 +111,7 @@ function RunStep({ started, onAgain }: { started: CustomerImport; onAgain: () =>
               {result.processed_rows.toLocaleString()} of {rows(result.total_rows)}
             </Text>
           </Group>
-          <Progress
-            value={percent}
-            size="lg"
-            animated={!finished}
-            aria-label="Import progress"
-            aria-valuetext={`${percent}%`}
-          />
-          <Text size="sm" role="status" aria-live="polite">
-            {percent}% done
-          </Text>
+          <ImportProgress percent={percent} finished={finished} />
         </Stack>
       </Paper>
       {run.isError && <ErrorAlert error={run.error} onRetry={() => void run.refetch()} />}
