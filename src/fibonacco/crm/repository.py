@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -52,7 +52,6 @@ from fibonacco.crm.models import (
     Segment,
 )
 from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
-from fibonacco.kit.db import TenantOwnedModel
 from fibonacco.kit.repository import TenantScopedRepository
 from fibonacco.kit.responses import Page
 
@@ -81,7 +80,6 @@ IMPORT_COLUMNS = (
 )
 
 
-TM = TypeVar("TM", bound=TenantOwnedModel)
 # Core table: import rows are keyed by column name ("metadata"), not attribute name ("extra").
 _CUSTOMERS = cast(Table, Customer.__table__)
 # Import columns sent as they are, and those sent as JSON text (the tags too: unnest would flatten an array of
@@ -243,17 +241,7 @@ _SORT_COLUMNS: dict[CustomerSort, UnaryExpression[Any]] = {
 }
 
 
-class CrmRepository(TenantScopedRepository[TM]):
-    """The tenant's rows of one CRM table: reads start at `select()`, and UPDATEs and DELETEs at `scope()`."""
-
-    def scope(self) -> list[ColumnElement[bool]]:
-        return [self.model.tenant_id == self.tenant_id]
-
-    def select(self) -> Select[TM]:
-        return select(self.model).where(*self.scope())
-
-
-class CustomerRepository(CrmRepository[Customer]):
+class CustomerRepository(TenantScopedRepository[Customer]):
     model = Customer
 
     def matching(self, query: CustomerQuery, sort: CustomerSort = CustomerSort.newest) -> Select[Customer]:
@@ -372,7 +360,7 @@ class CustomerRepository(CrmRepository[Customer]):
         )
 
 
-class CustomFieldRepository(CrmRepository[CustomFieldDefinition]):
+class CustomFieldRepository(TenantScopedRepository[CustomFieldDefinition]):
     model = CustomFieldDefinition
 
     async def list_all(self) -> Sequence[CustomFieldDefinition]:
@@ -384,7 +372,7 @@ class CustomFieldRepository(CrmRepository[CustomFieldDefinition]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
 
-class ContactRepository(CrmRepository[Contact]):
+class ContactRepository(TenantScopedRepository[Contact]):
     model = Contact
 
     async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Contact]:
@@ -408,7 +396,7 @@ class ContactRepository(CrmRepository[Contact]):
         )
 
 
-class ConsentRepository(CrmRepository[Consent]):
+class ConsentRepository(TenantScopedRepository[Consent]):
     model = Consent
 
     async def for_customer(self, customer_id: uuid.UUID) -> Sequence[Consent]:
@@ -422,7 +410,7 @@ class ConsentRepository(CrmRepository[Consent]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
 
-class CustomerEventRepository(CrmRepository[CustomerEvent]):
+class CustomerEventRepository(TenantScopedRepository[CustomerEvent]):
     model = CustomerEvent
 
     async def append(self, values: dict[str, Any]) -> bool:
@@ -464,7 +452,7 @@ class CustomerEventRepository(CrmRepository[CustomerEvent]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class SegmentRepository(CrmRepository[Segment]):
+class SegmentRepository(TenantScopedRepository[Segment]):
     model = Segment
 
     async def list_page(self, page: Page) -> tuple[Sequence[Segment], int]:
@@ -474,7 +462,7 @@ class SegmentRepository(CrmRepository[Segment]):
         return (await self.session.execute(self.select().where(Segment.name == name))).scalar_one_or_none()
 
 
-class ConversationRepository(CrmRepository[Conversation]):
+class ConversationRepository(TenantScopedRepository[Conversation]):
     model = Conversation
 
     async def list_page(
@@ -507,7 +495,7 @@ class ConversationRepository(CrmRepository[Conversation]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class ConversationMessageRepository(CrmRepository[ConversationMessage]):
+class ConversationMessageRepository(TenantScopedRepository[ConversationMessage]):
     model = ConversationMessage
 
     async def list_page(self, conversation_id: uuid.UUID, page: Page) -> tuple[Sequence[ConversationMessage], int]:
@@ -528,7 +516,7 @@ class ConversationMessageRepository(CrmRepository[ConversationMessage]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class PendingQuestionRepository(CrmRepository[PendingQuestion]):
+class PendingQuestionRepository(TenantScopedRepository[PendingQuestion]):
     model = PendingQuestion
 
     async def list_page(self, filters: PendingQuestionFilters, page: Page) -> tuple[Sequence[PendingQuestion], int]:
@@ -606,7 +594,7 @@ class PendingQuestionRepository(CrmRepository[PendingQuestion]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class CustomerFaqRepository(CrmRepository[CustomerFaq]):
+class CustomerFaqRepository(TenantScopedRepository[CustomerFaq]):
     model = CustomerFaq
 
     async def for_customer(self, customer_id: uuid.UUID, limit: int | None = None) -> Sequence[CustomerFaq]:
@@ -637,11 +625,11 @@ class CustomerFaqRepository(CrmRepository[CustomerFaq]):
         return faq
 
 
-class CustomerImportRepository(CrmRepository[CustomerImport]):
+class CustomerImportRepository(TenantScopedRepository[CustomerImport]):
     model = CustomerImport
 
 
-class CustomerImportChunkRepository(CrmRepository[CustomerImportChunk]):
+class CustomerImportChunkRepository(TenantScopedRepository[CustomerImportChunk]):
     model = CustomerImportChunk
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -664,5 +652,5 @@ class CustomerImportChunkRepository(CrmRepository[CustomerImportChunk]):
         return (await self.session.execute(statement)).scalars().all()
 
 
-class PrivacyAuditRepository(CrmRepository[PrivacyAudit]):
+class PrivacyAuditRepository(TenantScopedRepository[PrivacyAudit]):
     model = PrivacyAudit
