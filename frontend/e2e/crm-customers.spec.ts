@@ -204,3 +204,26 @@ test("a CSV is imported through the wizard: the dry run shows the bad line, the 
   await expect(list.row(`Imported Alpha ${stamp}`)).toContainText("vip");
   expect(consoleErrors).toEqual([]);
 });
+
+test("an admin defines a custom field (a bad key is refused on its field) and deletes it", async ({ page }) => {
+  const label = `Seats ${stamp}`;
+  await page.goto("/crm/fields");
+  await page.getByRole("button", { name: "New field" }).click();
+  const dialog = page.getByRole("dialog", { name: "New custom field" });
+  await dialog.getByLabel("Label").fill(label);
+  await dialog.getByLabel("Key").fill("Not A Key");
+  await input(dialog, "Type").click();
+  await page.getByRole("option", { name: "One of a list", exact: true }).click();
+  await dialog.getByLabel("Options").fill("small, large");
+  await dialog.getByRole("button", { name: "Add field" }).click();
+  await expect(dialog.getByLabel("Key")).toHaveAttribute("aria-invalid", "true");
+  await dialog.getByLabel("Key").fill(`seats_${stamp}`);
+  await dialog.getByRole("button", { name: "Add field" }).click();
+  const row = page.getByRole("row").filter({ hasText: label });
+  await expect(row).toContainText("small, large");
+  await expect(row).toContainText("One of a list");
+
+  page.once("dialog", (confirm) => void confirm.accept());
+  await row.getByRole("button", { name: `Delete ${label}` }).click();
+  await expect(page.getByRole("row").filter({ hasText: label })).toHaveCount(0);
+});

@@ -93,6 +93,7 @@ const crm: [string, () => string, string | RegExp][] = [
   ["crm-customers-search", () => `/crm/customers?q=${encodeURIComponent(`harbor ${stamp}`)}&stage=customer`, "Customers"],
   ["crm-customers-empty", () => "/crm/customers?q=zqxjkv%20wvyfq", "Customers"],
   ["crm-import", () => "/crm/import", "Import customers"],
+  ["crm-fields", () => "/crm/fields", "Custom fields"],
   ["crm-customer", () => `/crm/customers/${seeded.customerId}`, seeded.customer],
   ["crm-customer-business", () => `/crm/customers/${seeded.customerId}?tab=business`, seeded.customer],
   ["crm-customer-timeline", () => `/crm/customers/${seeded.customerId}?tab=timeline`, seeded.customer],

@@ -1,7 +1,7 @@
 import type { Area } from "../../app/nav";
 
 // Minimum roles mirror the API's (crm/auth.py): reading the CRM is for everyone, changing it and importing for
-// staff.
+// staff, defining custom fields for admins.
 export const crmArea: Area = {
   id: "crm",
   label: "CRM",
@@ -10,5 +10,6 @@ export const crmArea: Area = {
     { label: "Customers", to: "/crm/customers", minRole: "viewer" },
     { label: "Pending questions", to: "/crm/questions", minRole: "viewer" },
     { label: "Import customers", to: "/crm/import", minRole: "staff" },
+    { label: "Custom fields", to: "/crm/fields", minRole: "admin" },
   ],
 };

@@ -24,6 +24,10 @@ export const crmRoutes: RouteObject[] = [
         lazy: async () => ({ Component: (await import("./import/components/CustomerImportPage")).CustomerImportPage }),
       },
       {
+        path: "fields",
+        lazy: async () => ({ Component: (await import("./custom-fields/components/CustomFieldsPage")).CustomFieldsPage }),
+      },
+      {
         path: "questions",
         lazy: async () => ({
           Component: (await import("./pending-questions/components/PendingQuestionsPage")).PendingQuestionsPage,
