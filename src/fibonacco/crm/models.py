@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
-from fibonacco.kit.db import TenantOwnedModel, string_enum
+from fibonacco.kit.db import Model, TenantOwnedModel, string_enum
 from fibonacco.kit.vectors import Vector
 
 
@@ -154,15 +154,27 @@ class Customer(TenantOwnedModel):
         Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
         Index("ix_customers_tenant_owner", "tenant_id", "owner_id"),
         Index("ix_customers_tenant_industry", "tenant_id", "industry"),
-        Index("ix_customers_tags", "tags", postgresql_using="gin"),
+        # No GIN index on tags, custom_fields or search_text (migration 0010): under row-level security their
+        # operators are never index conditions, so such an index only costs every write. The search's trigram
+        # index is on `customer_search`.
+    )
+
+
+class CustomerSearchText(Model):
+    """A copy of each customer's `search_text`, kept by triggers on `customers` (migration 0010), where the
+    trigram index can answer the search. Row-level security is enabled but not forced: only its owner reads it,
+    through the SECURITY DEFINER function `crm_customers_matching_word`, which filters by the bound tenant
+    itself. The application role has no privilege on it (see docs/decisions/crm.md, Search)."""
+
+    __tablename__ = "customer_search"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID]
+    search_text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
         Index(
-            "ix_customers_custom_fields",
-            "custom_fields",
-            postgresql_using="gin",
-            postgresql_ops={"custom_fields": "jsonb_path_ops"},
-        ),
-        Index(
-            "ix_customers_search_text_trgm",
+            "ix_customer_search_text_trgm",
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
