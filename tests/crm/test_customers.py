@@ -125,6 +125,21 @@ class TestValidation:
         phone = next(d for d in response.json()["error"]["details"] if d["field"] == "body.phone")
         assert "phone number" in phone["message"]
 
+    async def test_the_most_tags_that_fit_are_kept_and_more_are_a_422(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        """Tags live in the list's covering indexes, whose entries PostgreSQL caps: the schema's limit keeps
+        every accepted set indexable (50 tags of 100 letters were a 500)."""
+        staff = await make_actor(Role.staff)
+        widest = [f"{i:02d}" + "x" * 28 for i in range(50)]  # 1,500 bytes
+        kept = await client.post("/api/v1/customers", json={"name": "Wide", "tags": widest}, headers=staff.headers)
+        assert kept.status_code == 201, kept.text
+        too_wide = [f"{i:02d}" + "x" * 98 for i in range(50)]
+        refused = await client.post(
+            "/api/v1/customers", json={"name": "Wider", "tags": too_wide}, headers=staff.headers
+        )
+        assert refused.status_code == 422 and fields_of(refused) == {"body.tags"}
+
     async def test_custom_fields_are_checked_against_their_definitions(
         self, client: httpx.AsyncClient, make_actor: MakeActor, make_field: MakeField
     ) -> None:

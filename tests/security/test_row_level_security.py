@@ -23,7 +23,7 @@ from tests.fixtures import TEST_PASSWORD, MakeActor
 
 # Tables only their owner reads, through SECURITY DEFINER functions that filter by the bound tenant themselves
 # (docs/decisions/crm.md, Search): their policy is enabled, not forced.
-OWNER_ONLY = {"customer_search"}
+OWNER_ONLY = {"customer_search_terms"}
 
 _TENANT_TABLES = text(
     """

@@ -156,29 +156,25 @@ class Customer(TenantOwnedModel):
         Index("ix_customers_tenant_industry", "tenant_id", "industry"),
         # No GIN index on tags, custom_fields or search_text (migration 0010): under row-level security their
         # operators are never index conditions, so such an index only costs every write. The search's trigram
-        # index is on `customer_search`.
+        # index is on `customer_search_terms`.
     )
 
 
-class CustomerSearchText(Model):
-    """A copy of each customer's `search_text`, kept by triggers on `customers` (migration 0010), where the
-    trigram index can answer the search. Row-level security is enabled but not forced: only its owner reads it,
-    through the SECURITY DEFINER function `crm_customers_matching_word`, which filters by the bound tenant
-    itself. The application role has no privilege on it (see docs/decisions/crm.md, Search)."""
+class CustomerSearchTerm(Model):
+    """One word of a customer's `search_text` (split at every character that is not a letter or a digit), kept
+    by triggers on `customers` (migration 0010), where the trigram index can answer the search word by word.
+    Row-level security is enabled but not forced: only its owner reads it, through the SECURITY DEFINER function
+    `crm_customers_matching`, which filters by the bound tenant itself. The application role has no privilege on
+    it (see docs/decisions/crm.md, Search)."""
 
-    __tablename__ = "customer_search"
+    __tablename__ = "customer_search_terms"
 
     customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
     tenant_id: Mapped[uuid.UUID]
-    search_text: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        Index(
-            "ix_customer_search_text_trgm",
-            "search_text",
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-        ),
+        Index("ix_customer_search_terms_trgm", "term", postgresql_using="gin", postgresql_ops={"term": "gin_trgm_ops"}),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from fibonacco.crm.models import (
     Consent,
@@ -55,9 +56,6 @@ from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQues
 from fibonacco.kit.repository import TenantScopedRepository
 from fibonacco.kit.responses import Page
 
-# How alike a query word and a part of a customer's name/email/phone/slug must be to match: 0.5 lets one typo
-# in a five-letter word through ("belaa" finds "bella"); pg_trgm's default (0.6) does not.
-WORD_SIMILARITY_THRESHOLD = 0.5
 # Two open questions whose normalised texts are at least this similar (pg_trgm similarity) are one question.
 QUESTION_SIMILARITY = 0.8
 # Columns an import may write (the rest are the platform's own).
@@ -163,19 +161,11 @@ class CustomerQuery:
     custom: tuple[CustomCondition, ...] = ()
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _search_condition(q: str) -> ColumnElement[bool]:
-    """Every word of `q` matches, as a substring or fuzzily (pg_trgm word similarity at least
-    WORD_SIMILARITY_THRESHOLD), each word answered from the trigram index by `crm_customers_matching_word`
-    (migration 0008: under row-level security the operators themselves could not use the index)."""
-    words = q.lower().split()
-    return and_(
-        *(Customer.id.in_(select(func.crm_customers_matching_word(_like_pattern(word), word))) for word in words)
-    )
+def _matches(q: str) -> TableValuedAlias:
+    """The customers every word of `q` matches (a word of their name, email, phone or slug contains it or is
+    like it, allowing a typo), with a relevance score: `crm_customers_matching` (migration 0010), which reads the
+    trigram index beside the row-level policies, for the tenant the transaction is bound to."""
+    return func.crm_customers_matching(q).table_valued("customer_id", "score").render_derived()
 
 
 def _consent_condition(channel: ConsentChannel, status: ConsentStatus) -> ColumnElement[bool]:
@@ -208,7 +198,7 @@ def _custom_condition(condition: CustomCondition) -> ColumnElement[bool]:
 def customer_conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.q:
-        conditions.append(_search_condition(query.q))
+        conditions.append(Customer.id.in_(select(_matches(query.q).c.customer_id)))
     if query.stages:
         conditions.append(Customer.stage.in_(query.stages))
     if query.tags:
@@ -245,32 +235,24 @@ class CustomerRepository(TenantScopedRepository[Customer]):
     model = Customer
 
     def matching(self, query: CustomerQuery, sort: CustomerSort = CustomerSort.newest) -> Select[Customer]:
-        statement = self.select().where(*customer_conditions(query))
         if sort == CustomerSort.relevance and query.q:
-            order: UnaryExpression[Any] = func.word_similarity(query.q.lower(), Customer.search_text).desc()
-        else:
-            order = _SORT_COLUMNS.get(sort, _SORT_COLUMNS[CustomerSort.newest])
-        return statement.order_by(order, Customer.id)
-
-    async def _prepare(self, query: CustomerQuery) -> None:
-        """Transaction-local, read by the `%>` operator (and its index scan) of the search condition."""
-        if query.q:
-            threshold = func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True)
-            await self.session.execute(select(threshold))
+            matches = _matches(query.q)
+            others = customer_conditions(replace(query, q=None))
+            statement = self.select().join(matches, matches.c.customer_id == Customer.id).where(*others)
+            return statement.order_by(matches.c.score.desc(), Customer.id)
+        order = _SORT_COLUMNS.get(sort, _SORT_COLUMNS[CustomerSort.newest])
+        return self.select().where(*customer_conditions(query)).order_by(order, Customer.id)
 
     async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
         """One page, and the total from its own count (which needs only the conditions, often from an index
         alone)."""
-        await self._prepare(query)
         return await self.page_then_count(self.matching(query, sort), page)
 
     async def count(self, query: CustomerQuery) -> int:
-        await self._prepare(query)
         statement = select(func.count()).select_from(Customer).where(*self.scope(), *customer_conditions(query))
         return int(await self.session.scalar(statement) or 0)
 
     async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:
-        await self._prepare(query)
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
 

@@ -78,9 +78,7 @@ class Repository(Generic[M]):
         rows = (await self.session.execute(statement.limit(page.per_page).offset(page.offset))).scalars().all()
         if len(rows) < page.per_page and (rows or page.offset == 0):
             return rows, page.offset + len(rows)
-        counted = select(func.count()).select_from(self.model)
-        if statement.whereclause is not None:
-            counted = counted.where(statement.whereclause)
+        counted = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
         return rows, int(await self.session.scalar(counted) or 0)
 
     async def add(self, row: M) -> M:

@@ -1,17 +1,19 @@
-"""customer search beside the policies: `customer_search`, kept by triggers; no GIN index the policies make useless
+"""customer search beside the policies: its words in `customer_search_terms`, kept by triggers; no useless GINs
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 16:10:00
 
-Under row-level security a condition whose operator is not LEAKPROOF (pg_trgm's `%>`, ILIKE, `@>`) is never an
+Under row-level security a condition whose operator is not LEAKPROOF (pg_trgm's `%>`, LIKE, `@>`) is never an
 index condition on a table whose policy applies. 0008's `crm_customers_matching_word` read `customers` as its
 owner, which the forced policy binds wherever the owner is not a superuser (the RDS master user): there the
-search scanned the tenant's every row. This revision moves what the search matches to `customer_search`, a table
-whose policy is enabled but not forced, so its owner (who runs the SECURITY DEFINER function and the triggers)
-reads it through its trigram index; the function filters by the bound tenant itself, and the application role
-holds no privilege on the table. The GIN indexes on `customers` (trigram, tags, custom fields) go: no query of
-the application could use them, and every write paid for them.
+search scanned the tenant's every row. And matching a typo against the whole `search_text` (~90 characters) cost
+thousands of word-similarity computations over long strings. This revision keeps each customer's words in
+`customer_search_terms`, a table whose policy is enabled but not forced, so its owner (who runs the SECURITY
+DEFINER function and the triggers) reads it through its trigram index. `crm_customers_matching(q)` filters by the
+bound tenant itself and returns each matching customer with a relevance score; the application role holds no
+privilege on the table. The GIN indexes on `customers` (trigram, tags, custom fields) go: no query of the
+application could use them, and every write paid for them.
 """
 
 from collections.abc import Sequence
@@ -28,53 +30,93 @@ depends_on: str | Sequence[str] | None = None
 
 _DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public"
 
+# A word is a run of letters and digits; the text and the query are split by the same expression, here.
+_WORDS = "regexp_split_to_table({text}, '[^[:alnum:]]+')"
+
+
+def _insert_terms(rows: str) -> str:
+    """The INSERT of the words of the customers `rows` names (`c`, with any join and condition after it)."""
+    return (
+        "INSERT INTO customer_search_terms (customer_id, term, tenant_id)"  # noqa: S608 (constants only)
+        f" SELECT DISTINCT c.id, w.term, c.tenant_id FROM {rows}"
+        f" CROSS JOIN LATERAL {_WORDS.format(text='c.search_text')} AS w(term) WHERE w.term <> ''"
+    )
+
+
+_RENAMED = "after c JOIN before b ON b.id = c.id AND c.search_text IS DISTINCT FROM b.search_text"
+
 # Statement-level, with transition tables: an import's upsert of 1,000 customers is one INSERT here, not 1,000.
-# PostgreSQL allows one event per trigger with transition tables, hence three.
+# PostgreSQL allows one event per trigger with transition tables, hence three. An update rewrites the words only
+# of the customers whose `search_text` changed (most updates, e.g. a new last activity, change none).
 _TRIGGERS = {
-    "inserted": (
-        "INSERT",
-        "NEW TABLE AS inserted",
-        "INSERT INTO customer_search (customer_id, tenant_id, search_text)"
-        " SELECT id, tenant_id, search_text FROM inserted",
-    ),
+    "inserted": ("INSERT", "NEW TABLE AS inserted", _insert_terms("inserted c")),
     "updated": (
         "UPDATE",
         "OLD TABLE AS before NEW TABLE AS after",
-        "UPDATE customer_search s SET search_text = a.search_text"
-        " FROM after a JOIN before b ON b.id = a.id"
-        " WHERE s.customer_id = a.id AND a.search_text IS DISTINCT FROM b.search_text",
+        f"DELETE FROM customer_search_terms t USING {_RENAMED} WHERE t.customer_id = c.id; "  # noqa: S608
+        + _insert_terms(_RENAMED),
     ),
     "deleted": (
         "DELETE",
         "OLD TABLE AS deleted",
-        "DELETE FROM customer_search s USING deleted d WHERE s.customer_id = d.id",
+        "DELETE FROM customer_search_terms t USING deleted d WHERE t.customer_id = d.id",
     ),
 }
+
+# pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
+# "bella" scores 0.5). Every word of the query must match a word of the customer, as a substring or fuzzily; the
+# score is the sum of each query word's best similarity, for the relevance order. PL/pgSQL, so the words are a
+# value when the query is planned (one index look-up per word; planned blind, a set-returning function's guess of
+# a thousand words made a scan of the whole table look cheaper).
+_MATCHING = f"""
+CREATE FUNCTION crm_customers_matching(q text) RETURNS TABLE (customer_id uuid, score real)
+{_DEFINER} STABLE ROWS 100
+SET pg_trgm.word_similarity_threshold = 0.5
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    words text[] := ARRAY(SELECT DISTINCT w FROM {_WORDS.format(text="lower(q)")} AS w WHERE w <> '');
+BEGIN
+    RETURN QUERY
+    SELECT m.customer_id, sum(m.similarity)::real
+    FROM unnest(words) AS w(word)
+    CROSS JOIN LATERAL (
+        SELECT t.customer_id, max(word_similarity(w.word, t.term)) AS similarity
+        FROM customer_search_terms t
+        WHERE t.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
+          AND (t.term LIKE '%' || w.word || '%' OR t.term %> w.word)
+        GROUP BY t.customer_id
+    ) m
+    GROUP BY m.customer_id
+    HAVING count(*) = cardinality(words);
+END
+$$
+"""  # noqa: S608 (constants only)
 
 
 def upgrade() -> None:
     op.create_table(
-        "customer_search",
+        "customer_search_terms",
         sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("term", sa.Text(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_search")),
+        sa.PrimaryKeyConstraint("customer_id", "term", name=op.f("pk_customer_search_terms")),
     )
-    # Created by the owner, who the forced policy on `customers` binds (unless a superuser): cross to copy all.
+    # Run by the owner, who the forced policy on `customers` binds (unless a superuser): cross to copy them all.
     op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
-    op.execute("INSERT INTO customer_search SELECT id, tenant_id, search_text FROM customers")
+    op.execute(_insert_terms("customers c"))
     op.create_index(
-        "ix_customer_search_text_trgm",
-        "customer_search",
-        ["search_text"],
+        "ix_customer_search_terms_trgm",
+        "customer_search_terms",
+        ["term"],
         unique=False,
         postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
+        postgresql_ops={"term": "gin_trgm_ops"},
     )
-    op.execute("ALTER TABLE customer_search ENABLE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY {POLICY} ON customer_search USING ({RULE}) WITH CHECK ({RULE})")
+    op.execute("ALTER TABLE customer_search_terms ENABLE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY {POLICY} ON customer_search_terms USING ({RULE}) WITH CHECK ({RULE})")
     # 0005's default privileges granted the new table to the application role; only the owner reads it.
-    op.execute(f"REVOKE ALL ON customer_search FROM {APP_ROLE}")
+    op.execute(f"REVOKE ALL ON customer_search_terms FROM {APP_ROLE}")
     for name, (event, referencing, statement) in _TRIGGERS.items():
         op.execute(
             f"CREATE FUNCTION crm_customer_search_{name}() RETURNS trigger {_DEFINER}"
@@ -85,18 +127,10 @@ def upgrade() -> None:
             f"CREATE TRIGGER customer_search_{name} AFTER {event} ON customers REFERENCING {referencing}"
             f" FOR EACH STATEMENT EXECUTE FUNCTION crm_customer_search_{name}()"
         )
-    op.execute(
-        """
-        CREATE OR REPLACE FUNCTION crm_customers_matching_word(pattern text, word text) RETURNS SETOF uuid
-        LANGUAGE sql STABLE SECURITY DEFINER ROWS 100
-        SET search_path = pg_catalog, public
-        AS $$
-            SELECT customer_id FROM customer_search
-            WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
-              AND (search_text ILIKE pattern OR search_text %> word)
-        $$
-        """
-    )
+    op.execute(_MATCHING)
+    op.execute("REVOKE ALL ON FUNCTION crm_customers_matching(text) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION crm_customers_matching(text) TO {APP_ROLE}")
+    op.execute("DROP FUNCTION crm_customers_matching_word(text, text)")
     op.drop_index("ix_customers_search_text_trgm", table_name="customers")
     op.drop_index("ix_customers_tags", table_name="customers")
     op.drop_index("ix_customers_custom_fields", table_name="customers")
@@ -122,7 +156,7 @@ def downgrade() -> None:
     )
     op.execute(
         """
-        CREATE OR REPLACE FUNCTION crm_customers_matching_word(pattern text, word text) RETURNS SETOF uuid
+        CREATE FUNCTION crm_customers_matching_word(pattern text, word text) RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER
         SET search_path = pg_catalog, public
         AS $$
@@ -132,7 +166,10 @@ def downgrade() -> None:
         $$
         """
     )
+    op.execute("REVOKE ALL ON FUNCTION crm_customers_matching_word(text, text) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION crm_customers_matching_word(text, text) TO {APP_ROLE}")
+    op.execute("DROP FUNCTION crm_customers_matching(text)")
     for name in _TRIGGERS:
         op.execute(f"DROP TRIGGER customer_search_{name} ON customers")
         op.execute(f"DROP FUNCTION crm_customer_search_{name}()")
-    op.drop_table("customer_search")
+    op.drop_table("customer_search_terms")
