@@ -99,6 +99,7 @@ class Customer(TenantOwnedModel):
 
     __tablename__ = "customers"
     __mapper_args__ = {"eager_defaults": True}
+    tenant_id_indexed = False  # migration 0010
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(100))
@@ -347,6 +348,7 @@ class CustomerEvent(TenantOwnedModel):
 
     __tablename__ = "customer_events"
     __mapper_args__ = {"eager_defaults": True}
+    tenant_id_indexed = False  # migration 0010
 
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(50))

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Column,
@@ -109,10 +109,12 @@ class TenantOwnedModel(RecordModel):
     tenant."""
 
     __abstract__ = True
+    # False where every index of the table leads with tenant_id already: a single-column one would only cost writes.
+    tenant_id_indexed: ClassVar[bool] = True
 
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
+        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=cls.tenant_id_indexed, nullable=False)
 
 
 def _server_spoke(driver_connection: Any) -> bool:

@@ -13,7 +13,8 @@ thousands of word-similarity computations over long strings. This revision keeps
 DEFINER function and the triggers) reads it through its trigram index. `crm_customers_matching(q)` filters by the
 bound tenant itself and returns each matching customer with a relevance score; the application role holds no
 privilege on the table. The GIN indexes on `customers` (trigram, tags, custom fields) go: no query of the
-application could use them, and every write paid for them.
+application could use them, and every write paid for them; so do the tenant_id indexes of `customers` and
+`customer_events`, which every other index of theirs leads with.
 """
 
 from collections.abc import Sequence
@@ -134,9 +135,14 @@ def upgrade() -> None:
     op.drop_index("ix_customers_search_text_trgm", table_name="customers")
     op.drop_index("ix_customers_tags", table_name="customers")
     op.drop_index("ix_customers_custom_fields", table_name="customers")
+    # Every other index of these two tables leads with tenant_id.
+    op.drop_index("ix_customers_tenant_id", table_name="customers")
+    op.drop_index("ix_customer_events_tenant_id", table_name="customer_events")
 
 
 def downgrade() -> None:
+    op.create_index("ix_customer_events_tenant_id", "customer_events", ["tenant_id"], unique=False)
+    op.create_index("ix_customers_tenant_id", "customers", ["tenant_id"], unique=False)
     op.create_index(
         "ix_customers_custom_fields",
         "customers",
