@@ -207,7 +207,14 @@ class Consent(TenantOwnedModel):
 
     __table_args__ = (
         UniqueConstraint("customer_id", "channel", name="uq_customer_consents_customer_channel"),
-        Index("ix_customer_consents_tenant_channel_status", "tenant_id", "channel", "status"),
+        # Covering (migration 0010): the consent filter's semi-join reads the index alone.
+        Index(
+            "ix_customer_consents_tenant_channel_status",
+            "tenant_id",
+            "channel",
+            "status",
+            postgresql_include=["customer_id"],
+        ),
     )
 
 

@@ -135,12 +135,28 @@ def upgrade() -> None:
     op.drop_index("ix_customers_search_text_trgm", table_name="customers")
     op.drop_index("ix_customers_tags", table_name="customers")
     op.drop_index("ix_customers_custom_fields", table_name="customers")
+    # The consent filter's semi-join needs only the customer id: from the index alone.
+    op.drop_index("ix_customer_consents_tenant_channel_status", table_name="customer_consents")
+    op.create_index(
+        "ix_customer_consents_tenant_channel_status",
+        "customer_consents",
+        ["tenant_id", "channel", "status"],
+        unique=False,
+        postgresql_include=["customer_id"],
+    )
     # Every other index of these two tables leads with tenant_id.
     op.drop_index("ix_customers_tenant_id", table_name="customers")
     op.drop_index("ix_customer_events_tenant_id", table_name="customer_events")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customer_consents_tenant_channel_status", table_name="customer_consents")
+    op.create_index(
+        "ix_customer_consents_tenant_channel_status",
+        "customer_consents",
+        ["tenant_id", "channel", "status"],
+        unique=False,
+    )
     op.create_index("ix_customer_events_tenant_id", "customer_events", ["tenant_id"], unique=False)
     op.create_index("ix_customers_tenant_id", "customers", ["tenant_id"], unique=False)
     op.create_index(
