@@ -209,6 +209,53 @@ class TestFilters:
         )
         assert names(unknown) == ["Cedar Dental", "Delta Roofing", "Echo Bakery"]
 
+    async def test_custom_filters_follow_edits_and_long_text(
+        self, client: httpx.AsyncClient, book: Actor, make_field: MakeField
+    ) -> None:
+        """The filters read `customer_field_values` (migration 0011), which triggers keep; a text value too long
+        to be copied there is still found (through `custom_fields`)."""
+        await make_field(book.tenant, "notes", CustomFieldType.text)
+        acme = (await client.get("/api/v1/customers/slug/acme-plumbing", headers=book.headers)).json()["data"]
+        long_note = "é" * 150  # 300 bytes
+        edited = await client.patch(
+            f"/api/v1/customers/{acme['id']}",
+            json={"custom_fields": {"plan": "basic", "seats": 2.5, "notes": long_note}},
+            headers=book.headers,
+        )
+        assert edited.status_code == 200, edited.text
+        filtered = {
+            "plan:pro": ["Echo Bakery"],
+            "plan:basic": ["Acme Plumbing", "Bella Pizza"],
+            "seats<=2.5": ["Acme Plumbing"],
+            f"notes:{long_note}": ["Acme Plumbing"],
+        }
+        for custom, expected in filtered.items():
+            response = await client.get(
+                "/api/v1/customers", params={"custom": [custom], "sort": "name"}, headers=book.headers
+            )
+            assert names(response) == expected, custom
+
+    async def test_a_custom_filter_reads_its_index_under_the_policy(
+        self, client: httpx.AsyncClient, session: AsyncSession, book: Actor
+    ) -> None:
+        await session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: else a scan is cheaper
+        scans = text("SELECT pg_stat_get_xact_numscans('ix_customer_field_values_text'::regclass)")
+        before = await session.scalar(scans)
+        response = await client.get("/api/v1/customers", params={"custom": ["plan:pro"]}, headers=book.headers)
+        assert sorted(names(response)) == ["Acme Plumbing", "Echo Bakery"]
+        assert await session.scalar(scans) - before > 0
+
+    @pytest.mark.parametrize("value", [10**400, -(10**400)])
+    async def test_a_number_beyond_double_precision_is_a_422(
+        self, client: httpx.AsyncClient, book: Actor, value: int
+    ) -> None:
+        acme = (await client.get("/api/v1/customers/slug/acme-plumbing", headers=book.headers)).json()["data"]
+        response = await client.patch(
+            f"/api/v1/customers/{acme['id']}", json={"custom_fields": {"seats": value}}, headers=book.headers
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "body.custom_fields.seats"
+
     @pytest.mark.parametrize("custom", ["colour:red", "seats>=many", "plan>=pro", "plan:gold", "no-operator"])
     async def test_bad_custom_filters_are_422_naming_the_parameter(
         self, client: httpx.AsyncClient, book: Actor, custom: str

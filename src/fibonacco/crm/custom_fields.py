@@ -3,6 +3,7 @@ conditions. Errors name the field (`body.custom_fields.<key>`, `query.custom`) s
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -40,6 +41,12 @@ def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
     if kind == CustomFieldType.number:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("expected a number")
+        try:
+            finite = math.isfinite(float(value))  # the filters compare them as double precision (migration 0011)
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise ValueError("expected a number between -1.7e308 and 1.7e308")
         return value
     if kind == CustomFieldType.boolean:
         if not isinstance(value, bool):

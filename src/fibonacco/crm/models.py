@@ -13,14 +13,18 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Computed,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -177,6 +181,39 @@ class CustomerSearchTerm(Model):
     __table_args__ = (
         Index("ix_customer_search_terms_trgm", "term", postgresql_using="gin", postgresql_ops={"term": "gin_trgm_ops"}),
     )
+
+
+# Each custom-field value once more as a row (a multi-select: a row per option), kept by triggers on `customers`
+# (migration 0011): equality and ranges on these columns are LEAKPROOF, so the filters use the indexes under the
+# row-level policy. Text longer than CUSTOM_TEXT_INDEXED_BYTES is not copied. No primary key: only the triggers
+# write it, and the repository reads it in sub-selects, never as objects.
+CUSTOM_TEXT_INDEXED_BYTES = 200
+customer_field_values = Table(
+    "customer_field_values",
+    Model.metadata,
+    Column("customer_id", Uuid, nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("key", String(50), nullable=False),
+    Column("text_value", Text),
+    Column("number_value", Float),
+    Index("ix_customer_field_values_customer", "customer_id"),
+    Index(
+        "ix_customer_field_values_text",
+        "tenant_id",
+        "key",
+        "text_value",
+        postgresql_include=["customer_id"],
+        postgresql_where=text("text_value IS NOT NULL"),
+    ),
+    Index(
+        "ix_customer_field_values_number",
+        "tenant_id",
+        "key",
+        "number_value",
+        postgresql_include=["customer_id"],
+        postgresql_where=text("number_value IS NOT NULL"),
+    ),
+)
 
 
 class Contact(TenantOwnedModel):

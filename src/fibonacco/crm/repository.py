@@ -11,7 +11,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Numeric,
     Select,
     Table,
     Text,
@@ -22,7 +21,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -33,6 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from fibonacco.crm.models import (
+    CUSTOM_TEXT_INDEXED_BYTES,
     Consent,
     ConsentChannel,
     ConsentStatus,
@@ -51,6 +50,7 @@ from fibonacco.crm.models import (
     PrivacyAudit,
     QuestionStatus,
     Segment,
+    customer_field_values,
 )
 from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
 from fibonacco.kit.repository import TenantScopedRepository
@@ -182,20 +182,27 @@ def _consent_condition(channel: ConsentChannel, status: ConsentStatus) -> Column
     return exists(matching)
 
 
-def _custom_condition(condition: CustomCondition) -> ColumnElement[bool]:
-    if condition.op == "=":
-        value = [condition.value] if condition.kind == CustomFieldType.multi_select else condition.value
-        return Customer.custom_fields.contains({condition.key: value})
-    text = Customer.custom_fields[condition.key].astext
+def _custom_condition(tenant_id: uuid.UUID, condition: CustomCondition) -> ColumnElement[bool]:
+    """From `customer_field_values` (migration 0011), whose LEAKPROOF comparisons an index answers under the
+    row-level policy; a text value too long to be copied there is looked for in `custom_fields` itself."""
+    values = customer_field_values.c
+    column: ColumnElement[Any]
+    value: float | str
     if condition.kind == CustomFieldType.number:
-        left: ColumnElement[Any] = text.cast(Numeric)
-        right: ColumnElement[Any] = literal(condition.value, Numeric)
-    else:  # dates are stored as ISO text, which sorts like the dates
-        left, right = text, literal(condition.value)
-    return left >= right if condition.op == ">=" else left <= right
+        column, value = values.number_value, float(condition.value)
+    elif condition.kind == CustomFieldType.boolean:
+        column, value = values.text_value, "true" if condition.value else "false"
+    else:  # text, select, multi-select (any option) and dates (ISO text, which sorts like the dates)
+        column, value = values.text_value, condition.value
+        if len(str(value).encode()) > CUSTOM_TEXT_INDEXED_BYTES:
+            contained = [value] if condition.kind == CustomFieldType.multi_select else value
+            return Customer.custom_fields.contains({condition.key: contained})
+    compared = {"=": column == value, ">=": column >= value, "<=": column <= value}[condition.op]
+    having = select(values.customer_id).where(values.tenant_id == tenant_id, values.key == condition.key, compared)
+    return Customer.id.in_(having)
 
 
-def customer_conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+def customer_conditions(tenant_id: uuid.UUID, query: CustomerQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.q:
         conditions.append(Customer.id.in_(select(_matches(query.q).c.customer_id)))
@@ -218,7 +225,7 @@ def customer_conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
     conditions.extend(_consent_condition(channel, status) for channel, status in query.consent)
     if query.do_not_contact is not None:
         conditions.append(Customer.do_not_contact.is_(query.do_not_contact))
-    conditions.extend(_custom_condition(condition) for condition in query.custom)
+    conditions.extend(_custom_condition(tenant_id, condition) for condition in query.custom)
     return conditions
 
 
@@ -237,11 +244,11 @@ class CustomerRepository(TenantScopedRepository[Customer]):
     def matching(self, query: CustomerQuery, sort: CustomerSort = CustomerSort.newest) -> Select[Customer]:
         if sort == CustomerSort.relevance and query.q:
             matches = _matches(query.q)
-            others = customer_conditions(replace(query, q=None))
+            others = customer_conditions(self.tenant_id, replace(query, q=None))
             statement = self.select().join(matches, matches.c.customer_id == Customer.id).where(*others)
             return statement.order_by(matches.c.score.desc(), Customer.id)
         order = _SORT_COLUMNS.get(sort, _SORT_COLUMNS[CustomerSort.newest])
-        return self.select().where(*customer_conditions(query)).order_by(order, Customer.id)
+        return self.select().where(*customer_conditions(self.tenant_id, query)).order_by(order, Customer.id)
 
     async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
         """One page, and the total from its own count (which needs only the conditions, often from an index
@@ -249,7 +256,8 @@ class CustomerRepository(TenantScopedRepository[Customer]):
         return await self.page_then_count(self.matching(query, sort), page)
 
     async def count(self, query: CustomerQuery) -> int:
-        statement = select(func.count()).select_from(Customer).where(*self.scope(), *customer_conditions(query))
+        conditions = customer_conditions(self.tenant_id, query)
+        statement = select(func.count()).select_from(Customer).where(*self.scope(), *conditions)
         return int(await self.session.scalar(statement) or 0)
 
     async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:
