@@ -21,9 +21,9 @@ from fibonacco.migrations.rls import POLICY
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import TEST_PASSWORD, MakeActor
 
-# Tables only their owner reads, through SECURITY DEFINER functions that filter by the bound tenant themselves
-# (docs/decisions/crm.md, Search): their policy is enabled, not forced.
-OWNER_ONLY = {"customer_search_terms"}
+# Tables only their owner reads, through SECURITY DEFINER functions that answer for the bound tenant
+# (docs/decisions/crm.md, Search).
+OWNER_ONLY = {"customer_search_terms", "customer_search_vocabulary"}
 
 _TENANT_TABLES = text(
     """
@@ -41,16 +41,12 @@ class TestEveryTenantTable:
     async def test_every_table_with_a_tenant_id_has_the_policy_forced(self, connection: AsyncConnection) -> None:
         rows = (await connection.execute(_TENANT_TABLES, {"policy": POLICY})).all()
         assert len(rows) >= 11  # users, tokens, jobs, knowledge, messages: the check sees the tables
-        missing = [
-            name
-            for name, enabled, forced, has_policy in rows
-            if not (enabled and has_policy and (forced or name in OWNER_ONLY))
-        ]
+        missing = [name for name, enabled, forced, has_policy in rows if not (enabled and forced and has_policy)]
         assert missing == [], f"tenant-owned tables without row-level security: {missing} (see CONTRIBUTING.md)"
 
     async def test_owner_only_tables_are_closed_to_the_application(self, connection: AsyncConnection) -> None:
-        """Where the policy is not forced (so the owner's SECURITY DEFINER functions can use the table's
-        indexes), the application role may not touch the table at all."""
+        """The customer search's words: the vocabulary has no tenant and no policy (so that its owner's SECURITY
+        DEFINER function can use its trigram index); the application role may not touch either table."""
         for table in OWNER_ONLY:
             for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
                 allowed = await connection.scalar(

@@ -161,25 +161,41 @@ class Customer(TenantOwnedModel):
         Index("ix_customers_tenant_industry", "tenant_id", "industry"),
         # No GIN index on tags, custom_fields or search_text (migration 0010): under row-level security their
         # operators are never index conditions, so such an index only costs every write. The search's trigram
-        # index is on `customer_search_terms`.
+        # index is on `customer_search_vocabulary`.
     )
 
 
 class CustomerSearchTerm(Model):
     """One word of a customer's `search_text` (split at every character that is not a letter or a digit), kept
-    by triggers on `customers` (migration 0010), where the trigram index can answer the search word by word.
-    Row-level security is enabled but not forced: only its owner reads it, through the SECURITY DEFINER function
-    `crm_customers_matching`, which filters by the bound tenant itself. The application role has no privilege on
-    it (see docs/decisions/crm.md, Search)."""
+    by triggers on `customers` (migration 0010). Row-level security is enabled but not forced: only its owner
+    reads it, through the SECURITY DEFINER function `crm_customers_matching`, which filters by the bound tenant
+    itself. The application role has no privilege on it (see docs/decisions/crm.md, Search)."""
 
     __tablename__ = "customer_search_terms"
 
-    customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(Text, primary_key=True)
-    tenant_id: Mapped[uuid.UUID]
+    customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+    __table_args__ = (Index("ix_customer_search_terms_customer", "customer_id"),)
+
+
+class CustomerSearchWord(Model):
+    """Every distinct word of `customer_search_terms`, where the trigram index finds the words like a query's
+    (migration 0010). Only its owner reads it, as for the terms; it holds no tenant and is never pruned (a word
+    no customer has any more matches nobody)."""
+
+    __tablename__ = "customer_search_vocabulary"
+
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
 
     __table_args__ = (
-        Index("ix_customer_search_terms_trgm", "term", postgresql_using="gin", postgresql_ops={"term": "gin_trgm_ops"}),
+        Index(
+            "ix_customer_search_vocabulary_trgm",
+            "term",
+            postgresql_using="gin",
+            postgresql_ops={"term": "gin_trgm_ops"},
+        ),
     )
 
 

@@ -16,10 +16,10 @@ from alembic import op
 
 from fibonacco.kit.tenancy import APP_ROLE
 
-__all__ = ["APP_ROLE", "POLICY", "RULE", "disable_tenant_rls", "enable_tenant_rls"]
+__all__ = ["APP_ROLE", "disable_tenant_rls", "enable_tenant_rls"]
 
 POLICY = "tenant_isolation"
-RULE = (
+_RULE = (
     "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
     " OR current_setting('app.cross_tenant', true) = 'on'"
 )
@@ -28,7 +28,7 @@ RULE = (
 def enable_tenant_rls(table: str) -> None:
     op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-    op.execute(f'CREATE POLICY {POLICY} ON "{table}" USING ({RULE}) WITH CHECK ({RULE})')
+    op.execute(f'CREATE POLICY {POLICY} ON "{table}" USING ({_RULE}) WITH CHECK ({_RULE})')
 
 
 def disable_tenant_rls(table: str) -> None:

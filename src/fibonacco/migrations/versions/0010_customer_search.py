@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from fibonacco.migrations.rls import APP_ROLE, POLICY, RULE
+from fibonacco.migrations.rls import APP_ROLE, enable_tenant_rls
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -36,11 +36,16 @@ _WORDS = "regexp_split_to_table({text}, '[^[:alnum:]]+')"
 
 
 def _insert_terms(rows: str) -> str:
-    """The INSERT of the words of the customers `rows` names (`c`, with any join and condition after it)."""
+    """The INSERT of the words of the customers `rows` names (`c`, with any join and condition after it), and of
+    the words new to the vocabulary (in order, so that concurrent imports wait for each other instead of
+    deadlocking)."""
     return (
-        "INSERT INTO customer_search_terms (customer_id, term, tenant_id)"  # noqa: S608 (constants only)
-        f" SELECT DISTINCT c.id, w.term, c.tenant_id FROM {rows}"
-        f" CROSS JOIN LATERAL {_WORDS.format(text='c.search_text')} AS w(term) WHERE w.term <> ''"
+        "WITH words AS ("  # noqa: S608 (constants only)
+        f" SELECT DISTINCT c.tenant_id, w.term, c.id FROM {rows}"
+        f" CROSS JOIN LATERAL {_WORDS.format(text='c.search_text')} AS w(term) WHERE w.term <> ''),"
+        " added AS (INSERT INTO customer_search_terms (tenant_id, term, customer_id) SELECT * FROM words)"
+        " INSERT INTO customer_search_vocabulary (term) SELECT DISTINCT term FROM words ORDER BY term"
+        " ON CONFLICT DO NOTHING"
     )
 
 
@@ -66,9 +71,10 @@ _TRIGGERS = {
 
 # pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
 # "bella" scores 0.5). Every word of the query must match a word of the customer, as a substring or fuzzily; the
-# score is the sum of each query word's best similarity, for the relevance order. PL/pgSQL, so the words are a
-# value when the query is planned (one index look-up per word; planned blind, a set-returning function's guess of
-# a thousand words made a scan of the whole table look cheaper).
+# score is the sum of each query word's best similarity, for the relevance order. Each query word is looked up
+# in the vocabulary first (a few distinct words, through the trigram index; MATERIALIZED keeps that order),
+# then its customers by those words (the primary key). PL/pgSQL, so the words are a value when the query is planned (planned blind, a
+# set-returning function's guess of a thousand words made a scan of the whole table look cheaper).
 _MATCHING = f"""
 CREATE FUNCTION crm_customers_matching(q text) RETURNS TABLE (customer_id uuid, score real)
 {_DEFINER} STABLE ROWS 100
@@ -79,16 +85,19 @@ DECLARE
     words text[] := ARRAY(SELECT DISTINCT w FROM {_WORDS.format(text="lower(q)")} AS w WHERE w <> '');
 BEGIN
     RETURN QUERY
-    SELECT m.customer_id, sum(m.similarity)::real
-    FROM unnest(words) AS w(word)
-    CROSS JOIN LATERAL (
-        SELECT t.customer_id, max(word_similarity(w.word, t.term)) AS similarity
-        FROM customer_search_terms t
-        WHERE t.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
-          AND (t.term LIKE '%' || w.word || '%' OR t.term %> w.word)
-        GROUP BY t.customer_id
-    ) m
-    GROUP BY m.customer_id
+    WITH alike AS MATERIALIZED (
+        SELECT w.word, v.term, word_similarity(w.word, v.term) AS similarity
+        FROM unnest(words) AS w(word)
+        JOIN customer_search_vocabulary v ON v.term LIKE '%' || w.word || '%' OR v.term %> w.word
+    ), best AS (
+        SELECT a.word, t.customer_id, max(a.similarity) AS similarity
+        FROM alike a
+        JOIN customer_search_terms t
+          ON t.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid AND t.term = a.term
+        GROUP BY a.word, t.customer_id
+    )
+    SELECT best.customer_id, sum(best.similarity)::real FROM best
+    GROUP BY best.customer_id
     HAVING count(*) = cardinality(words);
 END
 $$
@@ -98,26 +107,34 @@ $$
 def upgrade() -> None:
     op.create_table(
         "customer_search_terms",
-        sa.Column("customer_id", sa.Uuid(), nullable=False),
-        sa.Column("term", sa.Text(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("customer_id", "term", name=op.f("pk_customer_search_terms")),
+        sa.Column("term", sa.Text(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "term", "customer_id", name=op.f("pk_customer_search_terms")),
+    )
+    op.create_index("ix_customer_search_terms_customer", "customer_search_terms", ["customer_id"], unique=False)
+    op.create_table(
+        "customer_search_vocabulary",
+        sa.Column("term", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("term", name=op.f("pk_customer_search_vocabulary")),
     )
     # Run by the owner, who the forced policy on `customers` binds (unless a superuser): cross to copy them all.
     op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
     op.execute(_insert_terms("customers c"))
     op.create_index(
-        "ix_customer_search_terms_trgm",
-        "customer_search_terms",
+        "ix_customer_search_vocabulary_trgm",
+        "customer_search_vocabulary",
         ["term"],
         unique=False,
         postgresql_using="gin",
         postgresql_ops={"term": "gin_trgm_ops"},
     )
-    op.execute("ALTER TABLE customer_search_terms ENABLE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY {POLICY} ON customer_search_terms USING ({RULE}) WITH CHECK ({RULE})")
-    # 0005's default privileges granted the new table to the application role; only the owner reads it.
-    op.execute(f"REVOKE ALL ON customer_search_terms FROM {APP_ROLE}")
+    # The terms are tenant rows like any other (the function reads them with LEAKPROOF conditions only, so the
+    # forced policy costs it no index). The vocabulary has no tenant and no policy: it says only which words exist,
+    # to the function, which answers for one tenant. 0005's default privileges granted both to the application
+    # role; only the owner's functions touch them.
+    enable_tenant_rls("customer_search_terms")
+    op.execute(f"REVOKE ALL ON customer_search_terms, customer_search_vocabulary FROM {APP_ROLE}")
     for name, (event, referencing, statement) in _TRIGGERS.items():
         op.execute(
             f"CREATE FUNCTION crm_customer_search_{name}() RETURNS trigger {_DEFINER}"
@@ -194,4 +211,5 @@ def downgrade() -> None:
     for name in _TRIGGERS:
         op.execute(f"DROP TRIGGER customer_search_{name} ON customers")
         op.execute(f"DROP FUNCTION crm_customer_search_{name}()")
+    op.drop_table("customer_search_vocabulary")
     op.drop_table("customer_search_terms")
