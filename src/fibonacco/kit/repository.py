@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Executable, Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Executable, Result, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import RecordModel, TenantOwnedModel
@@ -73,20 +73,45 @@ class Repository(Generic[M]):
             raise NotFound(f"{self.model.__name__} not found.")
         return row
 
+    async def rows(self, statement: Select[Any], parameters: Mapping[str, object] | None = None) -> Sequence[Row[Any]]:
+        """Every row of a statement of plain columns, read-only: run on the unit of work's connection (its
+        transaction, and so its bound tenant), straight through Core's result, with no ORM loading layer."""
+        connection = await self.session.connection()
+        result: Result[Any] = await connection.execute(statement, parameters)
+        return result.all()
+
     async def paginate(
         self, statement: Select[M], page: Page, parameters: Mapping[str, object] | None = None
     ) -> tuple[Sequence[M], int]:
-        """One page and the total, in one query (a window count rides along each row). Only a page past the end,
-        which has no row to carry it, counts in a second query. `parameters` are `statement`'s bind parameters'
-        values; a statement built once (and so passed again and again) is paged once, too."""
+        """One page of entities and the total, in one query (a window count rides along each row). Only a page
+        past the end, which has no row to carry it, counts in a second query. `parameters` are `statement`'s bind
+        parameters' values; a statement built once (and so passed again and again) is paged once, too."""
+        rows, total = await self._page(statement, page, parameters, self.session.execute)
+        return [row[0] for row in rows], total
+
+    async def paginate_rows(
+        self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None = None
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """`paginate` for a statement of plain columns: whole read-only rows, as `rows` reads them (each also has
+        the `total` column)."""
+        connection = await self.session.connection()
+        return await self._page(statement, page, parameters, connection.execute)
+
+    async def _page(
+        self,
+        statement: Select[Any],
+        page: Page,
+        parameters: Mapping[str, object] | None,
+        execute: Callable[..., Awaitable[Result[Any]]],
+    ) -> tuple[Sequence[Row[Any]], int]:
         values = {**(parameters or {}), _PAGE_LIMIT: page.per_page, _PAGE_OFFSET: page.offset}
-        rows = (await self.session.execute(_paged(statement), values)).all()
+        rows = (await execute(_paged(statement), values)).all()
         if rows:
-            return [row[0] for row in rows], int(rows[0].total)
+            return rows, int(rows[0].total)
         if page.offset == 0:
             return [], 0
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = await self.session.scalar(counted, parameters)
+        total = (await execute(counted, parameters)).scalar()
         return [], int(total or 0)
 
     async def add(self, row: M) -> M:
