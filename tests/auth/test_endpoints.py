@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.auth.passwords import hash_password
+from fibonacco.auth.service import authenticate_token, bind_token_tenant
 from fibonacco.auth.tokens import hash_token
 from fibonacco.config import Settings
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.db import has_written
 from fibonacco.logging import _redact_secrets
 from tests.fixtures import TEST_PASSWORD, Actor, MakeActor
 
@@ -325,3 +327,37 @@ class TestNoCrossTenantOracle:
         await session.commit()
         response = await client.post("/api/v1/auth/login", json=credentials(actor, TEST_PASSWORD))
         assert response.status_code == 401
+
+
+class TestAuthenticationReadsFresh:
+    """The token and its user are read anew, as one plain row, on every request: nothing about them is cached."""
+
+    async def test_a_changed_role_applies_to_the_next_request(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        admin = await make_actor(Role.admin)
+        assert (await client.get("/api/v1/users", headers=admin.headers)).status_code == 200
+        admin.user.role = Role.viewer
+        await session.commit()
+        assert (await client.get("/api/v1/users", headers=admin.headers)).status_code == 403
+
+    async def test_a_revoked_token_is_refused_on_the_next_request(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        actor = await make_actor()
+        assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 200
+        actor.token_row.revoked_at = utcnow()
+        await session.commit()
+        assert (await client.get("/api/v1/auth/me", headers=actor.headers)).status_code == 401
+
+    async def test_the_caller_is_a_plain_row_not_orm_entities(
+        self, make_actor: MakeActor, session: AsyncSession
+    ) -> None:
+        actor = await make_actor(Role.staff)
+        session.expunge_all()
+        await bind_token_tenant(session, actor.token)
+        auth = await authenticate_token(session, actor.token)
+        assert len(session.identity_map) == 0  # no User or PersonalAccessToken instance was built
+        assert (auth.user.id, auth.user.role, auth.tenant_id) == (actor.user.id, Role.staff, actor.tenant.id)
+        assert auth.token.id == actor.token_row.id and auth.token.last_used_at is not None  # first use: touched
+        assert has_written(session)  # the touch is a write, so the request commits it

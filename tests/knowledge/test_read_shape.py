@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,12 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import InvalidRequestError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import undefer
 
 from fibonacco.auth.models import Role
 from fibonacco.kit.db import create_sessionmaker, has_written, unit_of_work
+from fibonacco.kit.repository import _paged
+from fibonacco.knowledge import repository
 from fibonacco.knowledge.models import KnowledgeEntry
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import _UNBIND as HARNESS_UNBIND
@@ -193,3 +196,52 @@ async def test_a_read_only_unit_of_work_leaves_its_rows_readable(engine: AsyncEn
         entry = await session.scalar(select(KnowledgeEntry).where(KnowledgeEntry.tenant_id == committed_tenant.id))
         assert not has_written(session)
     assert entry is not None and entry.title == "Committed" and entry.content == "Text."
+
+
+class TestStatementsBuiltOnce:
+    """A list or search statement is built once per repository class and filter shape, its values bound at execution:
+    a second request with other values builds nothing, and sends the same SQL."""
+
+    @pytest.mark.parametrize("mode", ["semantic", "full-text", "hybrid"])
+    async def test_a_second_search_builds_no_statement(
+        self,
+        client: httpx.AsyncClient,
+        tenant_with_entries: Actor,
+        recorder: Recorder,
+        monkeypatch: pytest.MonkeyPatch,
+        mode: str,
+    ) -> None:
+        bm25_builds: list[object] = []
+        original_bm25 = repository._bm25
+        monkeypatch.setattr(repository, "_bm25", lambda *args: bm25_builds.append(args) or original_bm25(*args))
+        path = f"/api/v1/search/{mode}?category=billing&is_public=true"
+        await get(client, f"{path}&q=invoice&limit=10", tenant_with_entries)  # built here, or by an earlier test
+        recorder.statements.clear()
+        built, bm25_builds[:] = len(repository._BUILT), []
+        await get(client, f"{path}&q=invoice&limit=10", tenant_with_entries)
+        first = recorder.queries()
+        recorder.statements.clear()
+        body = await get(client, f"{path}&q=download+invoices&limit=5", tenant_with_entries)
+        assert len(body["data"]["hits"]) == 5
+        assert len(repository._BUILT) == built and bm25_builds == []
+        assert recorder.queries() == first  # the same SQL: the query, the limit and the tenant are parameters
+        assert not any("invoice" in sql or "billing" in sql for sql in first)  # values travel as parameters
+
+    async def test_a_list_page_builds_no_statement_for_other_values(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        await get(client, "/api/v1/knowledge?per_page=50&category=billing&sort=title", tenant_with_entries)
+        built, paged = len(repository._BUILT), _paged.cache_info().misses
+        recorder.statements.clear()
+        body = await get(client, "/api/v1/knowledge?per_page=5&page=2&category=other&sort=title", tenant_with_entries)
+        assert body["data"] == [] and body["meta"]["pagination"]["total"] == 0
+        assert (len(repository._BUILT), _paged.cache_info().misses) == (built, paged)
+
+    async def test_a_built_statement_refuses_to_run_without_its_tenant(
+        self, session: AsyncSession, tenant_with_entries: Actor
+    ) -> None:
+        entries = repository.KnowledgeEntryRepository(session, tenant_with_entries.tenant.id)
+        assert await entries.get_row(uuid.uuid4()) is None
+        statement = entries._built(repository._row_statement)
+        with pytest.raises(StatementError, match="scope_tenant_id"):
+            await session.execute(statement, {"entry_id": uuid.uuid4()})

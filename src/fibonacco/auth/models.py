@@ -60,13 +60,3 @@ class PersonalAccessToken(TenantOwnedModel):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     user: Mapped[User] = relationship(lazy="raise")
-
-    def is_usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-    def can(self, ability: str) -> bool:
-        return "*" in self.abilities or ability in self.abilities
-
-    def can_grant(self, abilities: list[str]) -> bool:
-        """A token may pass on only abilities it holds itself: "*" only from "*"."""
-        return "*" in self.abilities or all(ability in self.abilities for ability in abilities)

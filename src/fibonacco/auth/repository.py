@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Uuid, bindparam, delete, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Uuid, bindparam, delete, func, select, update
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantScopedRepository
@@ -32,20 +32,40 @@ class TokenRepository(TenantScopedRepository[PersonalAccessToken]):
         return await self.all(statement)
 
 
+# What authentication reads of a token and of its user (`auth.service.AuthToken` / `AuthUser`), selected as
+# `token_<column>` and `user_<column>`.
+AUTH_TOKEN_COLUMNS = (
+    "id", "name", "token_prefix", "abilities", "expires_at", "last_used_at", "revoked_at", "created_at",
+)  # fmt: skip
+AUTH_USER_COLUMNS = ("id", "tenant_id", "email", "name", "role", "is_active", "last_login_at", "created_at")
+
+_tokens = PersonalAccessToken.__table__
+_users = User.__table__
 # Built once: every authenticated request runs both, and a prebuilt statement's cache key is computed only once.
 _BIND_TOKEN_TENANT = binding_tenant_found_by(func.fibonacco_token_tenant(bindparam("token_hash"), type_=Uuid))
+# A Core statement over the tables, not an ORM entity with its user joined in: one plain row, and no instances,
+# identity map or instrumented attributes built for it on every request.
 _TOKEN_WITH_USER = (
-    select(PersonalAccessToken)
-    .options(joinedload(PersonalAccessToken.user))
-    .where(PersonalAccessToken.token_hash == bindparam("token_hash"))
+    select(
+        *(_tokens.c[name].label(f"token_{name}") for name in AUTH_TOKEN_COLUMNS),
+        *(_users.c[name].label(f"user_{name}") for name in AUTH_USER_COLUMNS),
+    )
+    .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id))
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+)
+_TOUCH_TOKEN = (
+    update(PersonalAccessToken)
+    .where(PersonalAccessToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("used_at"))
+    .execution_options(synchronize_session=False)
 )
 
 
 class TokenLookup(Repository[PersonalAccessToken]):
     """Finds a presented token by its hash; the token itself says which tenant the caller belongs to.
 
-    Only for authentication (`bind_tenant_of`, then `get_by_hash_with_user` under that tenant) and the cleanup
-    job (`delete_expired`, inside `cross_tenant`).
+    Only for authentication (`bind_tenant_of`, then `get_by_hash_with_user` and `touch` under that tenant) and
+    the cleanup job (`delete_expired`, inside `cross_tenant`).
     """
 
     model = PersonalAccessToken
@@ -57,8 +77,13 @@ class TokenLookup(Repository[PersonalAccessToken]):
         token, which then sees no tenant's rows."""
         return await bind_found_tenant(self.session, _BIND_TOKEN_TENANT, {"token_hash": token_hash})
 
-    async def get_by_hash_with_user(self, token_hash: str) -> PersonalAccessToken | None:
-        return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).scalar_one_or_none()
+    async def get_by_hash_with_user(self, token_hash: str) -> Row[Any] | None:
+        """The token and its user as one read-only row (`AUTH_TOKEN_COLUMNS` as `token_…`, `AUTH_USER_COLUMNS` as
+        `user_…`), or None."""
+        return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).one_or_none()
+
+    async def touch(self, token_id: uuid.UUID, used_at: datetime) -> None:
+        await self.session.execute(_TOUCH_TOKEN, {"token_id": token_id, "used_at": used_at})
 
     async def delete_expired(self, before: datetime) -> int:
         return await self.rowcount(delete(PersonalAccessToken).where(PersonalAccessToken.expires_at < before))

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import PersonalAccessToken, Role, User
 from fibonacco.auth.passwords import hash_password, verify_password
-from fibonacco.auth.repository import TokenLookup, TokenRepository, UserRepository
+from fibonacco.auth.repository import (
+    AUTH_TOKEN_COLUMNS,
+    AUTH_USER_COLUMNS,
+    TokenLookup,
+    TokenRepository,
+    UserRepository,
+)
 from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate, UserUpdate
 from fibonacco.auth.tokens import display_prefix, generate_token, hash_token
 from fibonacco.kit.clock import utcnow
@@ -26,11 +32,52 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class AuthContext:
-    """Who is calling: the user, the token they presented, and so their tenant."""
+class AuthUser:
+    """The calling user as the request found them: a read-only snapshot, not an ORM entity. A service that changes
+    a user loads it (`UserRepository`)."""
 
-    user: User
-    token: PersonalAccessToken
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuthToken:
+    """The token the caller presented, as the request found it (read-only; `revoke_token` loads the row)."""
+
+    id: uuid.UUID
+    name: str
+    token_prefix: str
+    abilities: list[str]
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def can(self, ability: str) -> bool:
+        return "*" in self.abilities or ability in self.abilities
+
+    def can_grant(self, abilities: list[str]) -> bool:
+        """A token may pass on only abilities it holds itself: "*" only from "*"."""
+        return "*" in self.abilities or all(ability in self.abilities for ability in abilities)
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is calling: the user, the token they presented, and so their tenant. Both are read fresh from the
+    database on every request (one row), so a revoked or expired token, a disabled user or a changed role takes
+    effect on the next request."""
+
+    user: AuthUser
+    token: AuthToken
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -110,7 +157,7 @@ async def delete_user(session: AsyncSession, actor: AuthContext, user_id: uuid.U
 
 
 async def issue_token(
-    session: AsyncSession, user: User, data: PersonalAccessTokenCreate, *, not_after: datetime | None = None
+    session: AsyncSession, user: User | AuthUser, data: PersonalAccessTokenCreate, *, not_after: datetime | None = None
 ) -> tuple[str, PersonalAccessToken]:
     """Create a token for `user`, expiring no later than `not_after` if given. The plain token is returned once
     and never stored."""
@@ -166,13 +213,19 @@ async def bind_token_tenant(session: AsyncSession, token: str) -> uuid.UUID | No
 
 async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
     now = utcnow()
-    row = await TokenLookup(session).get_by_hash_with_user(hash_token(token))
-    if row is None or not row.is_usable(now) or not row.user.is_active:
+    lookup = TokenLookup(session)
+    row = await lookup.get_by_hash_with_user(hash_token(token))
+    if row is None:
         raise Unauthenticated("Invalid, revoked or expired token.")
-    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        row.last_used_at = now
-        await session.flush()
-    return AuthContext(user=row.user, token=row)
+    found = row._mapping
+    user = AuthUser(**{name: found[f"user_{name}"] for name in AUTH_USER_COLUMNS})
+    presented = AuthToken(**{name: found[f"token_{name}"] for name in AUTH_TOKEN_COLUMNS})
+    if not presented.is_usable(now) or not user.is_active:
+        raise Unauthenticated("Invalid, revoked or expired token.")
+    if presented.last_used_at is None or now - presented.last_used_at > TOKEN_TOUCH_INTERVAL:
+        await lookup.touch(presented.id, now)
+        presented = replace(presented, last_used_at=now)
+    return AuthContext(user=user, token=presented)
 
 
 async def login(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Select, func, select
+from sqlalchemy import BindParameter, ColumnElement, Executable, Result, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import RecordModel, TenantOwnedModel
@@ -16,6 +17,19 @@ from fibonacco.kit.responses import Page
 M = TypeVar("M", bound=RecordModel)
 TM = TypeVar("TM", bound=TenantOwnedModel)
 T = TypeVar("T")
+
+
+_PAGE_LIMIT = "page_limit"
+_PAGE_OFFSET = "page_offset"
+
+
+@lru_cache(maxsize=256)
+def _paged(statement: Select[T]) -> Select[Any]:
+    """`statement` with its total on each row and a page's limit and offset as bind parameters. Remembered per
+    statement object, so a statement built once is not re-keyed on every request; a statement built per call
+    just passes through the cache."""
+    total = func.count().over().label("total")
+    return statement.add_columns(total).limit(bindparam(_PAGE_LIMIT)).offset(bindparam(_PAGE_OFFSET))
 
 
 class Repository(Generic[M]):
@@ -59,16 +73,45 @@ class Repository(Generic[M]):
             raise NotFound(f"{self.model.__name__} not found.")
         return row
 
-    async def paginate(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
-        """One page and the total, in one query (a window count rides along each row). Only a page past the end,
-        which has no row to carry it, counts in a second query."""
-        paged = statement.add_columns(func.count().over().label("total")).limit(page.per_page).offset(page.offset)
-        rows = (await self.session.execute(paged)).all()
+    async def rows(self, statement: Select[Any], parameters: Mapping[str, object] | None = None) -> Sequence[Row[Any]]:
+        """Every row of a statement of plain columns, read-only: run on the unit of work's connection (its
+        transaction, and so its bound tenant), straight through Core's result, with no ORM loading layer."""
+        connection = await self.session.connection()
+        result: Result[Any] = await connection.execute(statement, parameters)
+        return result.all()
+
+    async def paginate(
+        self, statement: Select[M], page: Page, parameters: Mapping[str, object] | None = None
+    ) -> tuple[Sequence[M], int]:
+        """One page of entities and the total, in one query (a window count rides along each row). Only a page
+        past the end, which has no row to carry it, counts in a second query. `parameters` are `statement`'s bind
+        parameters' values; a statement built once (and so passed again and again) is paged once, too."""
+        rows, total = await self._page(statement, page, parameters, self.session.execute)
+        return [row[0] for row in rows], total
+
+    async def paginate_rows(
+        self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None = None
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """`paginate` for a statement of plain columns: whole read-only rows, as `rows` reads them (each also has
+        the `total` column)."""
+        connection = await self.session.connection()
+        return await self._page(statement, page, parameters, connection.execute)
+
+    async def _page(
+        self,
+        statement: Select[Any],
+        page: Page,
+        parameters: Mapping[str, object] | None,
+        execute: Callable[..., Awaitable[Result[Any]]],
+    ) -> tuple[Sequence[Row[Any]], int]:
+        values = {**(parameters or {}), _PAGE_LIMIT: page.per_page, _PAGE_OFFSET: page.offset}
+        rows = (await execute(_paged(statement), values)).all()
         if rows:
-            return [row[0] for row in rows], int(rows[0].total)
+            return rows, int(rows[0].total)
         if page.offset == 0:
             return [], 0
-        total = await self.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        counted = select(func.count()).select_from(statement.order_by(None).subquery())
+        total = (await execute(counted, parameters)).scalar()
         return [], int(total or 0)
 
     async def page_then_count(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
@@ -97,6 +140,10 @@ class Repository(Generic[M]):
         await self.session.flush()
 
 
+# The bind parameter a statement built once for every tenant is scoped by (`TenantScopedRepository.scope_for`).
+TENANT_PARAMETER = "scope_tenant_id"
+
+
 class TenantScopedRepository(Repository[TM]):
     """Sees only one tenant's rows: another tenant's row is simply not found (404), never forbidden.
 
@@ -107,7 +154,18 @@ class TenantScopedRepository(Repository[TM]):
         self.tenant_id = tenant_id
 
     def scope(self) -> list[ColumnElement[bool]]:
-        return [*super().scope(), self.model.tenant_id == self.tenant_id]
+        return self.scope_for(self.tenant_id)
+
+    @classmethod
+    def scope_for(cls, tenant_id: uuid.UUID | BindParameter[uuid.UUID]) -> list[ColumnElement[bool]]:
+        """`scope()` for a tenant given as a value, or as `bindparam(TENANT_PARAMETER)` in a statement built once
+        per repository class and run with `scope_parameters()` (so a hot statement is not rebuilt per request). A
+        narrower view overrides this, and `scope()` follows."""
+        return [cls.model.tenant_id == tenant_id]
+
+    def scope_parameters(self) -> dict[str, object]:
+        """The parameters a `scope_for(bindparam(TENANT_PARAMETER))` statement runs with for this repository."""
+        return {TENANT_PARAMETER: self.tenant_id}
 
     async def add(self, row: TM) -> TM:
         row.tenant_id = self.tenant_id

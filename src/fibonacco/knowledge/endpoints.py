@@ -44,6 +44,8 @@ from fibonacco.knowledge.schemas import (
     SearchResults,
     Vote,
     VoteResult,
+    entry_list,
+    public_entry_list,
 )
 
 entries = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
@@ -82,7 +84,7 @@ async def list_entries(
     sort: SortParam = KnowledgeSort.newest,
 ) -> PaginatedEnvelope[KnowledgeEntry]:
     rows, total = await service.list_entries(session, auth.tenant_id, filters, sort, page)
-    return paginated([KnowledgeEntry.model_validate(row) for row in rows], total, page)
+    return paginated(entry_list(rows), total, page)
 
 
 @entries.post("", response_model=Envelope[KnowledgeEntry], status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
@@ -215,7 +217,7 @@ async def list_public_entries(
     sort: SortParam = KnowledgeSort.newest,
 ) -> PaginatedEnvelope[PublicKnowledgeEntry]:
     rows, total = await service.list_public_entries(session, tenant, filters, sort, page)
-    return paginated([PublicKnowledgeEntry.model_validate(row) for row in rows], total, page)
+    return paginated(public_entry_list(rows), total, page)
 
 
 @public.get("/knowledge/{entry_id}", response_model=Envelope[PublicKnowledgeEntry], responses=_PUBLIC_ERRORS)

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnClause,
     ColumnElement,
     Float,
+    Integer,
     Result,
+    Row,
+    Select,
     Subquery,
     Text,
     UnaryExpression,
+    Uuid,
     any_,
+    bindparam,
     cast,
     func,
     literal_column,
@@ -27,10 +33,10 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import Bundle, aliased
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.orm import aliased
 
-from fibonacco.kit.repository import Repository, TenantScopedRepository
+from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import (
     TEXT_SEARCH_CONFIG,
@@ -69,15 +75,13 @@ _HEADLINED = aliased(KnowledgeEntry, name="headlined")
 
 # An entry as a plain row of the columns responses show (every mapped one but the deferred vector and search
 # column), under the attributes' names: lists build no ORM objects (identity map, instance state, attribute
-# instrumentation), which cost about half of a 50-row page's CPU. The response schemas read it as they read an
-# entity.
-ENTRY_ROW: Bundle[Any] = Bundle(
-    "entry",
-    *(
-        getattr(KnowledgeEntry, attribute.key).label(attribute.key)
-        for attribute in KnowledgeEntry.__mapper__.column_attrs
-        if not attribute.deferred
-    ),
+# instrumentation), which cost about half of a 50-row page's CPU. They are the table's columns, and the statements
+# selecting them run on the unit of work's connection (`Repository.rows`), so the rows come straight from Core's
+# result, without the ORM's loading layer. The response schemas validate them as mappings (`schemas.entries`).
+ENTRY_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    attribute.columns[0].label(attribute.key)
+    for attribute in KnowledgeEntry.__mapper__.column_attrs
+    if not attribute.deferred
 )
 
 _SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
@@ -117,23 +121,31 @@ class EmbeddingWork:
     text: str
 
 
-def filter_conditions(filters: KnowledgeFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.category is not None:
-        conditions.append(KnowledgeEntry.category == filters.category)
-    if filters.subcategory is not None:
-        conditions.append(KnowledgeEntry.subcategory == filters.subcategory)
-    if filters.industry_code is not None:
-        conditions.append(KnowledgeEntry.industry_codes.contains([filters.industry_code]))
-    if filters.tag is not None:
-        conditions.append(KnowledgeEntry.tags.contains([filters.tag]))
-    if filters.validation_status is not None:
-        conditions.append(KnowledgeEntry.validation_status == filters.validation_status)
-    if filters.embedding_status is not None:
-        conditions.append(KnowledgeEntry.embedding_status == filters.embedding_status)
-    if filters.is_public is not None:
-        conditions.append(KnowledgeEntry.is_public.is_(filters.is_public))
-    return conditions
+# Each filter's condition on a bind parameter `filter_<name>`, so a statement is built once per set of filters
+# given (`filter_shape`) and serves every value; array filters take their value as a one-item array.
+_FILTERS: dict[str, Callable[[BindParameter[Any]], ColumnElement[bool]]] = {
+    "category": lambda value: KnowledgeEntry.category == value,
+    "subcategory": lambda value: KnowledgeEntry.subcategory == value,
+    "industry_code": lambda value: KnowledgeEntry.industry_codes.contains(value),
+    "tag": lambda value: KnowledgeEntry.tags.contains(value),
+    "validation_status": lambda value: KnowledgeEntry.validation_status == value,
+    "embedding_status": lambda value: KnowledgeEntry.embedding_status == value,
+    "is_public": lambda value: KnowledgeEntry.is_public == value,
+}
+_ARRAY_FILTERS = frozenset({"industry_code", "tag"})
+
+FilterShape = tuple[str, ...]
+
+
+def filter_shape(filters: KnowledgeFilters) -> tuple[FilterShape, dict[str, object]]:
+    """Which filters are given (the statement's shape), and their bind parameters' values."""
+    given = {name: getattr(filters, name) for name in _FILTERS if getattr(filters, name) is not None}
+    values = {f"filter_{name}": [value] if name in _ARRAY_FILTERS else value for name, value in given.items()}
+    return tuple(given), values
+
+
+def filter_conditions(shape: FilterShape) -> list[ColumnElement[bool]]:
+    return [_FILTERS[name](bindparam(f"filter_{name}")) for name in shape]
 
 
 def embedding_text(title: str, content: str) -> str:
@@ -141,7 +153,7 @@ def embedding_text(title: str, content: str) -> str:
     return f"{title}\n\n{content}"
 
 
-def any_word_query(query: str) -> ColumnElement[Any]:
+def any_word_query(query: ColumnElement[str]) -> ColumnElement[Any]:
     """A tsquery matching any of `query`'s words (stemmed, stop words dropped); empty if it has none.
 
     plainto_tsquery joins the lexemes with `&` (every word required); the same lexemes joined with `|`.
@@ -150,13 +162,15 @@ def any_word_query(query: str) -> ColumnElement[Any]:
     return cast(func.replace(every_word, " & ", " | "), TSQUERY)
 
 
-def has_meaningful_word(query: str) -> ColumnElement[bool]:
+def has_meaningful_word(query: ColumnElement[str]) -> ColumnElement[bool]:
     """True when full-text search would use a word of `query`: a condition that gates the other modes too, so a
     query of stop words or punctuation finds nothing in any mode (evaluated once per query, not per row)."""
     return func.numnode(func.plainto_tsquery(_REGCONFIG, query)) > 0
 
 
-def _bm25(conditions: Sequence[ColumnElement[bool]], query: str, narrowing: Sequence[ColumnElement[bool]]) -> Subquery:
+def _bm25(
+    conditions: Sequence[ColumnElement[bool]], query: ColumnElement[str], narrowing: Sequence[ColumnElement[bool]]
+) -> Subquery:
     """(id, rank) of every entry meeting `conditions` and `narrowing` that matches a word of `query`, scored by
     BM25 over the entries meeting `conditions`."""
     vector = KnowledgeEntry.search_vector
@@ -192,28 +206,46 @@ def _bm25(conditions: Sequence[ColumnElement[bool]], query: str, narrowing: Sequ
     )
 
 
+# The query text, the caller's limit and the query's vector in the search statements, which are built once per
+# repository class and filter shape (`_search_statement`), not per query: building and keying the BM25 statement
+# was about half of a full-text or hybrid search's CPU.
+_QUERY = "query"
+_LIMIT = "limit"
+_VECTOR = "vector"
+_MODEL = "model"
+_ENTRY_ID = "entry_id"
+_ENTRY_IDS = "entry_ids"
+# Transaction-local, read by the index when the scan starts (so cached plans honour them too). They touch nothing
+# but HNSW scans, and every HNSW scan comes through `approximate_nearest`, so they need no undoing.
+_HNSW_SETTINGS = select(
+    func.set_config("hnsw.iterative_scan", "relaxed_order", True),
+    func.set_config("hnsw.ef_search", bindparam("ef_search", type_=Text), True),
+    func.set_config("hnsw.max_scan_tuples", str(HNSW_MAX_SCAN_TUPLES), True),
+)
+
+
 class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
-    async def list_page(self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page) -> tuple[Sequence[Any], int]:
-        """One page of `ENTRY_ROW`s (read-only rows, not entities) and the total."""
-        statement = (
-            select(ENTRY_ROW)
-            .where(*self.scope(), *filter_conditions(filters))
-            .order_by(_SORT_COLUMNS[sort], KnowledgeEntry.id)
-        )
-        return await self.paginate(statement, page)
+    async def list_page(
+        self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """One page of `ENTRY_COLUMNS` rows (read-only, not entities) and the total."""
+        shape, values = filter_shape(filters)
+        statement = self._built(_list_statement, shape, sort)
+        return await self.paginate_rows(statement, page, {**self.scope_parameters(), **values})
 
     async def get_row(self, entry_id: uuid.UUID) -> Any:
-        """One entry as an `ENTRY_ROW` (read-only), or None."""
-        return await self.one_or_none(select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id == entry_id))
+        """One entry as an `ENTRY_COLUMNS` row (read-only), or None."""
+        rows = await self.rows(self._built(_row_statement), {**self.scope_parameters(), _ENTRY_ID: entry_id})
+        return rows[0] if rows else None
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        """These entries as `ENTRY_ROW`s (read-only), by id."""
+        """These entries as `ENTRY_COLUMNS` rows (read-only), by id."""
         if not ids:
             return {}
-        statement = select(ENTRY_ROW).where(*self.scope(), KnowledgeEntry.id.in_(ids))
-        return {row.id: row for row in await self.all(statement)}
+        rows = await self.rows(self._built(_rows_statement), {**self.scope_parameters(), _ENTRY_IDS: list(ids)})
+        return {row.id: row for row in rows}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
         return await self.one_or_none(self.select().where(KnowledgeEntry.source_url == source_url))
@@ -248,56 +280,30 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     ) -> list[VectorMatch]:
         """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
         filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
-        distance = KnowledgeEntry.embedding.cosine_distance(vector)
-        # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
-        candidates = (
-            select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-            .where(*self._vector_conditions(model_name, filters, text))
-            .order_by(distance)
-            .limit(limit)
-            .cte("candidates")
-            .prefix_with("MATERIALIZED")
-        )
-        statement = select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
-        # Transaction-local, read by the index when the scan starts (so cached plans honour them too). They
-        # touch nothing but HNSW scans, and every HNSW scan comes through here, so they need no undoing.
-        settings = {
-            "hnsw.iterative_scan": "relaxed_order",
-            "hnsw.ef_search": str(max(HNSW_EF_SEARCH, limit)),
-            "hnsw.max_scan_tuples": str(HNSW_MAX_SCAN_TUPLES),
-        }
-        await self.session.execute(select(*(func.set_config(name, value, True) for name, value in settings.items())))
-        return _vector_matches(await self.session.execute(statement))
+        await self.session.execute(_HNSW_SETTINGS, {"ef_search": str(max(HNSW_EF_SEARCH, limit))})
+        return await self._vector_search("approximate", vector, model_name, filters, limit, text)
 
     async def exact_nearest(
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
-        """Exact search: every filtered row's distance, then the best `limit`.
+        """Exact search: every filtered row's distance, then the best `limit` (`_exact_nearest_statement`)."""
+        return await self._vector_search("exact", vector, model_name, filters, limit, text)
 
-        Exact by construction, not by planner settings (a cached generic plan would ignore those): the sort sits
-        outside a materialised CTE, where no index can provide the order. Only ids and distances are kept.
-        """
-        distance = KnowledgeEntry.embedding.cosine_distance(vector)
-        scored = (
-            select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-            .where(*self._vector_conditions(model_name, filters, text))
-            .cte("scored")
-            .prefix_with("MATERIALIZED")
-        )
-        statement = select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
-        return _vector_matches(await self.session.execute(statement))
-
-    def _vector_conditions(
-        self, model_name: str, filters: KnowledgeFilters, text: str | None
-    ) -> list[ColumnElement[bool]]:
-        gate = [has_meaningful_word(text)] if text is not None else []
-        return [
-            *self.scope(),
-            *filter_conditions(filters),
-            *gate,
-            KnowledgeEntry.embedding_model == model_name,
-            KnowledgeEntry.embedding.is_not(None),
-        ]
+    async def _vector_search(
+        self,
+        kind: str,
+        vector: list[float],
+        model_name: str,
+        filters: KnowledgeFilters,
+        limit: int,
+        text: str | None,
+    ) -> list[VectorMatch]:
+        shape, values = filter_shape(filters)
+        statement = self._built(_search_statement, kind, shape, text is not None)
+        parameters = {**self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _LIMIT: limit}
+        if text is not None:
+            parameters[_QUERY] = text
+        return _vector_matches(await self.session.execute(statement, parameters))
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
         """Entries sharing any meaningful word with `query`, ranked by BM25 with highlighted snippets.
@@ -306,27 +312,121 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         an entry matching any of them is a candidate. Each matched word scores its inverse document frequency
         (among the entries the filters leave) times a saturating term frequency, normalised by the entry's
         length; a word in the title counts `TITLE_WEIGHT` times. A query without a meaningful word finds nothing.
+        "Quoted phrases" and -exclusions (web search syntax) narrow the candidates; they do not change the ranking.
         """
-        # "Quoted phrases" and -exclusions (web search syntax) narrow the candidates; they do not change the ranking.
-        narrowing = [KnowledgeEntry.search_vector.bool_op("@@")(func.websearch_to_tsquery(_REGCONFIG, query))]
-        bm25 = _bm25(self.scope() + filter_conditions(filters), query, narrowing if _WEB_SYNTAX.search(query) else [])
-        ranked = select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit).subquery()
-        # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
-        headline = func.ts_headline(_REGCONFIG, _HEADLINED.content, any_word_query(query), _HEADLINE_OPTIONS)
-        statement = (
-            select(ranked.c.id, ranked.c.rank, headline.label("headline"))
-            .join(_HEADLINED, _HEADLINED.id == ranked.c.id)
-            .order_by(ranked.c.rank.desc(), ranked.c.id)
-        )
-        rows = (await self.session.execute(statement)).all()
+        shape, values = filter_shape(filters)
+        kind = "web text" if _WEB_SYNTAX.search(query) else "text"
+        statement = self._built(_search_statement, kind, shape, False)
+        parameters = {**self.scope_parameters(), **values, _QUERY: query, _LIMIT: limit}
+        rows = (await self.session.execute(statement, parameters)).all()
         return [TextMatch(entry_id=row.id, rank=float(row.rank), headline=row.headline) for row in rows]
+
+    def _built(self, build: Callable[..., Select[Any]], *key: Hashable) -> Select[Any]:
+        """`build(scope, *key)` for this repository class, where `scope` is `scope_for` a bind parameter: built on
+        first use, then reused for every tenant and value (run it with `scope_parameters()`)."""
+        cache_key: tuple[object, ...] = (type(self), build, *key)
+        statement = _BUILT.get(cache_key)
+        if statement is None:
+            statement = _BUILT[cache_key] = build(self.scope_for(bindparam(TENANT_PARAMETER)), *key)
+        return statement
 
 
 class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
     """One tenant's public entries: no query of the Learning Center can reach a private entry."""
 
-    def scope(self) -> list[ColumnElement[bool]]:
-        return [*super().scope(), KnowledgeEntry.is_public.is_(True)]
+    @classmethod
+    def scope_for(cls, tenant_id: uuid.UUID | BindParameter[uuid.UUID]) -> list[ColumnElement[bool]]:
+        return [*super().scope_for(tenant_id), KnowledgeEntry.is_public.is_(True)]
+
+
+# --- statements built once per repository class and filter shape (`KnowledgeEntryRepository._built`); bounded:
+# two classes, 2^7 filter sets, a few kinds and sorts ---
+
+_BUILT: dict[tuple[object, ...], Select[Any]] = {}
+Scope = list[ColumnElement[bool]]
+
+
+def _list_statement(scope: Scope, shape: FilterShape, sort: KnowledgeSort) -> Select[Any]:
+    statement = select(*ENTRY_COLUMNS).where(*scope, *filter_conditions(shape))
+    return statement.order_by(_SORT_COLUMNS[sort], KnowledgeEntry.id)
+
+
+def _row_statement(scope: Scope) -> Select[Any]:
+    return select(*ENTRY_COLUMNS).where(*scope, KnowledgeEntry.id == bindparam(_ENTRY_ID))
+
+
+def _rows_statement(scope: Scope) -> Select[Any]:
+    return select(*ENTRY_COLUMNS).where(*scope, KnowledgeEntry.id == any_(bindparam(_ENTRY_IDS, type_=ARRAY(Uuid))))
+
+
+def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) -> Select[Any]:
+    """The statement of one search `kind` ("approximate", "exact", "text", "web text") for one filter shape; run
+    it with the repository's `scope_parameters()`, the filters' values and the query's. `gated`: the vector
+    kinds find nothing unless the query text has a meaningful word."""
+    conditions = [*scope, *filter_conditions(shape)]
+    query = bindparam(_QUERY, type_=Text)
+    limit = bindparam(_LIMIT, type_=Integer)
+    if kind == "approximate":
+        return _approximate_nearest_statement(conditions, query if gated else None, limit)
+    if kind == "exact":
+        return _exact_nearest_statement(conditions, query if gated else None, limit)
+    return _text_statement(conditions, query, limit, web_syntax=kind == "web text")
+
+
+def _vector_conditions(conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None) -> list[Any]:
+    gate = [has_meaningful_word(text)] if text is not None else []
+    return [
+        *conditions,
+        *gate,
+        KnowledgeEntry.embedding_model == bindparam(_MODEL),
+        KnowledgeEntry.embedding.is_not(None),
+    ]
+
+
+def _approximate_nearest_statement(
+    conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
+) -> Select[Any]:
+    distance = KnowledgeEntry.embedding.cosine_distance(bindparam(_VECTOR))
+    # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
+    candidates = (
+        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+        .where(*_vector_conditions(conditions, text))
+        .order_by(distance)
+        .limit(limit)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
+
+
+def _exact_nearest_statement(
+    conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
+) -> Select[Any]:
+    """Exact by construction, not by planner settings (a cached generic plan would ignore those): the sort sits
+    outside a materialised CTE, where no index can provide the order. Only ids and distances are kept."""
+    distance = KnowledgeEntry.embedding.cosine_distance(bindparam(_VECTOR))
+    scored = (
+        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+        .where(*_vector_conditions(conditions, text))
+        .cte("scored")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
+
+
+def _text_statement(
+    conditions: list[ColumnElement[bool]], query: ColumnElement[str], limit: BindParameter[int], *, web_syntax: bool
+) -> Select[Any]:
+    narrowing = [KnowledgeEntry.search_vector.bool_op("@@")(func.websearch_to_tsquery(_REGCONFIG, query))]
+    bm25 = _bm25(conditions, query, narrowing if web_syntax else [])
+    ranked = select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit).subquery()
+    # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
+    headline = func.ts_headline(_REGCONFIG, _HEADLINED.content, any_word_query(query), _HEADLINE_OPTIONS)
+    return (
+        select(ranked.c.id, ranked.c.rank, headline.label("headline"))
+        .join(_HEADLINED, _HEADLINED.id == ranked.c.id)
+        .order_by(ranked.c.rank.desc(), ranked.c.id)
+    )
 
 
 class FaqCategoryRepository(TenantScopedRepository[FaqCategory]):

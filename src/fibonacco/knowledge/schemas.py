@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, TypeAdapter
+from sqlalchemy import Row
 
 from fibonacco.kit.schemas import METADATA_ATTRIBUTE, Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
@@ -70,6 +72,20 @@ class PublicKnowledgeEntry(BaseModel):
     helpful_count: int
     not_helpful_count: int
     updated_at: datetime
+
+
+# A page of read-only entry rows (`repository.ENTRY_COLUMNS`) validated in one call, from the rows as dicts, not
+# row by row from their attributes.
+_ENTRY_LIST = TypeAdapter(list[KnowledgeEntry])
+_PUBLIC_ENTRY_LIST = TypeAdapter(list[PublicKnowledgeEntry])
+
+
+def entry_list(rows: Iterable[Row[Any]]) -> list[KnowledgeEntry]:
+    return _ENTRY_LIST.validate_python([row._asdict() for row in rows])
+
+
+def public_entry_list(rows: Iterable[Row[Any]]) -> list[PublicKnowledgeEntry]:
+    return _PUBLIC_ENTRY_LIST.validate_python([row._asdict() for row in rows])
 
 
 class _EntryFields(BaseModel):
