@@ -72,9 +72,9 @@ _TRIGGERS = {
 # pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
 # "bella" scores 0.5). Every word of the query must match a word of the customer, as a substring or fuzzily; the
 # score is the sum of each query word's best similarity, for the relevance order. Each query word is looked up
-# in the vocabulary first (a few distinct words, through the trigram index; MATERIALIZED keeps that order),
-# then its customers by those words (the primary key). PL/pgSQL, so the words are a value when the query is planned (planned blind, a
-# set-returning function's guess of a thousand words made a scan of the whole table look cheaper).
+# in the vocabulary first (a few distinct words, through the trigram index; MATERIALIZED keeps that order), then
+# its customers by those words (the primary key). PL/pgSQL, so the words are a value when the query is planned
+# (planned blind, a set-returning function's guess of a thousand words made a scan of the whole table look cheaper).
 _MATCHING = f"""
 CREATE FUNCTION crm_customers_matching(q text) RETURNS TABLE (customer_id uuid, score real)
 {_DEFINER} STABLE ROWS 100
