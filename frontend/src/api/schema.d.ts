@@ -1233,6 +1233,26 @@ export interface paths {
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/users/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Directory
+         * @description The tenant's active users (id, name, email) by name, for owner pickers: readable by every CRM role.
+         */
+        get: operations["user_directory_api_v1_users_directory_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/ses": {
         parameters: {
             query?: never;
@@ -2060,6 +2080,21 @@ export interface components {
          * @enum {string}
          */
         CustomFieldType: "text" | "number" | "date" | "select" | "multi_select" | "boolean";
+        /**
+         * DirectoryUser
+         * @description A user as other users of the tenant may see them (an owner picker): no role, no login data.
+         */
+        DirectoryUser: {
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** EmailCreate */
         EmailCreate: {
             /** Body Html */
@@ -3068,6 +3103,14 @@ export interface components {
         PaginatedEnvelope_CustomerEvent_: {
             /** Data */
             data: components["schemas"]["CustomerEvent"][];
+            /** Message */
+            message?: string | null;
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** PaginatedEnvelope[DirectoryUser] */
+        PaginatedEnvelope_DirectoryUser_: {
+            /** Data */
+            data: components["schemas"]["DirectoryUser"][];
             /** Message */
             message?: string | null;
             meta: components["schemas"]["ListMeta"];
@@ -9960,6 +10003,69 @@ export interface operations {
             };
             /** @description The request body is larger than the API accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request body, query or path failed validation. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    user_directory_api_v1_users_directory_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page (max 100) */
+                per_page?: number;
+                /** @description part of the name or email */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEnvelope_DirectoryUser_"];
+                };
+            };
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is authenticated but may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The resource does not exist, or belongs to someone else. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

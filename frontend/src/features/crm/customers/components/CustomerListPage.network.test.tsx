@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../../../../api/client";
 import { errorResponse, mockApi } from "../../../../test/msw";
-import { renderPage } from "../../../../test/render";
+import { ME, renderPage } from "../../../../test/render";
 import { CustomerListPage } from "./CustomerListPage";
 
 const CUSTOMER: Schemas["Customer"] = {
@@ -44,9 +44,9 @@ function serveList(seen: URL[], items: Schemas["Customer"][] = [CUSTOMER]) {
     meta: { pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } },
   }));
   mockApi("get", "/api/v1/customer-fields", () => ({ data: [], message: null, meta: null }));
-  // The owner (an admin) may list users for the owner filter.
-  mockApi("get", "/api/v1/users", () => ({
-    data: [],
+  // Every CRM role reads the directory for the owner filter.
+  mockApi("get", "/api/v1/users/directory", () => ({
+    data: [{ id: "55555555-5555-4555-8555-555555555555", name: "Carla Colleague", email: "carla@example.com" }],
     message: null,
     meta: { pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } },
   }));
@@ -77,6 +77,22 @@ describe("the customer list", () => {
     expect(seen.filter((url) => url.searchParams.has("q"))).toHaveLength(1); // not one request per letter
     expect(seen.at(-1)?.searchParams.get("sort")).toBe("relevance");
     expect(router.state.location.search).toContain("stage=prospect");
+  });
+
+  it("lets a viewer filter by another user as owner (the directory, not the admins' user list)", async () => {
+    const seen: URL[] = [];
+    serveList(seen);
+    const viewer = { ...ME, user: { ...ME.user, role: "viewer" as const } };
+    const { router } = renderPage(<CustomerListPage />, { path: "/crm/customers", route: "/crm/customers", session: viewer });
+    const user = userEvent.setup({ delay: null });
+    await screen.findByRole("link", { name: "Joe's Diner" });
+    await user.click(screen.getByRole("button", { name: "More filters" }));
+    const form = await screen.findByRole("form", { name: "More filters" });
+    await user.click(within(form).getByLabelText("Owner"));
+    await user.click(await screen.findByRole("option", { name: "Carla Colleague", hidden: true }));
+    await user.click(within(form).getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(router.state.location.search).toContain("owner_id=55555555-5555-4555-8555-555555555555"));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get("owner_id")).toBe("55555555-5555-4555-8555-555555555555"));
   });
 
   it("says so when nothing matches, with a way back to everything", async () => {

@@ -95,7 +95,9 @@ export function CustomerListPage() {
   const current = segmentList.find((segment) => segment.id === segmentId) ?? null;
   const ownerOptions: OwnerOption[] = [
     { value: me.user.id, label: `${me.user.name} (me)` },
-    ...(owners.data ?? []).filter((user) => user.id !== me.user.id).map((user) => ({ value: user.id, label: user.name })),
+    ...(owners.data ?? [])
+      .filter((user) => user.id !== me.user.id)
+      .map((user) => ({ value: user.id, label: user.name || user.email })),
   ];
   const moreCount = countMoreFilters(filters);
   const sorts = SORTS.filter((option) => option.value !== "relevance" || filters.q);
