@@ -3201,7 +3201,22 @@ export interface components {
             created_at: string;
             /** Customer Id */
             customer_id: string | null;
-            /** Faq Id */
+            /**
+             * Customer Name
+             * @description the asking customer's name
+             */
+            customer_name: string | null;
+            /**
+             * Faq Customer Id
+             * @description whose FAQ it became (not always the asker)
+             */
+            faq_customer_id: string | null;
+            /** Faq Customer Name */
+            faq_customer_name: string | null;
+            /**
+             * Faq Id
+             * @description published: the customer FAQ the answer became
+             */
             faq_id: string | null;
             /**
              * Id

@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.orm import aliased, with_expression
 
 from fibonacco.crm.models import (
     Consent,
@@ -516,11 +517,39 @@ class ConversationMessageRepository(TenantScopedRepository[ConversationMessage])
         return (await self.session.execute(statement)).scalars().all()
 
 
+# The customer who asked a question, and the customer whose FAQ its answer became.
+_ASKER = aliased(Customer)
+_FAQ_OWNER = aliased(Customer)
+
+
 class PendingQuestionRepository(TenantScopedRepository[PendingQuestion]):
     model = PendingQuestion
 
+    def viewing(self) -> Select[PendingQuestion]:
+        """`select()` with the asker's name and the FAQ's customer filled in, by outer joins in the same
+        statement (an inbox page is one query, not one per customer)."""
+        faq = and_(CustomerFaq.id == PendingQuestion.faq_id, CustomerFaq.tenant_id == PendingQuestion.tenant_id)
+        return (
+            self.select()
+            .outerjoin(_ASKER, and_(_ASKER.id == PendingQuestion.customer_id, _ASKER.tenant_id == self.tenant_id))
+            .outerjoin(CustomerFaq, faq)
+            .outerjoin(
+                _FAQ_OWNER, and_(_FAQ_OWNER.id == CustomerFaq.customer_id, _FAQ_OWNER.tenant_id == self.tenant_id)
+            )
+            .options(
+                with_expression(PendingQuestion.customer_name, _ASKER.name),
+                with_expression(PendingQuestion.faq_customer_id, CustomerFaq.customer_id),
+                with_expression(PendingQuestion.faq_customer_name, _FAQ_OWNER.name),
+            )
+            .execution_options(populate_existing=True)
+        )
+
+    async def get_view(self, question_id: uuid.UUID) -> PendingQuestion | None:
+        """The question as `viewing()` shows it (refreshing the session's copy, e.g. after a change)."""
+        return await self.one_or_none(self.viewing().where(PendingQuestion.id == question_id))
+
     async def list_page(self, filters: PendingQuestionFilters, page: Page) -> tuple[Sequence[PendingQuestion], int]:
-        statement = self.select()
+        statement = self.viewing()
         if filters.status is not None:
             statement = statement.where(PendingQuestion.status == filters.status)
         if filters.customer_id is not None:

@@ -498,6 +498,7 @@ class PendingQuestion(BaseModel):
     id: uuid.UUID
     question: str
     customer_id: uuid.UUID | None
+    customer_name: str | None = Field(description="the asking customer's name")
     conversation_id: uuid.UUID | None
     status: QuestionStatus
     times_asked: int
@@ -509,7 +510,9 @@ class PendingQuestion(BaseModel):
     resolved_at: datetime | None
     resolved_by: uuid.UUID | None
     knowledge_entry_id: uuid.UUID | None
-    faq_id: uuid.UUID | None
+    faq_id: uuid.UUID | None = Field(description="published: the customer FAQ the answer became")
+    faq_customer_id: uuid.UUID | None = Field(description="whose FAQ it became (not always the asker)")
+    faq_customer_name: str | None
     merged_into_id: uuid.UUID | None = Field(description="merged: the open question it was counted on")
     created_at: datetime
 

@@ -947,7 +947,7 @@ async def ask_question(
     existing = await repository.lock_open_like(normalized)
     if existing is not None:
         await repository.update(existing, {"times_asked": existing.times_asked + 1, "last_asked_at": utcnow()})
-        return Asked(existing, merged=True)
+        return Asked(await _viewed(repository, existing.id), merged=True)
     question = await repository.add(
         PendingQuestion(
             question=data.question,
@@ -959,7 +959,7 @@ async def ask_question(
         )
     )
     enqueue(session, tasks.embed_question, str(question.id), tenant_id=str(tenant_id))
-    return Asked(question, merged=False)
+    return Asked(await _viewed(repository, question.id), merged=False)
 
 
 async def list_questions(
@@ -968,8 +968,16 @@ async def list_questions(
     return await PendingQuestionRepository(session, tenant_id).list_page(filters, page)
 
 
+async def _viewed(repository: PendingQuestionRepository, question_id: uuid.UUID) -> PendingQuestion:
+    """The question with its customer's and its FAQ's customer's names (see `PendingQuestionRepository.viewing`)."""
+    question = await repository.get_view(question_id)
+    if question is None:
+        raise NotFound("Pending question not found.")
+    return question
+
+
 async def get_question(session: AsyncSession, tenant_id: uuid.UUID, question_id: uuid.UUID) -> PendingQuestion:
-    return await PendingQuestionRepository(session, tenant_id).get_or_404(question_id)
+    return await _viewed(PendingQuestionRepository(session, tenant_id), question_id)
 
 
 async def _locked_question(
@@ -990,9 +998,10 @@ async def answer_question(
     question = await _locked_question(
         repository, question_id, (QuestionStatus.open, QuestionStatus.answered), "answered"
     )
-    return await repository.update(
+    await repository.update(
         question, {"answer": answer, "status": QuestionStatus.answered, "answered_at": utcnow(), "answered_by": user_id}
     )
+    return await _viewed(repository, question_id)
 
 
 async def publish_question(
@@ -1015,7 +1024,8 @@ async def publish_question(
             CustomerFaq(customer_id=customer_id, question=question.question, answer=question.answer)
         )
         values["faq_id"] = faq.id
-    return await repository.update(question, values)
+    await repository.update(question, values)
+    return await _viewed(repository, question_id)
 
 
 async def _publish_to_knowledge(
@@ -1041,9 +1051,10 @@ async def dismiss_question(
     question = await _locked_question(
         repository, question_id, (QuestionStatus.open, QuestionStatus.answered), "dismissed"
     )
-    return await repository.update(
+    await repository.update(
         question, {"status": QuestionStatus.dismissed, "resolved_at": utcnow(), "resolved_by": user_id}
     )
+    return await _viewed(repository, question_id)
 
 
 # --- customer FAQs ---
