@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import httpx
@@ -223,3 +225,45 @@ class TestSegments:
         assert len(lines) == 3 and "Bella Pizza" in response.text and "Echo Bakery" in response.text
         everything = await client.get("/api/v1/customers/export", headers=book.headers)
         assert len(everything.text.strip().splitlines()) == 6
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"tag": "food"},
+            {"q": "bela"},  # a typo: the list's fuzzy search
+            {"stage": ["customer", "lead"], "custom": "seats>=10"},
+            {"industry": "restaurant", "active_from": (utcnow() - timedelta(days=3)).isoformat()},
+        ],
+    )
+    async def test_export_takes_the_lists_filters(
+        self,
+        client: httpx.AsyncClient,
+        book: Actor,
+        make_actor: MakeActor,
+        make_customer: MakeCustomer,
+        params: dict[str, object],
+    ) -> None:
+        # Another tenant's customer matching every filter never appears.
+        theirs = await make_actor(Role.staff)
+        await make_customer(
+            theirs.tenant, name="Bella Foreign", tags=["food"], industry="restaurant", stage=Stage.customer
+        )
+        listed = await client.get("/api/v1/customers", params={**params, "per_page": 100}, headers=book.headers)
+        exported = await client.get("/api/v1/customers/export", params=params, headers=book.headers)
+        assert exported.status_code == 200, exported.text
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert 0 < len(rows) == listed.json()["meta"]["pagination"]["total"] < 5
+        assert sorted(row["name"] for row in rows) == sorted(names(listed))
+        assert "Foreign" not in exported.text
+
+    async def test_export_refuses_a_segment_with_filters(self, client: httpx.AsyncClient, book: Actor) -> None:
+        segment = (
+            await client.post("/api/v1/segments", json={"name": "All", "filters": {}}, headers=book.headers)
+        ).json()["data"]
+        response = await client.get(
+            "/api/v1/customers/export", params={"segment_id": segment["id"], "tag": "vip"}, headers=book.headers
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "query.segment_id"
+        unknown = await client.get("/api/v1/customers/export", params={"custom": "nope:1"}, headers=book.headers)
+        assert unknown.status_code == 422

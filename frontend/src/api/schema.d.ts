@@ -473,7 +473,8 @@ export interface paths {
         };
         /**
          * Export Customers
-         * @description Every customer, or one segment's, as CSV (the import reads it back).
+         * @description The customers the list's filters (and search) match, or one segment's, as CSV (the import reads it back);
+         *     without either, every customer.
          */
         get: operations["export_customers_api_v1_customers_export_get"];
         put?: never;
@@ -6388,7 +6389,27 @@ export interface operations {
     export_customers_api_v1_customers_export_get: {
         parameters: {
             query?: {
+                /** @description last activity at or after */
+                active_from?: string | null;
+                /** @description last activity before */
+                active_to?: string | null;
+                /** @description channel:status, e.g. email:subscribed */
+                consent?: string[];
+                created_from?: string | null;
+                created_to?: string | null;
+                /** @description custom field conditions: key:value (equals; contains for multi-select), key>=value, key<=value */
+                custom?: string[];
+                do_not_contact?: boolean | null;
+                industry?: string | null;
+                owner_id?: string | null;
+                /** @description search name, email, phone or slug, typos tolerated */
+                q?: string | null;
+                /** @description a saved segment's members, instead of filters */
                 segment_id?: string | null;
+                /** @description any of these stages */
+                stage?: components["schemas"]["Stage"][];
+                /** @description all of these tags */
+                tag?: string[];
             };
             header?: never;
             path?: never;

@@ -94,10 +94,14 @@ async def create_customer(body: CustomerCreate, auth: CrmWrite, session: Session
 
 @customers.get("/export", response_class=Response, responses=_ERRORS)
 async def export_customers(
-    auth: CrmRead, session: SessionDep, segment_id: Annotated[uuid.UUID | None, Query()] = None
+    auth: CrmRead,
+    session: SessionDep,
+    filters: CustomerFiltersDep,
+    segment_id: Annotated[uuid.UUID | None, Query(description="a saved segment's members, instead of filters")] = None,
 ) -> Response:
-    """Every customer, or one segment's, as CSV (the import reads it back)."""
-    content = await service.export_csv(session, auth.tenant_id, segment_id)
+    """The customers the list's filters (and search) match, or one segment's, as CSV (the import reads it back);
+    without either, every customer."""
+    content = await service.export_csv(session, auth.tenant_id, filters, segment_id)
     headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
     return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -665,12 +665,17 @@ def _cell(value: Any) -> str:
     return str(value.value if hasattr(value, "value") else value)
 
 
-async def export_csv(session: AsyncSession, tenant_id: uuid.UUID, segment_id: uuid.UUID | None) -> str:
-    """Every customer (or a segment's) as CSV, with one `custom.<key>` column per custom field; importable."""
-    if segment_id is not None:
-        query = await _segment_query(session, tenant_id, segment_id)
+async def export_csv(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: CustomerFilters, segment_id: uuid.UUID | None = None
+) -> str:
+    """The customers `filters` match (the list's conditions), or a segment's, as CSV, oldest first, with one
+    `custom.<key>` column per custom field; importable. A segment and filters together are refused (422)."""
+    if segment_id is None:
+        query = await resolve_filters(session, tenant_id, filters)
+    elif filters != CustomerFilters():
+        raise _invalid("query.segment_id", "export a segment or filtered customers, not both")
     else:
-        query = CustomerQuery()
+        query = await _segment_query(session, tenant_id, segment_id)
     keys = sorted(await definitions(session, tenant_id))
     rows = await CustomerRepository(session, tenant_id).all_matching(query)
     buffer = io.StringIO()

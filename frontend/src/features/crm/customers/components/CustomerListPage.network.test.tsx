@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Schemas } from "../../../../api/client";
 import { errorResponse, mockApi } from "../../../../test/msw";
 import { ME, renderPage } from "../../../../test/render";
@@ -93,6 +93,22 @@ describe("the customer list", () => {
     await user.click(within(form).getByRole("button", { name: "Apply filters" }));
     await waitFor(() => expect(router.state.location.search).toContain("owner_id=55555555-5555-4555-8555-555555555555"));
     await waitFor(() => expect(seen.at(-1)?.searchParams.get("owner_id")).toBe("55555555-5555-4555-8555-555555555555"));
+  });
+
+  it("exports what the list shows: its filters and search, not everything", async () => {
+    serveList([]);
+    const exported: URL[] = [];
+    mockApi("get", "/api/v1/customers/export", ({ url }) => {
+      exported.push(new URL(url));
+      return new Response("id,name\n", { headers: { "Content-Type": "text/csv" } });
+    });
+    Object.assign(URL, { createObjectURL: vi.fn(() => "blob:export"), revokeObjectURL: vi.fn() });
+    renderPage(<CustomerListPage />, { path: "/crm/customers?tag=vip&stage=lead&q=joe", route: "/crm/customers" });
+    await userEvent.setup({ delay: null }).click(await screen.findByRole("button", { name: "Export filtered" }));
+    await waitFor(() => expect(exported).toHaveLength(1));
+    const query = exported[0]?.searchParams;
+    expect([query?.getAll("tag"), query?.getAll("stage"), query?.get("q")]).toEqual([["vip"], ["lead"], "joe"]);
+    expect(query?.has("page") || query?.has("sort")).toBe(false);
   });
 
   it("says so when nothing matches, with a way back to everything", async () => {
