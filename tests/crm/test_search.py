@@ -267,3 +267,32 @@ class TestSegments:
         assert response.json()["error"]["details"][0]["field"] == "query.segment_id"
         unknown = await client.get("/api/v1/customers/export", params={"custom": "nope:1"}, headers=book.headers)
         assert unknown.status_code == 422
+
+
+class TestFacets:
+    async def test_tags_and_industries_with_counts_of_this_tenant_only(
+        self, client: httpx.AsyncClient, book: Actor, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        theirs = await make_actor(Role.staff)
+        await make_customer(theirs.tenant, tags=["vip", "their-secret-tag"], industry="espionage")
+        viewer = await make_actor(Role.viewer, tenant=book.tenant)
+        response = await client.get("/api/v1/customers/facets", headers=viewer.headers)
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert data["tags"] == [
+            {"value": "food", "count": 2},
+            {"value": "vip", "count": 2},
+            {"value": "health", "count": 1},
+        ]
+        assert data["industries"] == [
+            {"value": "restaurant", "count": 2},
+            {"value": "dental", "count": 1},
+            {"value": "plumbing", "count": 1},
+            {"value": "roofing", "count": 1},
+        ]
+        assert "their-secret-tag" not in response.text and "espionage" not in response.text
+        mine = (await client.get("/api/v1/customers/facets", headers=theirs.headers)).json()["data"]
+        assert mine == {
+            "tags": [{"value": "their-secret-tag", "count": 1}, {"value": "vip", "count": 1}],
+            "industries": [{"value": "espionage", "count": 1}],
+        }

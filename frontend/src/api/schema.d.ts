@@ -485,6 +485,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customer Facets
+         * @description The tenant's tags and industries with how many customers have each, most used first (suggestions for the
+         *     list's filters).
+         */
+        get: operations["customer_facets_api_v1_customers_facets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/imports": {
         parameters: {
             query?: never;
@@ -1858,6 +1879,16 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * CustomerFacets
+         * @description The values the list's tag and industry filters can take, most used first (at most 200 each).
+         */
+        CustomerFacets: {
+            /** Industries */
+            industries: components["schemas"]["Facet"][];
+            /** Tags */
+            tags: components["schemas"]["Facet"][];
+        };
         /** CustomerFaq */
         CustomerFaq: {
             /** Answer */
@@ -2186,6 +2217,16 @@ export interface components {
         /** Envelope[Customer] */
         Envelope_Customer_: {
             data: components["schemas"]["Customer"];
+            /** Message */
+            message?: string | null;
+            /** Meta */
+            meta?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** Envelope[CustomerFacets] */
+        Envelope_CustomerFacets_: {
+            data: components["schemas"]["CustomerFacets"];
             /** Message */
             message?: string | null;
             /** Meta */
@@ -2601,6 +2642,16 @@ export interface components {
         /** ErrorEnvelope */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** Facet */
+        Facet: {
+            /**
+             * Count
+             * @description how many customers have it
+             */
+            count: number;
+            /** Value */
+            value: string;
         };
         /** FailedJob */
         FailedJob: {
@@ -6423,6 +6474,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is authenticated but may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The resource does not exist, or belongs to someone else. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request body, query or path failed validation. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    customer_facets_api_v1_customers_facets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CustomerFacets_"];
+                };
             };
             /** @description Missing, invalid, revoked or expired credentials. */
             401: {

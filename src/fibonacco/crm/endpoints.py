@@ -28,6 +28,7 @@ from fibonacco.crm.schemas import (
     Customer,
     CustomerCreate,
     CustomerEvent,
+    CustomerFacets,
     CustomerFaq,
     CustomerFaqCreate,
     CustomerFaqUpdate,
@@ -90,6 +91,13 @@ async def list_customers(
 async def create_customer(body: CustomerCreate, auth: CrmWrite, session: SessionDep) -> Envelope[Customer]:
     customer = await service.create_customer(session, auth.tenant_id, body, user_id=auth.user.id)
     return ok(Customer.model_validate(customer), "Customer created.")
+
+
+@customers.get("/facets", response_model=Envelope[CustomerFacets], responses=_ERRORS)
+async def customer_facets(auth: CrmRead, session: SessionDep) -> Envelope[CustomerFacets]:
+    """The tenant's tags and industries with how many customers have each, most used first (suggestions for the
+    list's filters)."""
+    return ok(await service.facets(session, auth.tenant_id))
 
 
 @customers.get("/export", response_class=Response, responses=_ERRORS)

@@ -283,6 +283,25 @@ class CustomerRepository(TenantScopedRepository[Customer]):
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
 
+    async def tag_counts(self, limit: int) -> list[tuple[str, int]]:
+        """The tenant's tags with how many customers have each, most used first."""
+        tags = select(func.unnest(Customer.tags).label("value")).where(*self.scope()).subquery()
+        count = func.count().label("count")
+        statement = select(tags.c.value, count).group_by(tags.c.value).order_by(count.desc(), tags.c.value).limit(limit)
+        return [(value, int(n)) for value, n in (await self.session.execute(statement)).tuples()]
+
+    async def industry_counts(self, limit: int) -> list[tuple[str, int]]:
+        """The tenant's industries with how many customers are in each, most used first."""
+        count = func.count().label("count")
+        statement = (
+            select(Customer.industry, count)
+            .where(*self.scope(), Customer.industry.is_not(None))
+            .group_by(Customer.industry)
+            .order_by(count.desc(), Customer.industry)
+            .limit(limit)
+        )
+        return [(value, int(n)) for value, n in (await self.session.execute(statement)).tuples() if value is not None]
+
     async def get_by_slug(self, slug: str) -> Customer | None:
         return (await self.session.execute(self.select().where(Customer.slug == slug))).scalar_one_or_none()
 

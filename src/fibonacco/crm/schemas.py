@@ -261,6 +261,18 @@ class CustomerFilters(BaseModel):
     )
 
 
+class Facet(BaseModel):
+    value: str
+    count: int = Field(description="how many customers have it")
+
+
+class CustomerFacets(BaseModel):
+    """The values the list's tag and industry filters can take, most used first (at most 200 each)."""
+
+    tags: list[Facet]
+    industries: list[Facet]
+
+
 class BusinessContextUpdate(BusinessContext):
     """The whole business context: fields left out are cleared."""
 

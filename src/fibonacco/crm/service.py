@@ -69,6 +69,7 @@ from fibonacco.crm.schemas import (
     ConversationMessageCreate,
     ConversationUpdate,
     CustomerCreate,
+    CustomerFacets,
     CustomerFaqCreate,
     CustomerFaqUpdate,
     CustomerFilters,
@@ -77,6 +78,7 @@ from fibonacco.crm.schemas import (
     CustomFieldDefinitionCreate,
     CustomFieldDefinitionUpdate,
     ErasureReport,
+    Facet,
     ImportRowError,
     NoteCreate,
     PendingQuestionCreate,
@@ -106,6 +108,8 @@ SLUG_CANDIDATES = 20
 AI_CONTEXT_CONVERSATIONS = 5
 AI_CONTEXT_FAQS = 10
 AI_CONTEXT_QUESTIONS = 10
+# Tags and industries offered by the list's filter pickers (the most used; others can still be typed).
+FACET_LIMIT = 200
 
 
 class PayloadTooLarge(FibonaccoError):
@@ -215,6 +219,15 @@ async def list_customers(
 ) -> tuple[Sequence[Customer], int]:
     query = await resolve_filters(session, tenant_id, filters)
     return await CustomerRepository(session, tenant_id).list_page(query, sort, page)
+
+
+async def facets(session: AsyncSession, tenant_id: uuid.UUID) -> CustomerFacets:
+    """The tenant's tags and industries with their customer counts, for the list's filter pickers."""
+    repository = CustomerRepository(session, tenant_id)
+    return CustomerFacets(
+        tags=[Facet(value=value, count=count) for value, count in await repository.tag_counts(FACET_LIMIT)],
+        industries=[Facet(value=value, count=count) for value, count in await repository.industry_counts(FACET_LIMIT)],
+    )
 
 
 async def get_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:

@@ -44,6 +44,17 @@ function serveList(seen: URL[], items: Schemas["Customer"][] = [CUSTOMER]) {
     meta: { pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } },
   }));
   mockApi("get", "/api/v1/customer-fields", () => ({ data: [], message: null, meta: null }));
+  mockApi("get", "/api/v1/customers/facets", () => ({
+    data: {
+      tags: [
+        { value: "vip", count: 12 },
+        { value: "food", count: 3 },
+      ],
+      industries: [{ value: "Restaurants", count: 7 }],
+    },
+    message: null,
+    meta: null,
+  }));
   // Every CRM role reads the directory for the owner filter.
   mockApi("get", "/api/v1/users/directory", () => ({
     data: [{ id: "55555555-5555-4555-8555-555555555555", name: "Carla Colleague", email: "carla@example.com" }],
@@ -109,6 +120,25 @@ describe("the customer list", () => {
     const query = exported[0]?.searchParams;
     expect([query?.getAll("tag"), query?.getAll("stage"), query?.get("q")]).toEqual([["vip"], ["lead"], "joe"]);
     expect(query?.has("page") || query?.has("sort")).toBe(false);
+  });
+
+  it("suggests the tenant's tags and industries, with their counts, in More filters", async () => {
+    const seen: URL[] = [];
+    serveList(seen);
+    const { router } = renderPage(<CustomerListPage />, { path: "/crm/customers", route: "/crm/customers" });
+    const user = userEvent.setup({ delay: null });
+    await screen.findByRole("link", { name: "Joe's Diner" });
+    await user.click(screen.getByRole("button", { name: "More filters" }));
+    const form = await screen.findByRole("form", { name: "More filters" });
+    await user.click(within(form).getByLabelText("Tags"));
+    const vip = await screen.findByRole("option", { name: /vip/, hidden: true });
+    expect(vip).toHaveTextContent("vip12");
+    await user.click(vip);
+    await user.click(within(form).getByLabelText("Industry"));
+    await user.click(await screen.findByRole("option", { name: /Restaurants/, hidden: true }));
+    await user.click(within(form).getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(router.state.location.search).toContain("tag=vip"));
+    expect(router.state.location.search).toContain("industry=Restaurants");
   });
 
   it("says so when nothing matches, with a way back to everything", async () => {
