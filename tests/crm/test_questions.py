@@ -264,6 +264,35 @@ class TestConversations:
         assert (await client.delete(url, headers=staff.headers)).status_code == 200
         assert (await client.get(url, headers=staff.headers)).status_code == 404
 
+    async def test_across_customers_with_names_most_overdue_follow_up_first(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        theirs = await make_actor(Role.staff)
+        alpha = await make_customer(staff.tenant, name="Alpha Bakery")
+        beta = await make_customer(staff.tenant, name="Beta Barbers")
+        foreign = await make_customer(theirs.tenant, name="Foreign Forge")
+        ids = {}
+        for key, customer, actor, follow_up in (
+            ("alpha", alpha, staff, "2026-01-05T10:00:00Z"),
+            ("beta", beta, staff, "2026-01-03T10:00:00Z"),
+            ("later", beta, staff, "2999-01-01T10:00:00Z"),
+            ("foreign", foreign, theirs, "2026-01-01T10:00:00Z"),
+        ):
+            created = await client.post(
+                "/api/v1/conversations",
+                json={"customer_id": str(customer.id), "channel": "sms", "follow_up_at": follow_up},
+                headers=actor.headers,
+            )
+            ids[key] = created.json()["data"]["id"]
+        due = await client.get("/api/v1/conversations", params={"follow_up_due": True}, headers=staff.headers)
+        assert [(c["id"], c["customer_name"]) for c in due.json()["data"]] == [
+            (ids["beta"], "Beta Barbers"),
+            (ids["alpha"], "Alpha Bakery"),
+        ]
+        everything = (await client.get("/api/v1/conversations", headers=staff.headers)).json()
+        assert everything["meta"]["pagination"]["total"] == 3 and "Foreign" not in str(everything)
+
 
 async def queued_question_jobs(redis: aioredis.Redis, question_ids: set[str]) -> list[dict[str, Any]]:
     messages = [json.loads(m) for m in await redis.hvals(QueueKeys.of("embeddings").messages)]

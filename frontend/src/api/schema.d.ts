@@ -96,7 +96,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Conversations */
+        /**
+         * List Conversations
+         * @description Across customers or one customer's; newest first, or with `follow_up_due=true` the most overdue first.
+         */
         get: operations["list_conversations_api_v1_conversations_get"];
         put?: never;
         /** Create Conversation */
@@ -1688,6 +1691,57 @@ export interface components {
             /** Summary */
             summary?: string | null;
         };
+        /**
+         * ConversationListItem
+         * @description A conversation in a list, with its customer's name.
+         */
+        ConversationListItem: {
+            channel: components["schemas"]["ConversationChannel"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Follow Up At */
+            follow_up_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Outcome */
+            outcome: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            status: components["schemas"]["ConversationStatus"];
+            /** Subject */
+            subject: string | null;
+            /** Summary */
+            summary: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** ConversationMessage */
         ConversationMessage: {
             /** Content */
@@ -3127,10 +3181,10 @@ export interface components {
             /** Body */
             body: string;
         };
-        /** PaginatedEnvelope[Conversation] */
-        PaginatedEnvelope_Conversation_: {
+        /** PaginatedEnvelope[ConversationListItem] */
+        PaginatedEnvelope_ConversationListItem_: {
             /** Data */
-            data: components["schemas"]["Conversation"][];
+            data: components["schemas"]["ConversationListItem"][];
             /** Message */
             message?: string | null;
             meta: components["schemas"]["ListMeta"];
@@ -4117,7 +4171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedEnvelope_Conversation_"];
+                    "application/json": components["schemas"]["PaginatedEnvelope_ConversationListItem_"];
                 };
             };
             /** @description Missing, invalid, revoked or expired credentials. */

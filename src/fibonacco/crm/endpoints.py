@@ -22,6 +22,7 @@ from fibonacco.crm.schemas import (
     ConversationCreate,
     ConversationEnd,
     ConversationFilters,
+    ConversationListItem,
     ConversationMessage,
     ConversationMessageCreate,
     ConversationUpdate,
@@ -386,12 +387,13 @@ async def segment_members(
 # --- conversations ---
 
 
-@conversations.get("", response_model=PaginatedEnvelope[Conversation], responses=_ERRORS)
+@conversations.get("", response_model=PaginatedEnvelope[ConversationListItem], responses=_ERRORS)
 async def list_conversations(
     auth: CrmRead, session: SessionDep, page: PageDep, filters: Annotated[ConversationFilters, Query()]
-) -> PaginatedEnvelope[Conversation]:
+) -> PaginatedEnvelope[ConversationListItem]:
+    """Across customers or one customer's; newest first, or with `follow_up_due=true` the most overdue first."""
     rows, total = await service.list_conversations(session, auth.tenant_id, filters, page)
-    return paginated([Conversation.model_validate(row) for row in rows], total, page)
+    return paginated([ConversationListItem.model_validate(row) for row in rows], total, page)
 
 
 @conversations.post("", response_model=Envelope[Conversation], status_code=201, responses=_ERRORS)

@@ -246,6 +246,8 @@ class Conversation(TenantOwnedModel):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
+    # Not a column: the customer's name, read through a join by `ConversationRepository.list_page`.
+    customer_name: Mapped[str | None] = query_expression()
 
     __table_args__ = (
         Index("ix_conversations_tenant_customer_started", "tenant_id", "customer_id", "started_at"),

@@ -488,7 +488,13 @@ class ConversationRepository(TenantScopedRepository[Conversation]):
     async def list_page(
         self, filters: ConversationFilters, now: datetime, page: Page
     ) -> tuple[Sequence[Conversation], int]:
-        statement = self.select()
+        """A page of conversations with their customers' names (a join, in the same statement). Follow-ups due
+        come most overdue first; otherwise newest first."""
+        statement = (
+            self.select()
+            .join(Customer, and_(Customer.id == Conversation.customer_id, Customer.tenant_id == self.tenant_id))
+            .options(with_expression(Conversation.customer_name, Customer.name))
+        )
         if filters.customer_id is not None:
             statement = statement.where(Conversation.customer_id == filters.customer_id)
         if filters.status is not None:
@@ -498,7 +504,10 @@ class ConversationRepository(TenantScopedRepository[Conversation]):
         if filters.follow_up_due is not None:
             due = and_(Conversation.status == ConversationStatus.open, Conversation.follow_up_at <= now)
             statement = statement.where(due if filters.follow_up_due else not_(due))
-        statement = statement.order_by(Conversation.started_at.desc(), Conversation.id)
+        if filters.follow_up_due:
+            statement = statement.order_by(Conversation.follow_up_at, Conversation.id)
+        else:
+            statement = statement.order_by(Conversation.started_at.desc(), Conversation.id)
         return await self.paginate(statement, page)
 
     async def recent_for_customer(self, customer_id: uuid.UUID, limit: int) -> Sequence[Conversation]:

@@ -451,6 +451,12 @@ class Conversation(BaseModel):
     updated_at: datetime
 
 
+class ConversationListItem(Conversation):
+    """A conversation in a list, with its customer's name."""
+
+    customer_name: str
+
+
 class ConversationCreate(BaseModel):
     customer_id: uuid.UUID
     channel: ConversationChannel
