@@ -1,4 +1,5 @@
-import type { Locator, Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import type { Download, Locator, Page } from "@playwright/test";
 import { expect, screenshot, seed, test, watchConsole } from "./fixtures";
 
 // The CRM's customer list, segments and import wizard against the real API and worker (1280 px).
@@ -8,6 +9,14 @@ const stamp = Date.now().toString(36);
 /** A Mantine input by its label (its listbox carries the same label). */
 function input(scope: Page | Locator, label: string): Locator {
   return scope.locator("input").and(scope.getByLabel(label, { exact: true }));
+}
+
+/** The `name` column of a downloaded CSV export (names here have no commas or quotes). */
+async function csvNames(file: Download): Promise<string[]> {
+  const text = await readFile(await file.path(), "utf8");
+  const [header, ...rows] = text.trim().split(/\r?\n/);
+  const column = (header ?? "").split(",").indexOf("name");
+  return rows.map((row) => row.split(",")[column] ?? "").sort();
 }
 
 /** The customer list page: search, stage filter, segments, the new-customer dialog. */
@@ -139,6 +148,16 @@ test("the filters saved as a segment show its live count, and it can be picked, 
   await page.getByRole("button", { name: "Export segment" }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe(`customers-harbour-prospects-${stamp}.csv`);
+  expect(await csvNames(file)).toEqual([`Harbour Bakery ${stamp}`, `Harbour Florist ${stamp}`, `Harbour Hardware ${stamp}`]);
+
+  // Narrowed further, the export is what the list shows now, not the segment.
+  await list.search(`hardware ${stamp}`);
+  await expect(page.getByText("1 in all")).toBeVisible();
+  const narrowed = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export filtered" }).click();
+  const filtered = await narrowed;
+  expect(filtered.suggestedFilename()).toBe("customers-filtered.csv");
+  expect(await csvNames(filtered)).toEqual([`Harbour Hardware ${stamp}`]);
 
   await page.getByRole("button", { name: `Manage the segment Harbour prospects ${stamp}` }).click();
   await page.getByRole("menuitem", { name: "Rename…" }).click();

@@ -124,6 +124,64 @@ test("crm: a customer's business context, contacts, consent, notes and conversat
   expect(consoleErrors).toEqual([]);
 });
 
+test("crm: conversations across customers are filtered by channel, follow-up due and status, and open on the customer's page", async ({
+  page,
+  request,
+  consoleErrors,
+}) => {
+  const overdueName = `Corner Deli ${stamp}`;
+  const otherName = `Hilltop Gym ${stamp}`;
+  const overdue = await seed(request, "/api/v1/conversations", {
+    customer_id: await newCustomer(request, overdueName),
+    channel: "sms",
+    subject: `Overdue callback ${stamp}`,
+    follow_up_at: new Date(Date.now() - 86_400_000).toISOString(),
+  });
+  await seed(request, `/api/v1/conversations/${String(overdue.data.id)}/messages`, {
+    role: "customer",
+    content: `Please call me back ${stamp}`,
+  });
+  await seed(request, "/api/v1/conversations", {
+    customer_id: await newCustomer(request, otherName),
+    channel: "email",
+    subject: `Newsletter question ${stamp}`,
+  });
+  const link = (subject: string) => page.getByRole("link", { name: `${subject} ${stamp}`, exact: true });
+  // The page's Selects keep their listboxes mounted (labelled like the input), so the input is found by role.
+  const choose = async (label: string, option: string) => {
+    await page.getByRole("combobox", { name: label, exact: true }).click();
+    await page.getByRole("option", { name: option, exact: true }).click();
+  };
+
+  await page.goto("/crm/conversations");
+  await expect(page.getByRole("heading", { level: 1, name: "Conversations" })).toBeVisible();
+  await expect(link("Overdue callback")).toBeVisible();
+  await expect(page.getByRole("row").filter({ has: link("Newsletter question") })).toContainText(otherName);
+
+  await choose("Channel", "SMS");
+  await expect(page).toHaveURL(/channel=sms/);
+  await expect(link("Newsletter question")).toHaveCount(0);
+  // The box reflects the URL, which the click changes in a transition: click, then wait for both.
+  await page.getByRole("checkbox", { name: "Follow-up due" }).click();
+  await expect(page).toHaveURL(/due=true/);
+  await expect(page.getByRole("checkbox", { name: "Follow-up due" })).toBeChecked();
+  await expect(page.getByRole("row").filter({ has: link("Overdue callback") })).toContainText(overdueName);
+  await choose("Status", "Closed");
+  await expect(page.getByRole("heading", { name: "No conversations match" })).toBeVisible();
+
+  // The state is in the URL: a reload keeps it; without the status filter the conversation opens on its customer's page.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "No conversations match" })).toBeVisible();
+  await page.goto("/crm/conversations?channel=sms&due=true");
+  await link("Overdue callback").click();
+  await expect(page.getByRole("heading", { level: 1, name: overdueName })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "Conversations" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("dialog", { name: "Conversation" }).getByTestId("message")).toContainText(
+    `Please call me back ${stamp}`,
+  );
+  expect(consoleErrors).toEqual([]);
+});
+
 test("crm: a pending question is answered, published to knowledge and found in the Command Center", async ({
   page,
   consoleErrors,

@@ -36,6 +36,12 @@ test.beforeAll(async ({ request }) => {
   await seed(request, `${base}/notes`, { body: "Wants a weekly standing order." });
   await seed(request, `${base}/faqs`, { question: "Do you deliver on Sundays?", answer: "No, Monday to Saturday only." });
   await seed(request, "/api/v1/pending-questions", { question: `Gluten-free options ${stamp}?`, customer_id: seeded.customerId });
+  await seed(request, "/api/v1/conversations", {
+    customer_id: seeded.customerId,
+    channel: "phone",
+    subject: "Weekly standing order",
+    follow_up_at: new Date(Date.now() - 86_400_000).toISOString(),
+  });
 });
 
 async function settled(page: Page, heading: string | RegExp): Promise<void> {
@@ -98,6 +104,8 @@ const crm: [string, () => string, string | RegExp][] = [
   ["crm-customer-business", () => `/crm/customers/${seeded.customerId}?tab=business`, seeded.customer],
   ["crm-customer-timeline", () => `/crm/customers/${seeded.customerId}?tab=timeline`, seeded.customer],
   ["crm-customer-faqs", () => `/crm/customers/${seeded.customerId}?tab=faqs`, seeded.customer],
+  ["crm-conversations", () => "/crm/conversations", "Conversations"],
+  ["crm-conversations-due", () => "/crm/conversations?due=true&channel=phone", "Conversations"],
   ["crm-questions", () => "/crm/questions", "Pending questions"],
 ];
 

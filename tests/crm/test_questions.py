@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm.models import PendingQuestion
@@ -112,6 +112,77 @@ class TestPendingQuestions:
         assert fresh.status_code == 201 and fresh.json()["data"]["id"] != orphan["id"]
 
 
+class TestInbox:
+    async def test_the_inbox_page_names_its_customers_in_one_statement(
+        self,
+        client: httpx.AsyncClient,
+        connection: AsyncConnection,
+        make_actor: MakeActor,
+        make_customer: MakeCustomer,
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        names = ["Alpha Bakery", "Beta Barbers", "Gamma Garage"]
+        for i, name in enumerate(names):
+            customer = await make_customer(staff.tenant, name=name)
+            asked = await client.post(
+                Q,
+                json={"question": f"Question number {i} about {name}?", "customer_id": str(customer.id)},
+                headers=staff.headers,
+            )
+            assert asked.status_code == 201 and asked.json()["data"]["customer_name"] == name
+        await client.post(Q, json={"question": "Nobody's question?"}, headers=staff.headers)
+
+        statements: list[str] = []
+        sync = connection.sync_connection
+        assert sync is not None
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        event.listen(sync, "after_cursor_execute", record)
+        try:
+            listed = await client.get(Q, params={"per_page": 20}, headers=staff.headers)
+        finally:
+            event.remove(sync, "after_cursor_execute", record)
+        assert listed.status_code == 200, listed.text
+        assert sorted((q["customer_name"] or "") for q in listed.json()["data"]) == ["", *names]
+        # One statement reads the customers (the list's join), not one per question.
+        assert len([sql for sql in statements if "customers" in sql]) == 1, statements
+
+    async def test_an_faq_published_for_another_customer_is_recorded_on_the_question(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        asker = await make_customer(staff.tenant, name="Asking Cafe")
+        other = await make_customer(staff.tenant, name="Sister Cafe")
+        question = (
+            await client.post(
+                Q, json={"question": "Do you cater?", "customer_id": str(asker.id)}, headers=staff.headers
+            )
+        ).json()["data"]
+        url = f"{Q}/{question['id']}"
+        await client.post(f"{url}/answer", json={"answer": "Yes."}, headers=staff.headers)
+        published = await client.post(
+            f"{url}/publish", json={"target": "faq", "customer_id": str(other.id)}, headers=staff.headers
+        )
+        assert published.status_code == 200, published.text
+        faqs = (await client.get(f"/api/v1/customers/{other.id}/faqs", headers=staff.headers)).json()["data"]
+        expected = {
+            "customer_id": str(asker.id),
+            "customer_name": "Asking Cafe",
+            "faq_id": faqs[0]["id"],
+            "faq_customer_id": str(other.id),
+            "faq_customer_name": "Sister Cafe",
+        }
+        for shown in (
+            published.json()["data"],
+            (await client.get(url, headers=staff.headers)).json()["data"],
+            (await client.get(Q, params={"status": "published"}, headers=staff.headers)).json()["data"][0],
+        ):
+            assert {key: shown[key] for key in expected} == expected
+        assert (await client.get(f"/api/v1/customers/{asker.id}/faqs", headers=staff.headers)).json()["data"] == []
+
+
 class TestFaqs:
     async def test_crud_and_helpful_counts(
         self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
@@ -192,6 +263,35 @@ class TestConversations:
         assert patched.json()["data"]["summary"] is None and patched.json()["data"]["metadata"] == {"x": 1}
         assert (await client.delete(url, headers=staff.headers)).status_code == 200
         assert (await client.get(url, headers=staff.headers)).status_code == 404
+
+    async def test_across_customers_with_names_most_overdue_follow_up_first(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        staff = await make_actor(Role.staff)
+        theirs = await make_actor(Role.staff)
+        alpha = await make_customer(staff.tenant, name="Alpha Bakery")
+        beta = await make_customer(staff.tenant, name="Beta Barbers")
+        foreign = await make_customer(theirs.tenant, name="Foreign Forge")
+        ids = {}
+        for key, customer, actor, follow_up in (
+            ("alpha", alpha, staff, "2026-01-05T10:00:00Z"),
+            ("beta", beta, staff, "2026-01-03T10:00:00Z"),
+            ("later", beta, staff, "2999-01-01T10:00:00Z"),
+            ("foreign", foreign, theirs, "2026-01-01T10:00:00Z"),
+        ):
+            created = await client.post(
+                "/api/v1/conversations",
+                json={"customer_id": str(customer.id), "channel": "sms", "follow_up_at": follow_up},
+                headers=actor.headers,
+            )
+            ids[key] = created.json()["data"]["id"]
+        due = await client.get("/api/v1/conversations", params={"follow_up_due": True}, headers=staff.headers)
+        assert [(c["id"], c["customer_name"]) for c in due.json()["data"]] == [
+            (ids["beta"], "Beta Barbers"),
+            (ids["alpha"], "Alpha Bakery"),
+        ]
+        everything = (await client.get("/api/v1/conversations", headers=staff.headers)).json()
+        assert everything["meta"]["pagination"]["total"] == 3 and "Foreign" not in str(everything)
 
 
 async def queued_question_jobs(redis: aioredis.Redis, question_ids: set[str]) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import httpx
@@ -326,3 +328,74 @@ class TestSegments:
         assert len(lines) == 3 and "Bella Pizza" in response.text and "Echo Bakery" in response.text
         everything = await client.get("/api/v1/customers/export", headers=book.headers)
         assert len(everything.text.strip().splitlines()) == 6
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"tag": "food"},
+            {"q": "bela"},  # a typo: the list's fuzzy search
+            {"stage": ["customer", "lead"], "custom": "seats>=10"},
+            {"industry": "restaurant", "active_from": (utcnow() - timedelta(days=3)).isoformat()},
+        ],
+    )
+    async def test_export_takes_the_lists_filters(
+        self,
+        client: httpx.AsyncClient,
+        book: Actor,
+        make_actor: MakeActor,
+        make_customer: MakeCustomer,
+        params: dict[str, object],
+    ) -> None:
+        # Another tenant's customer matching every filter never appears.
+        theirs = await make_actor(Role.staff)
+        await make_customer(
+            theirs.tenant, name="Bella Foreign", tags=["food"], industry="restaurant", stage=Stage.customer
+        )
+        listed = await client.get("/api/v1/customers", params={**params, "per_page": 100}, headers=book.headers)
+        exported = await client.get("/api/v1/customers/export", params=params, headers=book.headers)
+        assert exported.status_code == 200, exported.text
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert 0 < len(rows) == listed.json()["meta"]["pagination"]["total"] < 5
+        assert sorted(row["name"] for row in rows) == sorted(names(listed))
+        assert "Foreign" not in exported.text
+
+    async def test_export_refuses_a_segment_with_filters(self, client: httpx.AsyncClient, book: Actor) -> None:
+        segment = (
+            await client.post("/api/v1/segments", json={"name": "All", "filters": {}}, headers=book.headers)
+        ).json()["data"]
+        response = await client.get(
+            "/api/v1/customers/export", params={"segment_id": segment["id"], "tag": "vip"}, headers=book.headers
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "query.segment_id"
+        unknown = await client.get("/api/v1/customers/export", params={"custom": "nope:1"}, headers=book.headers)
+        assert unknown.status_code == 422
+
+
+class TestFacets:
+    async def test_tags_and_industries_with_counts_of_this_tenant_only(
+        self, client: httpx.AsyncClient, book: Actor, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        theirs = await make_actor(Role.staff)
+        await make_customer(theirs.tenant, tags=["vip", "their-secret-tag"], industry="espionage")
+        viewer = await make_actor(Role.viewer, tenant=book.tenant)
+        response = await client.get("/api/v1/customers/facets", headers=viewer.headers)
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert data["tags"] == [
+            {"value": "food", "count": 2},
+            {"value": "vip", "count": 2},
+            {"value": "health", "count": 1},
+        ]
+        assert data["industries"] == [
+            {"value": "restaurant", "count": 2},
+            {"value": "dental", "count": 1},
+            {"value": "plumbing", "count": 1},
+            {"value": "roofing", "count": 1},
+        ]
+        assert "their-secret-tag" not in response.text and "espionage" not in response.text
+        mine = (await client.get("/api/v1/customers/facets", headers=theirs.headers)).json()["data"]
+        assert mine == {
+            "tags": [{"value": "their-secret-tag", "count": 1}, {"value": "vip", "count": 1}],
+            "industries": [{"value": "espionage", "count": 1}],
+        }

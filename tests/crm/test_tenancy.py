@@ -118,6 +118,8 @@ class TestTenantIsolation:
             f"/api/v1/conversations?customer_id={customer.id}",
             "/api/v1/pending-questions",
             "/api/v1/customers/export",
+            "/api/v1/customers/export?q=secretive",
+            "/api/v1/customers/export?tag=hidden",
         ):
             response = await client.get(url, headers=mine.headers)
             assert response.status_code == 200, url

@@ -96,7 +96,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Conversations */
+        /**
+         * List Conversations
+         * @description Across customers or one customer's; newest first, or with `follow_up_due=true` the most overdue first.
+         */
         get: operations["list_conversations_api_v1_conversations_get"];
         put?: never;
         /** Create Conversation */
@@ -473,9 +476,31 @@ export interface paths {
         };
         /**
          * Export Customers
-         * @description Every customer, or one segment's, as CSV (the import reads it back).
+         * @description The customers the list's filters (and search) match, or one segment's, as CSV (the import reads it back);
+         *     without either, every customer.
          */
         get: operations["export_customers_api_v1_customers_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customer Facets
+         * @description The tenant's tags and industries with how many customers have each, most used first (suggestions for the
+         *     list's filters).
+         */
+        get: operations["customer_facets_api_v1_customers_facets_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1233,6 +1258,26 @@ export interface paths {
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/users/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Directory
+         * @description The tenant's active users (id, name, email) by name, for owner pickers: readable by every CRM role.
+         */
+        get: operations["user_directory_api_v1_users_directory_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/ses": {
         parameters: {
             query?: never;
@@ -1646,6 +1691,57 @@ export interface components {
             /** Summary */
             summary?: string | null;
         };
+        /**
+         * ConversationListItem
+         * @description A conversation in a list, with its customer's name.
+         */
+        ConversationListItem: {
+            channel: components["schemas"]["ConversationChannel"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Follow Up At */
+            follow_up_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Outcome */
+            outcome: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            status: components["schemas"]["ConversationStatus"];
+            /** Subject */
+            subject: string | null;
+            /** Summary */
+            summary: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** ConversationMessage */
         ConversationMessage: {
             /** Content */
@@ -1836,6 +1932,16 @@ export interface components {
             source_id: string | null;
             /** Type */
             type: string;
+        };
+        /**
+         * CustomerFacets
+         * @description The values the list's tag and industry filters can take, most used first (at most 200 each).
+         */
+        CustomerFacets: {
+            /** Industries */
+            industries: components["schemas"]["Facet"][];
+            /** Tags */
+            tags: components["schemas"]["Facet"][];
         };
         /** CustomerFaq */
         CustomerFaq: {
@@ -2060,6 +2166,21 @@ export interface components {
          * @enum {string}
          */
         CustomFieldType: "text" | "number" | "date" | "select" | "multi_select" | "boolean";
+        /**
+         * DirectoryUser
+         * @description A user as other users of the tenant may see them (an owner picker): no role, no login data.
+         */
+        DirectoryUser: {
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** EmailCreate */
         EmailCreate: {
             /** Body Html */
@@ -2150,6 +2271,16 @@ export interface components {
         /** Envelope[Customer] */
         Envelope_Customer_: {
             data: components["schemas"]["Customer"];
+            /** Message */
+            message?: string | null;
+            /** Meta */
+            meta?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** Envelope[CustomerFacets] */
+        Envelope_CustomerFacets_: {
+            data: components["schemas"]["CustomerFacets"];
             /** Message */
             message?: string | null;
             /** Meta */
@@ -2565,6 +2696,16 @@ export interface components {
         /** ErrorEnvelope */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** Facet */
+        Facet: {
+            /**
+             * Count
+             * @description how many customers have it
+             */
+            count: number;
+            /** Value */
+            value: string;
         };
         /** FailedJob */
         FailedJob: {
@@ -3040,10 +3181,10 @@ export interface components {
             /** Body */
             body: string;
         };
-        /** PaginatedEnvelope[Conversation] */
-        PaginatedEnvelope_Conversation_: {
+        /** PaginatedEnvelope[ConversationListItem] */
+        PaginatedEnvelope_ConversationListItem_: {
             /** Data */
-            data: components["schemas"]["Conversation"][];
+            data: components["schemas"]["ConversationListItem"][];
             /** Message */
             message?: string | null;
             meta: components["schemas"]["ListMeta"];
@@ -3068,6 +3209,14 @@ export interface components {
         PaginatedEnvelope_CustomerEvent_: {
             /** Data */
             data: components["schemas"]["CustomerEvent"][];
+            /** Message */
+            message?: string | null;
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** PaginatedEnvelope[DirectoryUser] */
+        PaginatedEnvelope_DirectoryUser_: {
+            /** Data */
+            data: components["schemas"]["DirectoryUser"][];
             /** Message */
             message?: string | null;
             meta: components["schemas"]["ListMeta"];
@@ -3158,7 +3307,22 @@ export interface components {
             created_at: string;
             /** Customer Id */
             customer_id: string | null;
-            /** Faq Id */
+            /**
+             * Customer Name
+             * @description the asking customer's name
+             */
+            customer_name: string | null;
+            /**
+             * Faq Customer Id
+             * @description whose FAQ it became (not always the asker)
+             */
+            faq_customer_id: string | null;
+            /** Faq Customer Name */
+            faq_customer_name: string | null;
+            /**
+             * Faq Id
+             * @description published: the customer FAQ the answer became
+             */
             faq_id: string | null;
             /**
              * Id
@@ -4007,7 +4171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedEnvelope_Conversation_"];
+                    "application/json": components["schemas"]["PaginatedEnvelope_ConversationListItem_"];
                 };
             };
             /** @description Missing, invalid, revoked or expired credentials. */
@@ -6330,7 +6494,27 @@ export interface operations {
     export_customers_api_v1_customers_export_get: {
         parameters: {
             query?: {
+                /** @description last activity at or after */
+                active_from?: string | null;
+                /** @description last activity before */
+                active_to?: string | null;
+                /** @description channel:status, e.g. email:subscribed */
+                consent?: string[];
+                created_from?: string | null;
+                created_to?: string | null;
+                /** @description custom field conditions: key:value (equals; contains for multi-select), key>=value, key<=value */
+                custom?: string[];
+                do_not_contact?: boolean | null;
+                industry?: string | null;
+                owner_id?: string | null;
+                /** @description search name, email, phone or slug, typos tolerated */
+                q?: string | null;
+                /** @description a saved segment's members, instead of filters */
                 segment_id?: string | null;
+                /** @description any of these stages */
+                stage?: components["schemas"]["Stage"][];
+                /** @description all of these tags */
+                tag?: string[];
             };
             header?: never;
             path?: never;
@@ -6344,6 +6528,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is authenticated but may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The resource does not exist, or belongs to someone else. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request body, query or path failed validation. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    customer_facets_api_v1_customers_facets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CustomerFacets_"];
+                };
             };
             /** @description Missing, invalid, revoked or expired credentials. */
             401: {
@@ -9960,6 +10200,69 @@ export interface operations {
             };
             /** @description The request body is larger than the API accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request body, query or path failed validation. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    user_directory_api_v1_users_directory_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page (max 100) */
+                per_page?: number;
+                /** @description part of the name or email */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEnvelope_DirectoryUser_"];
+                };
+            };
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is authenticated but may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The resource does not exist, or belongs to someone else. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,7 @@ describe("visibleAreas", () => {
   it("shows a viewer only what a viewer may read", () => {
     expect(labels("viewer")).toEqual([
       ["Command Center", ["Knowledge", "FAQ categories", "API tokens"]],
-      ["CRM", ["Customers", "Pending questions"]],
+      ["CRM", ["Customers", "Conversations", "Pending questions"]],
     ]);
   });
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from fibonacco.auth import service
-from fibonacco.auth.auth import CurrentAuth, TokensRead, TokensWrite, UsersRead, UsersWrite
+from fibonacco.auth.auth import CurrentAuth, DirectoryRead, TokensRead, TokensWrite, UsersRead, UsersWrite
 from fibonacco.auth.schemas import (
+    DirectoryFilters,
+    DirectoryUser,
     IssuedToken,
     LoginRequest,
     LoginResult,
@@ -116,6 +119,15 @@ _USERS_ERRORS = error_responses(Unauthenticated, Forbidden, NotFound, Validation
 async def list_users(auth: UsersRead, session: SessionDep, page: PageDep) -> PaginatedEnvelope[User]:
     rows, total = await service.list_users(session, auth.tenant_id, page)
     return paginated([User.model_validate(row) for row in rows], total, page)
+
+
+@users_router.get("/directory", response_model=PaginatedEnvelope[DirectoryUser], responses=_USERS_ERRORS)
+async def user_directory(
+    auth: DirectoryRead, session: SessionDep, page: PageDep, filters: Annotated[DirectoryFilters, Query()]
+) -> PaginatedEnvelope[DirectoryUser]:
+    """The tenant's active users (id, name, email) by name, for owner pickers: readable by every CRM role."""
+    rows, total = await service.list_directory(session, auth.tenant_id, filters, page)
+    return paginated([DirectoryUser.model_validate(row) for row in rows], total, page)
 
 
 @users_router.post(

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Uuid, bindparam, delete, func, select, update
+from sqlalchemy import Row, Uuid, bindparam, delete, func, or_, select, update
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantScopedRepository
@@ -22,6 +22,15 @@ class UserRepository(TenantScopedRepository[User]):
 
     async def list_page(self, page: Page) -> tuple[Sequence[User], int]:
         return await self.paginate(self.select().order_by(User.created_at), page)
+
+    async def directory_page(self, q: str | None, page: Page) -> tuple[Sequence[User], int]:
+        """Active users by name; `q` matches part of the name or email."""
+        statement = self.select().where(User.is_active.is_(True))
+        if q:
+            statement = statement.where(
+                or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
+            )
+        return await self.paginate(statement.order_by(User.name, User.id), page)
 
 
 class TokenRepository(TenantScopedRepository[PersonalAccessToken]):

@@ -28,6 +28,22 @@ class User(BaseModel):
     created_at: datetime
 
 
+class DirectoryUser(BaseModel):
+    """A user as other users of the tenant may see them (an owner picker): no role, no login data."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    email: str
+
+
+class DirectoryFilters(BaseModel):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None, description="part of the name or email"
+    )
+
+
 class UserCreate(BaseModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)

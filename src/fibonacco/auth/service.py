@@ -18,7 +18,7 @@ from fibonacco.auth.repository import (
     TokenRepository,
     UserRepository,
 )
-from fibonacco.auth.schemas import PersonalAccessTokenCreate, UserCreate, UserUpdate
+from fibonacco.auth.schemas import DirectoryFilters, PersonalAccessTokenCreate, UserCreate, UserUpdate
 from fibonacco.auth.tokens import display_prefix, generate_token, hash_token
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -116,6 +116,13 @@ async def get_user_by_email(session: AsyncSession, tenant_id: uuid.UUID, email: 
 
 async def list_users(session: AsyncSession, tenant_id: uuid.UUID, page: Page) -> tuple[Sequence[User], int]:
     return await UserRepository(session, tenant_id).list_page(page)
+
+
+async def list_directory(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: DirectoryFilters, page: Page
+) -> tuple[Sequence[User], int]:
+    """The tenant's active users, for pickers (see `schemas.DirectoryUser` for what is shown)."""
+    return await UserRepository(session, tenant_id).directory_page(filters.q, page)
 
 
 async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:

@@ -22,12 +22,14 @@ from fibonacco.crm.schemas import (
     ConversationCreate,
     ConversationEnd,
     ConversationFilters,
+    ConversationListItem,
     ConversationMessage,
     ConversationMessageCreate,
     ConversationUpdate,
     Customer,
     CustomerCreate,
     CustomerEvent,
+    CustomerFacets,
     CustomerFaq,
     CustomerFaqCreate,
     CustomerFaqUpdate,
@@ -92,12 +94,23 @@ async def create_customer(body: CustomerCreate, auth: CrmWrite, session: Session
     return ok(Customer.model_validate(customer), "Customer created.")
 
 
+@customers.get("/facets", response_model=Envelope[CustomerFacets], responses=_ERRORS)
+async def customer_facets(auth: CrmRead, session: SessionDep) -> Envelope[CustomerFacets]:
+    """The tenant's tags and industries with how many customers have each, most used first (suggestions for the
+    list's filters)."""
+    return ok(await service.facets(session, auth.tenant_id))
+
+
 @customers.get("/export", response_class=Response, responses=_ERRORS)
 async def export_customers(
-    auth: CrmRead, session: SessionDep, segment_id: Annotated[uuid.UUID | None, Query()] = None
+    auth: CrmRead,
+    session: SessionDep,
+    filters: CustomerFiltersDep,
+    segment_id: Annotated[uuid.UUID | None, Query(description="a saved segment's members, instead of filters")] = None,
 ) -> Response:
-    """Every customer, or one segment's, as CSV (the import reads it back)."""
-    content = await service.export_csv(session, auth.tenant_id, segment_id)
+    """The customers the list's filters (and search) match, or one segment's, as CSV (the import reads it back);
+    without either, every customer."""
+    content = await service.export_csv(session, auth.tenant_id, filters, segment_id)
     headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
     return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -374,12 +387,13 @@ async def segment_members(
 # --- conversations ---
 
 
-@conversations.get("", response_model=PaginatedEnvelope[Conversation], responses=_ERRORS)
+@conversations.get("", response_model=PaginatedEnvelope[ConversationListItem], responses=_ERRORS)
 async def list_conversations(
     auth: CrmRead, session: SessionDep, page: PageDep, filters: Annotated[ConversationFilters, Query()]
-) -> PaginatedEnvelope[Conversation]:
+) -> PaginatedEnvelope[ConversationListItem]:
+    """Across customers or one customer's; newest first, or with `follow_up_due=true` the most overdue first."""
     rows, total = await service.list_conversations(session, auth.tenant_id, filters, page)
-    return paginated([Conversation.model_validate(row) for row in rows], total, page)
+    return paginated([ConversationListItem.model_validate(row) for row in rows], total, page)
 
 
 @conversations.post("", response_model=Envelope[Conversation], status_code=201, responses=_ERRORS)

@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
 from fibonacco.kit.db import Model, TenantOwnedModel, string_enum
@@ -315,6 +315,8 @@ class Conversation(TenantOwnedModel):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
+    # Not a column: the customer's name, read through a join by `ConversationRepository.list_page`.
+    customer_name: Mapped[str | None] = query_expression()
 
     __table_args__ = (
         Index("ix_conversations_tenant_customer_started", "tenant_id", "customer_id", "started_at"),
@@ -372,6 +374,11 @@ class PendingQuestion(TenantOwnedModel):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("pending_questions.id", ondelete="SET NULL"), default=None
     )
+    # Not columns: read through joins by `PendingQuestionRepository.viewing()` (None when loaded otherwise): the
+    # asking customer's name, and whose FAQ the answer became (which may be another customer than the asker).
+    customer_name: Mapped[str | None] = query_expression()
+    faq_customer_id: Mapped[uuid.UUID | None] = query_expression()
+    faq_customer_name: Mapped[str | None] = query_expression()
 
     __table_args__ = (
         # One open question per normalised text: concurrent askers merge instead of duplicating.

@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.orm import aliased, with_expression
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from fibonacco.crm.models import (
@@ -264,6 +265,25 @@ class CustomerRepository(TenantScopedRepository[Customer]):
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
 
+    async def tag_counts(self, limit: int) -> list[tuple[str, int]]:
+        """The tenant's tags with how many customers have each, most used first."""
+        tags = select(func.unnest(Customer.tags).label("value")).where(*self.scope()).subquery()
+        count = func.count().label("count")
+        statement = select(tags.c.value, count).group_by(tags.c.value).order_by(count.desc(), tags.c.value).limit(limit)
+        return [(value, int(n)) for value, n in (await self.session.execute(statement)).tuples()]
+
+    async def industry_counts(self, limit: int) -> list[tuple[str, int]]:
+        """The tenant's industries with how many customers are in each, most used first."""
+        count = func.count().label("count")
+        statement = (
+            select(Customer.industry, count)
+            .where(*self.scope(), Customer.industry.is_not(None))
+            .group_by(Customer.industry)
+            .order_by(count.desc(), Customer.industry)
+            .limit(limit)
+        )
+        return [(value, int(n)) for value, n in (await self.session.execute(statement)).tuples() if value is not None]
+
     async def get_by_slug(self, slug: str) -> Customer | None:
         return (await self.session.execute(self.select().where(Customer.slug == slug))).scalar_one_or_none()
 
@@ -451,7 +471,13 @@ class ConversationRepository(TenantScopedRepository[Conversation]):
     async def list_page(
         self, filters: ConversationFilters, now: datetime, page: Page
     ) -> tuple[Sequence[Conversation], int]:
-        statement = self.select()
+        """A page of conversations with their customers' names (a join, in the same statement). Follow-ups due
+        come most overdue first; otherwise newest first."""
+        statement = (
+            self.select()
+            .join(Customer, and_(Customer.id == Conversation.customer_id, Customer.tenant_id == self.tenant_id))
+            .options(with_expression(Conversation.customer_name, Customer.name))
+        )
         if filters.customer_id is not None:
             statement = statement.where(Conversation.customer_id == filters.customer_id)
         if filters.status is not None:
@@ -461,7 +487,10 @@ class ConversationRepository(TenantScopedRepository[Conversation]):
         if filters.follow_up_due is not None:
             due = and_(Conversation.status == ConversationStatus.open, Conversation.follow_up_at <= now)
             statement = statement.where(due if filters.follow_up_due else not_(due))
-        statement = statement.order_by(Conversation.started_at.desc(), Conversation.id)
+        if filters.follow_up_due:
+            statement = statement.order_by(Conversation.follow_up_at, Conversation.id)
+        else:
+            statement = statement.order_by(Conversation.started_at.desc(), Conversation.id)
         return await self.paginate(statement, page)
 
     async def recent_for_customer(self, customer_id: uuid.UUID, limit: int) -> Sequence[Conversation]:
@@ -499,11 +528,39 @@ class ConversationMessageRepository(TenantScopedRepository[ConversationMessage])
         return (await self.session.execute(statement)).scalars().all()
 
 
+# The customer who asked a question, and the customer whose FAQ its answer became.
+_ASKER = aliased(Customer)
+_FAQ_OWNER = aliased(Customer)
+
+
 class PendingQuestionRepository(TenantScopedRepository[PendingQuestion]):
     model = PendingQuestion
 
+    def viewing(self) -> Select[PendingQuestion]:
+        """`select()` with the asker's name and the FAQ's customer filled in, by outer joins in the same
+        statement (an inbox page is one query, not one per customer)."""
+        faq = and_(CustomerFaq.id == PendingQuestion.faq_id, CustomerFaq.tenant_id == PendingQuestion.tenant_id)
+        return (
+            self.select()
+            .outerjoin(_ASKER, and_(_ASKER.id == PendingQuestion.customer_id, _ASKER.tenant_id == self.tenant_id))
+            .outerjoin(CustomerFaq, faq)
+            .outerjoin(
+                _FAQ_OWNER, and_(_FAQ_OWNER.id == CustomerFaq.customer_id, _FAQ_OWNER.tenant_id == self.tenant_id)
+            )
+            .options(
+                with_expression(PendingQuestion.customer_name, _ASKER.name),
+                with_expression(PendingQuestion.faq_customer_id, CustomerFaq.customer_id),
+                with_expression(PendingQuestion.faq_customer_name, _FAQ_OWNER.name),
+            )
+            .execution_options(populate_existing=True)
+        )
+
+    async def get_view(self, question_id: uuid.UUID) -> PendingQuestion | None:
+        """The question as `viewing()` shows it (refreshing the session's copy, e.g. after a change)."""
+        return await self.one_or_none(self.viewing().where(PendingQuestion.id == question_id))
+
     async def list_page(self, filters: PendingQuestionFilters, page: Page) -> tuple[Sequence[PendingQuestion], int]:
-        statement = self.select()
+        statement = self.viewing()
         if filters.status is not None:
             statement = statement.where(PendingQuestion.status == filters.status)
         if filters.customer_id is not None:

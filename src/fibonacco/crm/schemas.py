@@ -270,6 +270,18 @@ class CustomerFilters(BaseModel):
     )
 
 
+class Facet(BaseModel):
+    value: str
+    count: int = Field(description="how many customers have it")
+
+
+class CustomerFacets(BaseModel):
+    """The values the list's tag and industry filters can take, most used first (at most 200 each)."""
+
+    tags: list[Facet]
+    industries: list[Facet]
+
+
 class BusinessContextUpdate(BusinessContext):
     """The whole business context: fields left out are cleared."""
 
@@ -448,6 +460,12 @@ class Conversation(BaseModel):
     updated_at: datetime
 
 
+class ConversationListItem(Conversation):
+    """A conversation in a list, with its customer's name."""
+
+    customer_name: str
+
+
 class ConversationCreate(BaseModel):
     customer_id: uuid.UUID
     channel: ConversationChannel
@@ -507,6 +525,7 @@ class PendingQuestion(BaseModel):
     id: uuid.UUID
     question: str
     customer_id: uuid.UUID | None
+    customer_name: str | None = Field(description="the asking customer's name")
     conversation_id: uuid.UUID | None
     status: QuestionStatus
     times_asked: int
@@ -518,7 +537,9 @@ class PendingQuestion(BaseModel):
     resolved_at: datetime | None
     resolved_by: uuid.UUID | None
     knowledge_entry_id: uuid.UUID | None
-    faq_id: uuid.UUID | None
+    faq_id: uuid.UUID | None = Field(description="published: the customer FAQ the answer became")
+    faq_customer_id: uuid.UUID | None = Field(description="whose FAQ it became (not always the asker)")
+    faq_customer_name: str | None
     merged_into_id: uuid.UUID | None = Field(description="merged: the open question it was counted on")
     created_at: datetime
 

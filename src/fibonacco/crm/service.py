@@ -69,6 +69,7 @@ from fibonacco.crm.schemas import (
     ConversationMessageCreate,
     ConversationUpdate,
     CustomerCreate,
+    CustomerFacets,
     CustomerFaqCreate,
     CustomerFaqUpdate,
     CustomerFilters,
@@ -77,6 +78,7 @@ from fibonacco.crm.schemas import (
     CustomFieldDefinitionCreate,
     CustomFieldDefinitionUpdate,
     ErasureReport,
+    Facet,
     ImportRowError,
     NoteCreate,
     PendingQuestionCreate,
@@ -106,6 +108,8 @@ SLUG_CANDIDATES = 20
 AI_CONTEXT_CONVERSATIONS = 5
 AI_CONTEXT_FAQS = 10
 AI_CONTEXT_QUESTIONS = 10
+# Tags and industries offered by the list's filter pickers (the most used; others can still be typed).
+FACET_LIMIT = 200
 
 
 class PayloadTooLarge(FibonaccoError):
@@ -215,6 +219,15 @@ async def list_customers(
 ) -> tuple[Sequence[Customer], int]:
     query = await resolve_filters(session, tenant_id, filters)
     return await CustomerRepository(session, tenant_id).list_page(query, sort, page)
+
+
+async def facets(session: AsyncSession, tenant_id: uuid.UUID) -> CustomerFacets:
+    """The tenant's tags and industries with their customer counts, for the list's filter pickers."""
+    repository = CustomerRepository(session, tenant_id)
+    return CustomerFacets(
+        tags=[Facet(value=value, count=count) for value, count in await repository.tag_counts(FACET_LIMIT)],
+        industries=[Facet(value=value, count=count) for value, count in await repository.industry_counts(FACET_LIMIT)],
+    )
 
 
 async def get_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
@@ -665,12 +678,17 @@ def _cell(value: Any) -> str:
     return str(value.value if hasattr(value, "value") else value)
 
 
-async def export_csv(session: AsyncSession, tenant_id: uuid.UUID, segment_id: uuid.UUID | None) -> str:
-    """Every customer (or a segment's) as CSV, with one `custom.<key>` column per custom field; importable."""
-    if segment_id is not None:
-        query = await _segment_query(session, tenant_id, segment_id)
+async def export_csv(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: CustomerFilters, segment_id: uuid.UUID | None = None
+) -> str:
+    """The customers `filters` match (the list's conditions), or a segment's, as CSV, oldest first, with one
+    `custom.<key>` column per custom field; importable. A segment and filters together are refused (422)."""
+    if segment_id is None:
+        query = await resolve_filters(session, tenant_id, filters)
+    elif filters != CustomerFilters():
+        raise _invalid("query.segment_id", "export a segment or filtered customers, not both")
     else:
-        query = CustomerQuery()
+        query = await _segment_query(session, tenant_id, segment_id)
     keys = sorted(await definitions(session, tenant_id))
     rows = await CustomerRepository(session, tenant_id).all_matching(query)
     buffer = io.StringIO()
@@ -947,7 +965,7 @@ async def ask_question(
     existing = await repository.lock_open_like(normalized)
     if existing is not None:
         await repository.update(existing, {"times_asked": existing.times_asked + 1, "last_asked_at": utcnow()})
-        return Asked(existing, merged=True)
+        return Asked(await _viewed(repository, existing.id), merged=True)
     question = await repository.add(
         PendingQuestion(
             question=data.question,
@@ -959,7 +977,7 @@ async def ask_question(
         )
     )
     enqueue(session, tasks.embed_question, str(question.id), tenant_id=str(tenant_id))
-    return Asked(question, merged=False)
+    return Asked(await _viewed(repository, question.id), merged=False)
 
 
 async def list_questions(
@@ -968,8 +986,16 @@ async def list_questions(
     return await PendingQuestionRepository(session, tenant_id).list_page(filters, page)
 
 
+async def _viewed(repository: PendingQuestionRepository, question_id: uuid.UUID) -> PendingQuestion:
+    """The question with its customer's and its FAQ's customer's names (see `PendingQuestionRepository.viewing`)."""
+    question = await repository.get_view(question_id)
+    if question is None:
+        raise NotFound("Pending question not found.")
+    return question
+
+
 async def get_question(session: AsyncSession, tenant_id: uuid.UUID, question_id: uuid.UUID) -> PendingQuestion:
-    return await PendingQuestionRepository(session, tenant_id).get_or_404(question_id)
+    return await _viewed(PendingQuestionRepository(session, tenant_id), question_id)
 
 
 async def _locked_question(
@@ -990,9 +1016,10 @@ async def answer_question(
     question = await _locked_question(
         repository, question_id, (QuestionStatus.open, QuestionStatus.answered), "answered"
     )
-    return await repository.update(
+    await repository.update(
         question, {"answer": answer, "status": QuestionStatus.answered, "answered_at": utcnow(), "answered_by": user_id}
     )
+    return await _viewed(repository, question_id)
 
 
 async def publish_question(
@@ -1015,7 +1042,8 @@ async def publish_question(
             CustomerFaq(customer_id=customer_id, question=question.question, answer=question.answer)
         )
         values["faq_id"] = faq.id
-    return await repository.update(question, values)
+    await repository.update(question, values)
+    return await _viewed(repository, question_id)
 
 
 async def _publish_to_knowledge(
@@ -1041,9 +1069,10 @@ async def dismiss_question(
     question = await _locked_question(
         repository, question_id, (QuestionStatus.open, QuestionStatus.answered), "dismissed"
     )
-    return await repository.update(
+    await repository.update(
         question, {"status": QuestionStatus.dismissed, "resolved_at": utcnow(), "resolved_by": user_id}
     )
+    return await _viewed(repository, question_id)
 
 
 # --- customer FAQs ---

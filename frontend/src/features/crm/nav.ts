@@ -8,6 +8,7 @@ export const crmArea: Area = {
   basePath: "/crm",
   items: [
     { label: "Customers", to: "/crm/customers", minRole: "viewer" },
+    { label: "Conversations", to: "/crm/conversations", minRole: "viewer" },
     { label: "Pending questions", to: "/crm/questions", minRole: "viewer" },
     { label: "Import customers", to: "/crm/import", minRole: "staff" },
     { label: "Custom fields", to: "/crm/fields", minRole: "admin" },

@@ -28,6 +28,12 @@ export const crmRoutes: RouteObject[] = [
         lazy: async () => ({ Component: (await import("./custom-fields/components/CustomFieldsPage")).CustomFieldsPage }),
       },
       {
+        path: "conversations",
+        lazy: async () => ({
+          Component: (await import("./conversations/components/ConversationsPage")).ConversationsPage,
+        }),
+      },
+      {
         path: "questions",
         lazy: async () => ({
           Component: (await import("./pending-questions/components/PendingQuestionsPage")).PendingQuestionsPage,

@@ -71,10 +71,10 @@ _TRIGGERS = {
 
 # pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
 # "bella" scores 0.5). Every word of the query must match a word of the customer, as a substring or fuzzily; the
-# score is the sum of each query word's best similarity, for the relevance order. Each query word is looked up
-# in the vocabulary first (a few distinct words, through the trigram index; MATERIALIZED keeps that order), then
-# its customers by those words (the primary key). PL/pgSQL, so the words are a value when the query is planned
-# (planned blind, a set-returning function's guess of a thousand words made a scan of the whole table look cheaper).
+# score is the sum of each query word's best similarity, for the relevance order. Two steps, each a query of its
+# own so that the second is planned knowing the first's few rows (guessed, they were thousands, and a scan of the
+# tenant's every word looked cheaper than one look-up per word): the words like each query word, from the
+# vocabulary's trigram index; then the tenant's customers with those words, from the terms' primary key.
 _MATCHING = f"""
 CREATE FUNCTION crm_customers_matching(q text) RETURNS TABLE (customer_id uuid, score real)
 {_DEFINER} STABLE ROWS 100
@@ -83,20 +83,26 @@ SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     words text[] := ARRAY(SELECT DISTINCT w FROM {_WORDS.format(text="lower(q)")} AS w WHERE w <> '');
+    asked text[];
+    alike text[];
+    similarity real[];
 BEGIN
+    SELECT array_agg(w.word), array_agg(v.term), array_agg(word_similarity(w.word, v.term))
+    INTO asked, alike, similarity
+    FROM unnest(words) AS w(word)
+    JOIN customer_search_vocabulary v ON v.term LIKE '%' || w.word || '%' OR v.term %> w.word;
+    IF cardinality(words) = 0 OR (SELECT count(DISTINCT a) FROM unnest(asked) AS a) < cardinality(words) THEN
+        RETURN;  -- a word like nothing: nobody matches them all
+    END IF;
     RETURN QUERY
-    WITH alike AS MATERIALIZED (
-        SELECT w.word, v.term, word_similarity(w.word, v.term) AS similarity
-        FROM unnest(words) AS w(word)
-        JOIN customer_search_vocabulary v ON v.term LIKE '%' || w.word || '%' OR v.term %> w.word
-    ), best AS (
+    SELECT best.customer_id, sum(best.similarity)::real
+    FROM (
         SELECT a.word, t.customer_id, max(a.similarity) AS similarity
-        FROM alike a
+        FROM unnest(asked, alike, similarity) AS a(word, term, similarity)
         JOIN customer_search_terms t
           ON t.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid AND t.term = a.term
         GROUP BY a.word, t.customer_id
-    )
-    SELECT best.customer_id, sum(best.similarity)::real FROM best
+    ) best
     GROUP BY best.customer_id
     HAVING count(*) = cardinality(words);
 END

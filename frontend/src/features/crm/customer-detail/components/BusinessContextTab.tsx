@@ -2,9 +2,8 @@ import { Button, Code, Group, Paper, SimpleGrid, Stack, Text, Textarea, Title } 
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
-import { ErrorAlert } from "../../../../components/ErrorAlert";
+import { QueryStates } from "../../../../components/QueryStates";
 import { FormErrors } from "../../../../components/FormErrors";
-import { PageLoader } from "../../../../components/PageLoader";
 import { applyFormErrors } from "../../../../components/formErrors";
 import { useAiContextQuery } from "../api/ai-context-query";
 import { useBusinessContextMutation, type BusinessContext } from "../api/business-context-mutation";
@@ -91,15 +90,13 @@ function AiContextPreview({ customerId }: { customerId: string }) {
       <Text size="sm" c="dimmed" mb="sm">
         The summary the AI assistant receives: business context, recent conversations, FAQs, open questions.
       </Text>
-      {context.isPending ? (
-        <PageLoader label="Loading the AI context" />
-      ) : context.isError ? (
-        <ErrorAlert error={context.error} onRetry={() => void context.refetch()} />
-      ) : (
-        <Code block data-testid="ai-context" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
-          {context.data.prompt}
-        </Code>
-      )}
+      <QueryStates query={context} loading="Loading the AI context">
+        {(data) => (
+          <Code block data-testid="ai-context" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+            {data.prompt}
+          </Code>
+        )}
+      </QueryStates>
     </Paper>
   );
 }

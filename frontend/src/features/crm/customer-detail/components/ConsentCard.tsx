@@ -2,9 +2,8 @@ import { Badge, Button, Group, List, Paper, Select, Stack, Text, TextInput, Titl
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
-import { ErrorAlert } from "../../../../components/ErrorAlert";
+import { QueryStates } from "../../../../components/QueryStates";
 import { FormErrors } from "../../../../components/FormErrors";
-import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
 import { useConsentMutation, type ConsentChange } from "../api/consent-mutation";
@@ -128,17 +127,15 @@ export function ConsentCard({ customerId }: { customerId: string }) {
       <Title order={2} size="h4" mb="sm">
         Consent
       </Title>
-      {consents.isPending ? (
-        <PageLoader label="Loading consent" />
-      ) : consents.isError ? (
-        <ErrorAlert error={consents.error} onRetry={() => void consents.refetch()} />
-      ) : (
-        <Stack gap="md">
-          {consents.data.map((state) => (
-            <ChannelRow key={state.channel} customerId={customerId} state={state} events={history.data?.items ?? []} />
-          ))}
-        </Stack>
-      )}
+      <QueryStates query={consents} loading="Loading consent">
+        {(data) => (
+          <Stack gap="md">
+            {data.map((state) => (
+              <ChannelRow key={state.channel} customerId={customerId} state={state} events={history.data?.items ?? []} />
+            ))}
+          </Stack>
+        )}
+      </QueryStates>
     </Paper>
   );
 }

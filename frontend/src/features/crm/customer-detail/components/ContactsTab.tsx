@@ -2,10 +2,9 @@ import { Anchor, Badge, Button, Checkbox, Group, Modal, Paper, SimpleGrid, Stack
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
-import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { FormErrors } from "../../../../components/FormErrors";
-import { PageLoader } from "../../../../components/PageLoader";
 import { applyFormErrors } from "../../../../components/formErrors";
+import { QueryStates } from "../../../../components/QueryStates";
 import { useContactDeleteMutation, useContactSaveMutation, type ContactCreate } from "../api/contact-mutations";
 import { useContactsQuery, type Contact } from "../api/contacts-query";
 import { useCrmPermissions } from "../permissions";
@@ -149,21 +148,20 @@ export function ContactsTab({ customerId }: { customerId: string }) {
           </Button>
         )}
       </Group>
-      {contacts.isPending ? (
-        <PageLoader label="Loading contacts" />
-      ) : contacts.isError ? (
-        <ErrorAlert error={contacts.error} onRetry={() => void contacts.refetch()} />
-      ) : contacts.data.length === 0 ? (
-        <Text c="dimmed" size="sm">
-          No contacts yet: add the people you talk to at this business.
-        </Text>
-      ) : (
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-          {contacts.data.map((contact) => (
-            <ContactCard key={contact.id} customerId={customerId} contact={contact} onEdit={() => setEditing(contact)} />
-          ))}
-        </SimpleGrid>
-      )}
+      <QueryStates
+        query={contacts}
+        loading="Loading contacts"
+        isEmpty={(rows) => rows.length === 0}
+        empty="No contacts yet: add the people you talk to at this business."
+      >
+        {(data) => (
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+            {data.map((contact) => (
+              <ContactCard key={contact.id} customerId={customerId} contact={contact} onEdit={() => setEditing(contact)} />
+            ))}
+          </SimpleGrid>
+        )}
+      </QueryStates>
       <Modal
         opened={editing !== null}
         onClose={() => setEditing(null)}

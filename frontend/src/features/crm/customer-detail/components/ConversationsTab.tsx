@@ -23,6 +23,7 @@ import { ListPagination } from "../../../../components/ListPagination";
 import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
+import { QueryStates } from "../../../../components/QueryStates";
 import {
   useAddMessageMutation,
   useEndConversationMutation,
@@ -181,33 +182,32 @@ function ConversationDetail({ customerId, conversationId }: { customerId: string
       <Title order={3} size="h5">
         Messages
       </Title>
-      {messages.isPending ? (
-        <PageLoader label="Loading messages" />
-      ) : messages.isError ? (
-        <ErrorAlert error={messages.error} onRetry={() => void messages.refetch()} />
-      ) : messages.data.items.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          No messages yet.
-        </Text>
-      ) : (
-        <Stack gap="xs" component="ol" style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Messages">
-          {messages.data.items.map((m) => (
-            <Paper key={m.id} component="li" withBorder radius="md" p="xs" data-testid="message">
-              <Group gap="xs" mb={2}>
-                <Badge size="xs" color={ROLE_COLOR[m.role] ?? "gray"} variant="light">
-                  {m.role}
-                </Badge>
-                <Text size="xs" c="dimmed">
-                  {formatDateTime(m.sent_at)}
+      <QueryStates
+        query={messages}
+        loading="Loading messages"
+        isEmpty={(page) => page.items.length === 0}
+        empty="No messages yet."
+      >
+        {(data) => (
+          <Stack gap="xs" component="ol" style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Messages">
+            {data.items.map((m) => (
+              <Paper key={m.id} component="li" withBorder radius="md" p="xs" data-testid="message">
+                <Group gap="xs" mb={2}>
+                  <Badge size="xs" color={ROLE_COLOR[m.role] ?? "gray"} variant="light">
+                    {m.role}
+                  </Badge>
+                  <Text size="xs" c="dimmed">
+                    {formatDateTime(m.sent_at)}
+                  </Text>
+                </Group>
+                <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+                  {m.content}
                 </Text>
-              </Group>
-              <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
-                {m.content}
-              </Text>
-            </Paper>
-          ))}
-        </Stack>
-      )}
+              </Paper>
+            ))}
+          </Stack>
+        )}
+      </QueryStates>
       {canWrite && c.status === "open" && (
         <>
           <MessageForm customerId={customerId} conversationId={c.id} />
@@ -248,47 +248,46 @@ export function ConversationsTab({ customerId }: { customerId: string }) {
           </Button>
         )}
       </Group>
-      {conversations.isPending ? (
-        <PageLoader label="Loading conversations" />
-      ) : conversations.isError ? (
-        <ErrorAlert error={conversations.error} onRetry={() => void conversations.refetch()} />
-      ) : conversations.data.items.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          No conversations yet.
-        </Text>
-      ) : (
-        <>
-          <Stack gap="xs">
-            {conversations.data.items.map((c) => (
-              <UnstyledButton
-                key={c.id}
-                onClick={() => open(c.id)}
-                aria-label={`Open the ${channelLabel(c.channel)} conversation${c.subject ? ` “${c.subject}”` : ""} of ${formatDateTime(c.started_at)}`}
-                style={{ display: "block", width: "100%", borderRadius: "var(--mantine-radius-md)" }}
-              >
-                <Paper withBorder radius="md" p="sm">
-                  <Group justify="space-between" wrap="wrap" gap="xs">
-                    <Group gap="xs" style={{ minWidth: 0 }}>
-                      <Badge variant="outline" size="sm">
-                        {channelLabel(c.channel)}
-                      </Badge>
-                      <StatusBadge status={c.status} />
-                      <Text size="sm" fw={500} style={{ overflowWrap: "anywhere" }}>
-                        {c.subject ?? "No subject"}
+      <QueryStates
+        query={conversations}
+        loading="Loading conversations"
+        isEmpty={(page) => page.items.length === 0}
+        empty="No conversations yet."
+      >
+        {(data) => (
+          <>
+            <Stack gap="xs">
+              {data.items.map((c) => (
+                <UnstyledButton
+                  key={c.id}
+                  onClick={() => open(c.id)}
+                  aria-label={`Open the ${channelLabel(c.channel)} conversation${c.subject ? ` “${c.subject}”` : ""} of ${formatDateTime(c.started_at)}`}
+                  style={{ display: "block", width: "100%", borderRadius: "var(--mantine-radius-md)" }}
+                >
+                  <Paper withBorder radius="md" p="sm">
+                    <Group justify="space-between" wrap="wrap" gap="xs">
+                      <Group gap="xs" style={{ minWidth: 0 }}>
+                        <Badge variant="outline" size="sm">
+                          {channelLabel(c.channel)}
+                        </Badge>
+                        <StatusBadge status={c.status} />
+                        <Text size="sm" fw={500} style={{ overflowWrap: "anywhere" }}>
+                          {c.subject ?? "No subject"}
+                        </Text>
+                      </Group>
+                      <Text size="xs" c="dimmed">
+                        {formatDateTime(c.started_at)}
+                        {c.outcome ? ` · ${c.outcome}` : ""}
                       </Text>
                     </Group>
-                    <Text size="xs" c="dimmed">
-                      {formatDateTime(c.started_at)}
-                      {c.outcome ? ` · ${c.outcome}` : ""}
-                    </Text>
-                  </Group>
-                </Paper>
-              </UnstyledButton>
-            ))}
-          </Stack>
-          <ListPagination meta={conversations.data.pagination} onChange={setPage} />
-        </>
-      )}
+                  </Paper>
+                </UnstyledButton>
+              ))}
+            </Stack>
+            <ListPagination meta={data.pagination} onChange={setPage} />
+          </>
+        )}
+      </QueryStates>
       <Modal opened={starting} onClose={() => setStarting(false)} title="Start a conversation">
         {starting && (
           <StartForm

@@ -31,11 +31,17 @@ const CUSTOMER: Schemas["Customer"] = {
 };
 const page = { page: 1, per_page: 100, total: 0, total_pages: 0 };
 const VIEWER: Schemas["Me"] = { ...ME, user: { ...ME.user, role: "viewer" } };
+const STAFF: Schemas["Me"] = { ...ME, user: { ...ME.user, role: "staff" } };
+const COLLEAGUE: Schemas["DirectoryUser"] = {
+  id: "55555555-5555-4555-8555-555555555555",
+  name: "Carla Colleague",
+  email: "carla@example.com",
+};
 
 function mockCustomerPage(customer = CUSTOMER) {
   mockApi("get", "/api/v1/customers/{customer_id}", () => ({ data: customer, message: null, meta: null }));
   mockApi("get", "/api/v1/customer-fields", () => ({ data: [], message: null, meta: null }));
-  mockApi("get", "/api/v1/users", () => ({ data: [ME.user], message: null, meta: { pagination: page } }));
+  mockApi("get", "/api/v1/users/directory", () => ({ data: [ME.user, COLLEAGUE], message: null, meta: { pagination: page } }));
   mockApi("get", "/api/v1/customers/{customer_id}/consent", () => ({
     data: [
       { channel: "email" as const, status: "subscribed" as const, source: "web form", changed_at: "2026-02-01T00:00:00Z" },
@@ -67,7 +73,7 @@ const route = { path: `/crm/customers/${ID}`, route: "/crm/customers/:customerId
 describe("the customer detail page", () => {
   it("shows a not-found state for an unknown customer", async () => {
     mockApi("get", "/api/v1/customers/{customer_id}", () => errorResponse(404, "not_found", "Customer not found."));
-    mockApi("get", "/api/v1/users", () => ({ data: [], message: null, meta: { pagination: page } }));
+    mockApi("get", "/api/v1/users/directory", () => ({ data: [], message: null, meta: { pagination: page } }));
     renderPage(<CustomerDetailPage />, route);
     expect(await screen.findByRole("heading", { name: "Customer not found" })).toBeVisible();
     expect(screen.getByRole("link", { name: "Back to customers" })).toHaveAttribute("href", "/crm/customers");
@@ -104,6 +110,17 @@ describe("the customer detail page", () => {
     expect(await screen.findByText("Another customer already has this slug.")).toBeVisible();
     expect(slug).toHaveAttribute("aria-invalid", "true");
     expect(sent).toMatchObject({ name: "Joe's Diner", slug: "taken", email: "joe@example.com", phone: null, address: null });
+  });
+
+  it("offers a staff member the tenant's other users as owners, from the directory", async () => {
+    mockCustomerPage({ ...CUSTOMER, owner_id: COLLEAGUE.id });
+    renderPage(<CustomerDetailPage />, { ...route, session: STAFF });
+    expect(await screen.findByText("Carla Colleague", { selector: "span" })).toBeVisible(); // the header's owner
+    const user = userEvent.setup({ delay: null });
+    const edit = await screen.findByRole("button", { name: "Edit profile" });
+    await waitFor(() => expect(edit).toBeEnabled());
+    await user.click(edit);
+    expect(within(await screen.findByRole("form", { name: "Edit profile" })).getByLabelText("Owner")).toHaveValue("Carla Colleague");
   });
 
   it("hides write actions from a viewer", async () => {

@@ -3,11 +3,10 @@ import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { Link } from "react-router";
-import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { FormErrors } from "../../../../components/FormErrors";
-import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
+import { QueryStates } from "../../../../components/QueryStates";
 import { useQuestionsQuery } from "../../pending-questions/api/questions-query";
 import { QuestionStatusBadge } from "../../pending-questions/components/QuestionStatusBadge";
 import { useFaqDeleteMutation, useFaqSaveMutation } from "../api/faq-mutations";
@@ -114,36 +113,35 @@ function CustomerQuestions({ customerId }: { customerId: string }) {
           Open the inbox
         </Anchor>
       </Group>
-      {questions.isPending ? (
-        <PageLoader label="Loading questions" />
-      ) : questions.isError ? (
-        <ErrorAlert error={questions.error} onRetry={() => void questions.refetch()} />
-      ) : questions.data.items.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          No questions from this customer are waiting.
-        </Text>
-      ) : (
-        questions.data.items.map((q) => (
-          <Paper key={q.id} withBorder radius="md" p="sm">
-            <Group justify="space-between" wrap="wrap" gap="xs">
-              <Text size="sm" fw={500} style={{ overflowWrap: "anywhere" }}>
-                {q.question}
-              </Text>
-              <Group gap="xs">
-                <QuestionStatusBadge status={q.status} />
-                <Text size="xs" c="dimmed">
-                  asked {q.times_asked} {q.times_asked === 1 ? "time" : "times"}, last {formatDateTime(q.last_asked_at)}
+      <QueryStates
+        query={questions}
+        loading="Loading questions"
+        isEmpty={(page) => page.items.length === 0}
+        empty="No questions from this customer are waiting."
+      >
+        {(data) => (
+          data.items.map((q) => (
+            <Paper key={q.id} withBorder radius="md" p="sm">
+              <Group justify="space-between" wrap="wrap" gap="xs">
+                <Text size="sm" fw={500} style={{ overflowWrap: "anywhere" }}>
+                  {q.question}
                 </Text>
+                <Group gap="xs">
+                  <QuestionStatusBadge status={q.status} />
+                  <Text size="xs" c="dimmed">
+                    asked {q.times_asked} {q.times_asked === 1 ? "time" : "times"}, last {formatDateTime(q.last_asked_at)}
+                  </Text>
+                </Group>
               </Group>
-            </Group>
-            {q.answer && (
-              <Text size="sm" c="dimmed" mt={4} lineClamp={3}>
-                {q.answer}
-              </Text>
-            )}
-          </Paper>
-        ))
-      )}
+              {q.answer && (
+                <Text size="sm" c="dimmed" mt={4} lineClamp={3}>
+                  {q.answer}
+                </Text>
+              )}
+            </Paper>
+          ))
+        )}
+      </QueryStates>
     </Stack>
   );
 }
@@ -165,19 +163,18 @@ export function FaqsTab({ customerId }: { customerId: string }) {
             </Button>
           )}
         </Group>
-        {faqs.isPending ? (
-          <PageLoader label="Loading FAQs" />
-        ) : faqs.isError ? (
-          <ErrorAlert error={faqs.error} onRetry={() => void faqs.refetch()} />
-        ) : faqs.data.length === 0 ? (
-          <Text size="sm" c="dimmed">
-            No FAQs yet. Answers published from the questions inbox land here too.
-          </Text>
-        ) : (
-          faqs.data.map((faq) => (
-            <FaqItem key={faq.id} customerId={customerId} faq={faq} onEdit={() => setEditing(faq)} />
-          ))
-        )}
+        <QueryStates
+          query={faqs}
+          loading="Loading FAQs"
+          isEmpty={(rows) => rows.length === 0}
+          empty="No FAQs yet. Answers published from the questions inbox land here too."
+        >
+          {(data) => (
+            data.map((faq) => (
+              <FaqItem key={faq.id} customerId={customerId} faq={faq} onEdit={() => setEditing(faq)} />
+            ))
+          )}
+        </QueryStates>
       </Stack>
       <CustomerQuestions customerId={customerId} />
       <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "New FAQ" : "Edit FAQ"}>

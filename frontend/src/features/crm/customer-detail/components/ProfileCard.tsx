@@ -21,7 +21,7 @@ import { applyFormErrors } from "../../../../components/formErrors";
 import type { Customer } from "../api/customer-query";
 import { useCustomerUpdateMutation, type CustomerUpdate } from "../api/customer-update-mutation";
 import { useCustomFieldsQuery, type CustomFieldDefinition } from "../../customers/api/custom-fields-query";
-import { ownerName, useOwnersQuery } from "../api/owners-query";
+import { ownerName, useOwnersQuery } from "../../customers/api/owners-query";
 import { STAGES, timeZones } from "../options";
 import { useCrmPermissions } from "../permissions";
 import { formatCustomValue, toApiValue, toFormValue } from "../customFields";
@@ -130,7 +130,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 function ProfileView({ customer, definitions }: { customer: Customer; definitions: CustomFieldDefinition[] }) {
-  const { users } = useOwnersQuery();
+  const { data: users } = useOwnersQuery();
   const metadata = Object.entries(customer.metadata);
   return (
     <Stack gap="md">
@@ -185,7 +185,7 @@ function ProfileForm({
   definitions: CustomFieldDefinition[];
   onDone: () => void;
 }) {
-  const { users } = useOwnersQuery();
+  const { data: users } = useOwnersQuery();
   const zones = useMemo(() => timeZones(), []);
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const form = useForm<Values>({
@@ -200,7 +200,7 @@ function ProfileForm({
     },
     onError: (error) => setFormErrors(applyFormErrors(form, error, fields)),
   });
-  const owners = users.map((u) => ({ value: u.id, label: u.name || u.email }));
+  const owners = (users ?? []).map((u) => ({ value: u.id, label: u.name || u.email }));
   if (customer.owner_id && !owners.some((o) => o.value === customer.owner_id)) {
     owners.push({ value: customer.owner_id, label: "Another user (current owner)" });
   }

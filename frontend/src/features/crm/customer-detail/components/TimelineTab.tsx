@@ -1,12 +1,11 @@
 import { Button, Group, Paper, Select, Stack, Text, Textarea, Timeline, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useState } from "react";
-import { ErrorAlert } from "../../../../components/ErrorAlert";
 import { FormErrors } from "../../../../components/FormErrors";
 import { ListPagination } from "../../../../components/ListPagination";
-import { PageLoader } from "../../../../components/PageLoader";
 import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
+import { QueryStates } from "../../../../components/QueryStates";
 import { useNoteMutation } from "../api/note-mutation";
 import { useTimelineQuery, type CustomerEvent } from "../api/timeline-query";
 import { useCrmPermissions } from "../permissions";
@@ -99,26 +98,25 @@ export function TimelineTab({ customerId }: { customerId: string }) {
           w={180}
         />
       </Group>
-      {timeline.isPending ? (
-        <PageLoader label="Loading the timeline" />
-      ) : timeline.isError ? (
-        <ErrorAlert error={timeline.error} onRetry={() => void timeline.refetch()} />
-      ) : timeline.data.items.length === 0 ? (
-        <Text c="dimmed" size="sm">
-          Nothing here yet.
-        </Text>
-      ) : (
-        <>
-          <Timeline bulletSize={14} lineWidth={2} aria-label="Timeline events">
-            {timeline.data.items.map((event) => (
-              <Timeline.Item key={event.id} color={describeEvent(event, userId).color}>
-                <EventItem event={event} userId={userId} />
-              </Timeline.Item>
-            ))}
-          </Timeline>
-          <ListPagination meta={timeline.data.pagination} onChange={setPage} />
-        </>
-      )}
+      <QueryStates
+        query={timeline}
+        loading="Loading the timeline"
+        isEmpty={(page) => page.items.length === 0}
+        empty="Nothing here yet."
+      >
+        {(data) => (
+          <>
+            <Timeline bulletSize={14} lineWidth={2} aria-label="Timeline events">
+              {data.items.map((event) => (
+                <Timeline.Item key={event.id} color={describeEvent(event, userId).color}>
+                  <EventItem event={event} userId={userId} />
+                </Timeline.Item>
+              ))}
+            </Timeline>
+            <ListPagination meta={data.pagination} onChange={setPage} />
+          </>
+        )}
+      </QueryStates>
     </Stack>
   );
 }

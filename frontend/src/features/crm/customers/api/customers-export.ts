@@ -1,16 +1,17 @@
 import { useMutation } from "@tanstack/react-query";
 import { api } from "../../../../api/client";
 import { errorFromResponse, networkError } from "../../../../api/errors";
+import type { operations } from "../../../../api/schema";
 import { saveBlob } from "../../../../components/download";
 
-/** The CSV export (every customer, or a segment's), fetched with the session's token. */
-export async function exportCustomers(segmentId: string | null): Promise<Blob> {
+export type ExportParams = NonNullable<operations["export_customers_api_v1_customers_export_get"]["parameters"]["query"]>;
+
+/** The CSV export of the customers `params` match (the list's filters and search), fetched with the session's
+ * token. */
+export async function exportCustomers(params: ExportParams): Promise<Blob> {
   let result;
   try {
-    result = await api.GET("/api/v1/customers/export", {
-      params: { query: segmentId ? { segment_id: segmentId } : {} },
-      parseAs: "blob",
-    });
+    result = await api.GET("/api/v1/customers/export", { params: { query: params }, parseAs: "blob" });
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
     throw networkError(cause);
@@ -22,7 +23,7 @@ export async function exportCustomers(segmentId: string | null): Promise<Blob> {
 /** Download the export as a file; a failure is toasted by the QueryClient's policy. */
 export function useCustomersExportMutation() {
   return useMutation({
-    mutationFn: async ({ segmentId, filename }: { segmentId: string | null; filename: string }) =>
-      saveBlob(await exportCustomers(segmentId), filename),
+    mutationFn: async ({ params, filename }: { params: ExportParams; filename: string }) =>
+      saveBlob(await exportCustomers(params), filename),
   });
 }

@@ -12,4 +12,9 @@ export const customerKeys = {
   segmentList: (tenantId: string) => [...customerKeys.segments(tenantId), "list"] as const,
   segment: (tenantId: string, id: string) => [...customerKeys.segments(tenantId), "detail", id] as const,
   importRun: (tenantId: string, id: string) => [...customerKeys.tenant(tenantId), "import", id] as const,
+  // Under `lists`: whatever refreshes the lists (a new customer, an import) refreshes the filter suggestions too.
+  facets: (tenantId: string) => [...customerKeys.lists(tenantId), "facets"] as const,
+  // Conversations across customers (the Conversations page); refreshed with any customer's page.
+  conversationLists: (tenantId: string) => [...customerKeys.tenant(tenantId), "conversations"] as const,
+  conversationList: (tenantId: string, params: object) => [...customerKeys.conversationLists(tenantId), params] as const,
 };

@@ -1,18 +1,32 @@
 import { useQuery } from "@tanstack/react-query";
-import { atLeast } from "../../../../app/roles";
+import { api, type Schemas } from "../../../../api/client";
+import { unwrapPage } from "../../../../api/errors";
 import { userKeys } from "../../../command-center/users/api/keys";
-import { getUsers } from "../../../command-center/users/api/users-query";
-import { useSession } from "../../../session/api/session";
+import { useTenantId } from "../../../session/api/session";
 
+export type DirectoryUser = Schemas["DirectoryUser"];
+
+// The directory is sorted by name; a picker offers its first page (the API's largest).
 const PARAMS = { page: 1, per_page: 100 };
 
-/** Who may own a customer: the tenant's users, which only admins may list (others pick themselves). */
+export function getDirectory(query: { page: number; per_page: number; q?: string }, signal?: AbortSignal) {
+  return unwrapPage(api.GET("/api/v1/users/directory", { params: { query }, signal }));
+}
+
+/** Who may own a customer: the tenant's active users, from the directory every CRM role may read. */
 export function useOwnersQuery() {
-  const me = useSession();
+  const tenantId = useTenantId();
   return useQuery({
-    queryKey: userKeys.list(me.tenant.id, PARAMS),
-    queryFn: ({ signal }) => getUsers(PARAMS, signal),
-    enabled: atLeast(me.user.role, "admin"),
-    select: (page) => page.items.filter((user) => user.is_active),
+    queryKey: userKeys.directory(tenantId, PARAMS),
+    queryFn: ({ signal }) => getDirectory(PARAMS, signal),
+    select: (page) => page.items,
   });
+}
+
+/** The owner as a person reads it (`users` undefined while they load). */
+export function ownerName(users: DirectoryUser[] | undefined, ownerId: string | null): string {
+  if (!ownerId) return "Unassigned";
+  if (!users) return "…";
+  const user = users.find((u) => u.id === ownerId);
+  return user ? user.name || user.email : "Another user";
 }

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Schemas } from "../../../../api/client";
 import { errorResponse, mockApi } from "../../../../test/msw";
-import { renderPage } from "../../../../test/render";
+import { ME, renderPage } from "../../../../test/render";
 import { CustomerListPage } from "./CustomerListPage";
 
 const CUSTOMER: Schemas["Customer"] = {
@@ -44,9 +44,20 @@ function serveList(seen: URL[], items: Schemas["Customer"][] = [CUSTOMER]) {
     meta: { pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } },
   }));
   mockApi("get", "/api/v1/customer-fields", () => ({ data: [], message: null, meta: null }));
-  // The owner (an admin) may list users for the owner filter.
-  mockApi("get", "/api/v1/users", () => ({
-    data: [],
+  mockApi("get", "/api/v1/customers/facets", () => ({
+    data: {
+      tags: [
+        { value: "vip", count: 12 },
+        { value: "food", count: 3 },
+      ],
+      industries: [{ value: "Restaurants", count: 7 }],
+    },
+    message: null,
+    meta: null,
+  }));
+  // Every CRM role reads the directory for the owner filter.
+  mockApi("get", "/api/v1/users/directory", () => ({
+    data: [{ id: "55555555-5555-4555-8555-555555555555", name: "Carla Colleague", email: "carla@example.com" }],
     message: null,
     meta: { pagination: { page: 1, per_page: 100, total: 0, total_pages: 0 } },
   }));
@@ -77,6 +88,57 @@ describe("the customer list", () => {
     expect(seen.filter((url) => url.searchParams.has("q"))).toHaveLength(1); // not one request per letter
     expect(seen.at(-1)?.searchParams.get("sort")).toBe("relevance");
     expect(router.state.location.search).toContain("stage=prospect");
+  });
+
+  it("lets a viewer filter by another user as owner (the directory, not the admins' user list)", async () => {
+    const seen: URL[] = [];
+    serveList(seen);
+    const viewer = { ...ME, user: { ...ME.user, role: "viewer" as const } };
+    const { router } = renderPage(<CustomerListPage />, { path: "/crm/customers", route: "/crm/customers", session: viewer });
+    const user = userEvent.setup({ delay: null });
+    await screen.findByRole("link", { name: "Joe's Diner" });
+    await user.click(screen.getByRole("button", { name: "More filters" }));
+    const form = await screen.findByRole("form", { name: "More filters" });
+    await user.click(within(form).getByLabelText("Owner"));
+    await user.click(await screen.findByRole("option", { name: "Carla Colleague", hidden: true }));
+    await user.click(within(form).getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(router.state.location.search).toContain("owner_id=55555555-5555-4555-8555-555555555555"));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get("owner_id")).toBe("55555555-5555-4555-8555-555555555555"));
+  });
+
+  it("exports what the list shows: its filters and search, not everything", async () => {
+    serveList([]);
+    const exported: URL[] = [];
+    mockApi("get", "/api/v1/customers/export", ({ url }) => {
+      exported.push(new URL(url));
+      return new Response("id,name\n", { headers: { "Content-Type": "text/csv" } });
+    });
+    Object.assign(URL, { createObjectURL: vi.fn(() => "blob:export"), revokeObjectURL: vi.fn() });
+    renderPage(<CustomerListPage />, { path: "/crm/customers?tag=vip&stage=lead&q=joe", route: "/crm/customers" });
+    await userEvent.setup({ delay: null }).click(await screen.findByRole("button", { name: "Export filtered" }));
+    await waitFor(() => expect(exported).toHaveLength(1));
+    const query = exported[0]?.searchParams;
+    expect([query?.getAll("tag"), query?.getAll("stage"), query?.get("q")]).toEqual([["vip"], ["lead"], "joe"]);
+    expect(query?.has("page") || query?.has("sort")).toBe(false);
+  });
+
+  it("suggests the tenant's tags and industries, with their counts, in More filters", async () => {
+    const seen: URL[] = [];
+    serveList(seen);
+    const { router } = renderPage(<CustomerListPage />, { path: "/crm/customers", route: "/crm/customers" });
+    const user = userEvent.setup({ delay: null });
+    await screen.findByRole("link", { name: "Joe's Diner" });
+    await user.click(screen.getByRole("button", { name: "More filters" }));
+    const form = await screen.findByRole("form", { name: "More filters" });
+    await user.click(within(form).getByLabelText("Tags"));
+    const vip = await screen.findByRole("option", { name: /vip/, hidden: true });
+    expect(vip).toHaveTextContent("vip12");
+    await user.click(vip);
+    await user.click(within(form).getByLabelText("Industry"));
+    await user.click(await screen.findByRole("option", { name: /Restaurants/, hidden: true }));
+    await user.click(within(form).getByRole("button", { name: "Apply filters" }));
+    await waitFor(() => expect(router.state.location.search).toContain("tag=vip"));
+    expect(router.state.location.search).toContain("industry=Restaurants");
   });
 
   it("says so when nothing matches, with a way back to everything", async () => {

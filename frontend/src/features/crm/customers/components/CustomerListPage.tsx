@@ -7,7 +7,7 @@ import { ListPagination } from "../../../../components/ListPagination";
 import { PageHeader } from "../../../../components/PageHeader";
 import { useSession } from "../../../session/api/session";
 import { useCustomFieldsQuery } from "../api/custom-fields-query";
-import { useCustomersExportMutation } from "../api/customers-export";
+import { useCustomersExportMutation, type ExportParams } from "../api/customers-export";
 import { useCustomersQuery, type CustomersParams } from "../api/customers-query";
 import { useOwnersQuery } from "../api/owners-query";
 import { useSegmentsQuery } from "../api/segments-query";
@@ -18,6 +18,7 @@ import {
   EMPTY_FILTERS,
   fromApiFilters,
   hasFilters,
+  sameFilters,
   toApiFilters,
   type CustomerSort,
   type Stage,
@@ -95,8 +96,13 @@ export function CustomerListPage() {
   const current = segmentList.find((segment) => segment.id === segmentId) ?? null;
   const ownerOptions: OwnerOption[] = [
     { value: me.user.id, label: `${me.user.name} (me)` },
-    ...(owners.data ?? []).filter((user) => user.id !== me.user.id).map((user) => ({ value: user.id, label: user.name })),
+    ...(owners.data ?? [])
+      .filter((user) => user.id !== me.user.id)
+      .map((user) => ({ value: user.id, label: user.name || user.email })),
   ];
+  // What the export downloads: exactly what the list shows (its filters and search), named after the segment
+  // when the list is a segment's, unchanged.
+  const asSegment = current !== null && sameFilters(fromApiFilters(current.filters), filters);
   const moreCount = countMoreFilters(filters);
   const sorts = SORTS.filter((option) => option.value !== "relevance" || filters.q);
   const filtered = hasFilters(filters);
@@ -109,12 +115,16 @@ export function CustomerListPage() {
           loading={exporting.isPending}
           onClick={() =>
             exporting.mutate({
-              segmentId: current?.id ?? null,
-              filename: current ? `customers-${current.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.csv` : "customers.csv",
+              params: toApiFilters(filters) as ExportParams,
+              filename: asSegment
+                ? `customers-${current.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.csv`
+                : filtered
+                  ? "customers-filtered.csv"
+                  : "customers.csv",
             })
           }
         >
-          {current ? "Export segment" : "Export all"}
+          {asSegment ? "Export segment" : filtered ? "Export filtered" : "Export all"}
         </Button>
         {canWrite && <Button onClick={creatingControls.open}>New customer</Button>}
       </PageHeader>

@@ -1,6 +1,20 @@
-import { Button, Divider, Group, NumberInput, Select, Stack, TagsInput, Text, TextInput } from "@mantine/core";
+import {
+  Autocomplete,
+  Button,
+  Divider,
+  Group,
+  NumberInput,
+  Select,
+  Stack,
+  TagsInput,
+  Text,
+  TextInput,
+  type ComboboxLikeRenderOptionInput,
+  type ComboboxGenericItem,
+} from "@mantine/core";
 import { useState } from "react";
 import type { CustomFieldDefinition } from "../api/custom-fields-query";
+import { useFacetsQuery, type Facet } from "../api/facets-query";
 import type { OwnerOption } from "../chips";
 import {
   consentValue,
@@ -94,6 +108,22 @@ function CustomFieldInput({
   }
 }
 
+/** A suggestion with how many customers have it ("vip · 12"). */
+function withCount(facets: Facet[] | undefined) {
+  const counts = new Map((facets ?? []).map((facet) => [facet.value, facet.count]));
+  return {
+    data: (facets ?? []).map((facet) => facet.value),
+    renderOption: ({ option }: ComboboxLikeRenderOptionInput<ComboboxGenericItem>) => (
+      <Group justify="space-between" wrap="nowrap" w="100%" gap="xs">
+        <span>{option.value}</span>
+        <Text span size="xs" c="dimmed">
+          {counts.get(option.value) ?? ""}
+        </Text>
+      </Group>
+    ),
+  };
+}
+
 /** The filters behind "More filters", edited as a draft and applied together. */
 export function MoreFilters({
   initial,
@@ -107,6 +137,7 @@ export function MoreFilters({
   onApply: (filters: CustomerFilterState) => void;
 }) {
   const [draft, setDraft] = useState(initial);
+  const facets = useFacetsQuery();
   const patch = (values: Partial<CustomerFilterState>) => setDraft((current) => ({ ...current, ...values }));
   return (
     <form
@@ -123,8 +154,14 @@ export function MoreFilters({
           description="customers with all of these tags; press Enter after each"
           value={draft.tag}
           onChange={(tag) => patch({ tag })}
+          {...withCount(facets.data?.tags)}
         />
-        <TextInput label="Industry" value={draft.industry} onChange={(e) => patch({ industry: e.currentTarget.value })} />
+        <Autocomplete
+          label="Industry"
+          value={draft.industry}
+          onChange={(industry) => patch({ industry })}
+          {...withCount(facets.data?.industries)}
+        />
         <Select
           label="Owner"
           data={owners}

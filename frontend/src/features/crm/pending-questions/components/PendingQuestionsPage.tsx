@@ -28,7 +28,6 @@ import { formatDateTime } from "../../../../components/format";
 import { applyFormErrors } from "../../../../components/formErrors";
 import { useListState } from "../../../../components/urlState";
 import { useTenantId } from "../../../session/api/session";
-import { useCustomerQuery } from "../../customer-detail/api/customer-query";
 import { useCrmPermissions } from "../../customer-detail/permissions";
 import { questionKeys } from "../api/keys";
 import {
@@ -75,11 +74,11 @@ function ActionError({ error }: { error: unknown }) {
   );
 }
 
-function CustomerLink({ customerId }: { customerId: string }) {
-  const customer = useCustomerQuery(customerId);
+// The names come with the list (`customer_name`, `faq_customer_name`): no request per question.
+function CustomerLink({ customerId, name, tab }: { customerId: string; name: string | null; tab?: string }) {
   return (
-    <Anchor component={Link} to={`/crm/customers/${customerId}`} underline="always" inherit>
-      {customer.data?.name ?? "the customer"}
+    <Anchor component={Link} to={`/crm/customers/${customerId}${tab ? `?tab=${tab}` : ""}`} underline="always" inherit>
+      {name ?? "the customer"}
     </Anchor>
   );
 }
@@ -274,7 +273,7 @@ function QuestionCard({ question, onPublished }: { question: PendingQuestion; on
           {question.customer_id && (
             <>
               {" · by "}
-              <CustomerLink customerId={question.customer_id} />
+              <CustomerLink customerId={question.customer_id} name={question.customer_name} />
             </>
           )}
         </Text>
@@ -298,10 +297,11 @@ function QuestionCard({ question, onPublished }: { question: PendingQuestion; on
             Open the knowledge entry
           </Anchor>
         )}
-        {question.faq_id && question.customer_id && (
-          <Anchor component={Link} to={`/crm/customers/${question.customer_id}?tab=faqs`} size="sm">
-            Published as a customer FAQ
-          </Anchor>
+        {question.faq_id && question.faq_customer_id && (
+          <Text size="sm" data-testid="published-faq">
+            Published as a FAQ of{" "}
+            <CustomerLink customerId={question.faq_customer_id} name={question.faq_customer_name} tab="faqs" />
+          </Text>
         )}
         {dismiss.isError && <ActionError error={dismiss.error} />}
         {mode === "answer" && <AnswerForm question={question} onDone={() => setMode(null)} />}
@@ -360,9 +360,9 @@ export function PendingQuestionsPage() {
             <Anchor component={Link} to={`/command-center/knowledge/${published.knowledge_entry_id}`}>
               Open the new knowledge entry
             </Anchor>
-          ) : published.customer_id ? (
-            <Anchor component={Link} to={`/crm/customers/${published.customer_id}?tab=faqs`}>
-              See the customer&apos;s FAQs
+          ) : published.faq_customer_id ? (
+            <Anchor component={Link} to={`/crm/customers/${published.faq_customer_id}?tab=faqs`}>
+              See {published.faq_customer_name ?? "the customer"}&apos;s FAQs
             </Anchor>
           ) : (
             "The answer is now a customer FAQ."
