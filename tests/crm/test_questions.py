@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -148,6 +149,8 @@ class TestInbox:
         assert sorted((q["customer_name"] or "") for q in listed.json()["data"]) == ["", *names]
         # One statement reads the customers (the list's join), not one per question.
         assert len([sql for sql in statements if "customers" in sql]) == 1, statements
+        # And the questions' embeddings (1536 floats each) stay in the database (issue 11).
+        assert not [sql for sql in statements if re.search(r"pending_questions\.embedding(?!_)", sql)]
 
     async def test_an_faq_published_for_another_customer_is_recorded_on_the_question(
         self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer

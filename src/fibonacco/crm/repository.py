@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.orm import aliased, with_expression
+from sqlalchemy.orm import aliased, defer, with_expression
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from fibonacco.crm.models import (
@@ -548,6 +548,7 @@ class PendingQuestionRepository(TenantScopedRepository[PendingQuestion]):
                 _FAQ_OWNER, and_(_FAQ_OWNER.id == CustomerFaq.customer_id, _FAQ_OWNER.tenant_id == self.tenant_id)
             )
             .options(
+                defer(PendingQuestion.embedding),  # 1536 floats no view shows
                 with_expression(PendingQuestion.customer_name, _ASKER.name),
                 with_expression(PendingQuestion.faq_customer_id, CustomerFaq.customer_id),
                 with_expression(PendingQuestion.faq_customer_name, _FAQ_OWNER.name),
