@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from fibonacco.migrations.rls import APP_ROLE, enable_tenant_rls
+from fibonacco.migrations.triggers import StatementTrigger, create_statement_triggers, drop_statement_triggers
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -30,6 +31,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public"
+_TRIGGER_PREFIX = "crm_customer_search"
 
 # A word is a run of letters and digits; the text and the query are split by the same expression, here.
 _WORDS = "regexp_split_to_table({text}, '[^[:alnum:]]+')"
@@ -51,23 +53,17 @@ def _insert_terms(rows: str) -> str:
 
 _RENAMED = "after c JOIN before b ON b.id = c.id AND c.search_text IS DISTINCT FROM b.search_text"
 
-# Statement-level, with transition tables: an import's upsert of 1,000 customers is one INSERT here, not 1,000.
-# PostgreSQL allows one event per trigger with transition tables, hence three. An update rewrites the words only
-# of the customers whose `search_text` changed (most updates, e.g. a new last activity, change none).
-_TRIGGERS = {
-    "inserted": ("INSERT", "NEW TABLE AS inserted", _insert_terms("inserted c")),
-    "updated": (
+# An import's upsert of 1,000 customers is one statement of their words here, not 1,000. An update rewrites the
+# words only of the customers whose `search_text` changed (most updates, e.g. a new last activity, change none).
+_TRIGGERS = [
+    StatementTrigger("INSERT", _insert_terms("inserted c")),
+    StatementTrigger(
         "UPDATE",
-        "OLD TABLE AS before NEW TABLE AS after",
         f"DELETE FROM customer_search_terms t USING {_RENAMED} WHERE t.customer_id = c.id; "  # noqa: S608
         + _insert_terms(_RENAMED),
     ),
-    "deleted": (
-        "DELETE",
-        "OLD TABLE AS deleted",
-        "DELETE FROM customer_search_terms t USING deleted d WHERE t.customer_id = d.id",
-    ),
-}
+    StatementTrigger("DELETE", "DELETE FROM customer_search_terms t USING deleted d WHERE t.customer_id = d.id"),
+]
 
 # pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
 # "bella" scores 0.5). Every word of the query must match a word of the customer, as a substring or fuzzily; the
@@ -141,16 +137,7 @@ def upgrade() -> None:
     # role; only the owner's functions touch them.
     enable_tenant_rls("customer_search_terms")
     op.execute(f"REVOKE ALL ON customer_search_terms, customer_search_vocabulary FROM {APP_ROLE}")
-    for name, (event, referencing, statement) in _TRIGGERS.items():
-        op.execute(
-            f"CREATE FUNCTION crm_customer_search_{name}() RETURNS trigger {_DEFINER}"
-            f" AS $$ BEGIN {statement}; RETURN NULL; END $$"
-        )
-        op.execute(f"REVOKE ALL ON FUNCTION crm_customer_search_{name}() FROM PUBLIC")
-        op.execute(
-            f"CREATE TRIGGER customer_search_{name} AFTER {event} ON customers REFERENCING {referencing}"
-            f" FOR EACH STATEMENT EXECUTE FUNCTION crm_customer_search_{name}()"
-        )
+    create_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS, security_definer=True)
     op.execute(_MATCHING)
     op.execute("REVOKE ALL ON FUNCTION crm_customers_matching(text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION crm_customers_matching(text) TO {APP_ROLE}")
@@ -214,8 +201,6 @@ def downgrade() -> None:
     op.execute("REVOKE ALL ON FUNCTION crm_customers_matching_word(text, text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION crm_customers_matching_word(text, text) TO {APP_ROLE}")
     op.execute("DROP FUNCTION crm_customers_matching(text)")
-    for name in _TRIGGERS:
-        op.execute(f"DROP TRIGGER customer_search_{name} ON customers")
-        op.execute(f"DROP FUNCTION crm_customer_search_{name}()")
+    drop_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS)
     op.drop_table("customer_search_vocabulary")
     op.drop_table("customer_search_terms")

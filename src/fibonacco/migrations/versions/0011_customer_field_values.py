@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from fibonacco.migrations.rls import enable_tenant_rls
+from fibonacco.migrations.triggers import StatementTrigger, create_statement_triggers, drop_statement_triggers
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -47,23 +48,19 @@ def _insert_values(rows: str) -> str:
 
 _CHANGED = "after c JOIN before b ON b.id = c.id AND c.custom_fields IS DISTINCT FROM b.custom_fields"
 
-# Statement-level with transition tables, as for the search words (0010); they run as the writer (the
-# application role, under the policy), so no SECURITY DEFINER. An update rewrites only changed customers' values.
-_TRIGGERS = {
-    "inserted": ("INSERT", "NEW TABLE AS inserted", _insert_values("inserted c")),
-    "updated": (
+# As for the search words (0010), but run as the writer (the application role, under the policy): no SECURITY
+# DEFINER. An update rewrites only the values of customers whose `custom_fields` changed. No foreign key (its check
+# would cost every imported value a look-up): the rows go with their customer in the delete trigger.
+_TRIGGER_PREFIX = "crm_customer_fields"
+_TRIGGERS = [
+    StatementTrigger("INSERT", _insert_values("inserted c")),
+    StatementTrigger(
         "UPDATE",
-        "OLD TABLE AS before NEW TABLE AS after",
         f"DELETE FROM customer_field_values v USING {_CHANGED} WHERE v.customer_id = c.id; "  # noqa: S608
         + _insert_values(_CHANGED),
     ),
-    # No foreign key (its check would cost every imported value a look-up): the rows go with their customer here.
-    "deleted": (
-        "DELETE",
-        "OLD TABLE AS deleted",
-        "DELETE FROM customer_field_values v USING deleted d WHERE v.customer_id = d.id",
-    ),
-}
+    StatementTrigger("DELETE", "DELETE FROM customer_field_values v USING deleted d WHERE v.customer_id = d.id"),
+]
 
 
 def upgrade() -> None:
@@ -96,19 +93,9 @@ def upgrade() -> None:
     # Run by the owner, who the forced policy on `customers` binds (unless a superuser): cross to copy them all.
     op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
     op.execute(_insert_values("customers c"))
-    for name, (event, referencing, statement) in _TRIGGERS.items():
-        op.execute(
-            f"CREATE FUNCTION crm_customer_fields_{name}() RETURNS trigger LANGUAGE plpgsql"
-            f" SET search_path = pg_catalog, public AS $$ BEGIN {statement}; RETURN NULL; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER customer_fields_{name} AFTER {event} ON customers REFERENCING {referencing}"
-            f" FOR EACH STATEMENT EXECUTE FUNCTION crm_customer_fields_{name}()"
-        )
+    create_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS, security_definer=False)
 
 
 def downgrade() -> None:
-    for name in _TRIGGERS:
-        op.execute(f"DROP TRIGGER customer_fields_{name} ON customers")
-        op.execute(f"DROP FUNCTION crm_customer_fields_{name}()")
+    drop_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS)
     op.drop_table("customer_field_values")
