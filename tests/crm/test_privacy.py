@@ -155,6 +155,9 @@ class TestPrivacy:
 
         assert await tables_mentioning(session, EMAIL) == {}
         assert await tables_mentioning(session, "+12025550177") == {}
+        # Nor the search's words: the phone's digits, the e-mail's parts (no other customer has them).
+        for word in ("12025550177", "private", "jane"):
+            assert await tables_mentioning(session, word) == {}, word
         assert await tables_mentioning(session, customer_id) == {"crm_privacy_audit": 1}  # who erased what, by id
         # The question still counts in the inbox, no longer tied to anyone.
         question = (

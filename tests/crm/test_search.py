@@ -104,6 +104,20 @@ class TestSearch:
         assert names(await client.get("/api/v1/customers", params={"q": "zzqx"}, headers=book.headers)) == []
 
 
+async def owned_as_on_rds(session: AsyncSession) -> None:
+    """For this test's transaction, the search's tables and functions belong to a role that is neither superuser
+    nor BYPASSRLS, as on RDS (where the owner is the master user): the forced policies bind it."""
+    owner = "crm_search_owner_probe"
+    await session.execute(text(f"CREATE ROLE {owner} NOSUPERUSER NOBYPASSRLS"))
+    for kind, name in (
+        ("TABLE", "customer_search_terms"),
+        ("TABLE", "customer_search_vocabulary"),
+        ("FUNCTION", "crm_customers_matching(text)"),
+        *(("FUNCTION", f"crm_customer_search_{event}()") for event in ("insert", "update", "delete")),
+    ):
+        await session.execute(text(f"ALTER {kind} {name} OWNER TO {owner}"))
+
+
 class TestSearchIndex:
     """The search reads `customer_search_terms` (migration 0010), kept by triggers on `customers`."""
 
@@ -125,17 +139,37 @@ class TestSearchIndex:
         )
         assert left == 0
 
+    async def test_erasing_forgets_words_no_one_else_has_and_keeps_another_tenants(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        book: Actor,
+        make_actor: MakeActor,
+        make_customer: MakeCustomer,
+    ) -> None:
+        """The functions cross tenants for their own duration to see who else has a word: run as an owner the
+        forced policies bind (as on RDS), without that the other tenant's word would go."""
+        await owned_as_on_rds(session)
+        other = await make_actor(Role.staff)
+        await make_customer(other.tenant, name="Quillon Acme", slug="quillon-acme")
+        admin = await make_actor(Role.admin, tenant=book.tenant)
+        for name in ("Quillon Bakery", "Vexmoor Bakery"):
+            created = await client.post("/api/v1/customers", json={"name": name}, headers=book.headers)
+            assert created.status_code == 201, created.text
+            erased = await client.delete(f"/api/v1/customers/{created.json()['data']['id']}", headers=admin.headers)
+            assert erased.status_code == 200, erased.text
+        vocabulary = text("SELECT term FROM customer_search_vocabulary WHERE term IN ('quillon', 'vexmoor')")
+        assert set((await session.execute(vocabulary)).scalars()) == {"quillon"}  # the other tenant's customer has it
+        found = await client.get("/api/v1/customers", params={"q": "quilon"}, headers=other.headers)
+        assert names(found) == ["Quillon Acme"]
+
     async def test_an_owner_that_is_not_a_superuser_reads_the_trigram_index(
         self, session: AsyncSession, book: Actor
     ) -> None:
         """As on RDS, where the owner is the master user, not a superuser and bound by every forced policy: the
         function still finds words through the vocabulary's trigram index (a policy there would forbid it)."""
-        owner = "crm_search_owner_probe"
+        await owned_as_on_rds(session)
         for statement in (
-            f"CREATE ROLE {owner} NOSUPERUSER NOBYPASSRLS",
-            f"ALTER TABLE customer_search_terms OWNER TO {owner}",
-            f"ALTER TABLE customer_search_vocabulary OWNER TO {owner}",
-            f"ALTER FUNCTION crm_customers_matching(text) OWNER TO {owner}",
             f"SET LOCAL ROLE {APP_ROLE}",
             # Tiny tables: leave the planner no cheaper way than the trigram index, where it may use it.
             "SET LOCAL enable_seqscan = off",

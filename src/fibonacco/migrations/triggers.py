@@ -30,16 +30,22 @@ class StatementTrigger:
 
 
 def create_statement_triggers(
-    table: str, prefix: str, triggers: list[StatementTrigger], *, security_definer: bool
+    table: str, prefix: str, triggers: list[StatementTrigger], *, security_definer: bool, crossing: bool = False
 ) -> None:
     """A SECURITY DEFINER function runs as its owner (the migrating user), for tables the writer may not touch;
-    otherwise it runs as the writer, under its policies."""
-    definer = " SECURITY DEFINER" if security_definer else ""
+    otherwise it runs as the writer, under its policies. `crossing` sets `app.cross_tenant` for the function's
+    own duration (PostgreSQL restores it on exit): for a body that must see other tenants' rows, and acts only on
+    rows its transition tables name."""
+    settings = " SET search_path = pg_catalog, public"
+    if security_definer:
+        settings = " SECURITY DEFINER" + settings
+    if crossing:
+        settings += " SET app.cross_tenant = 'on'"
     for trigger in triggers:
         name = f"{prefix}_{trigger.event.lower()}"
         op.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql{definer}"
-            f" SET search_path = pg_catalog, public AS $$ BEGIN {trigger.body}; RETURN NULL; END $$"
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql{settings}"
+            f" AS $$ BEGIN {trigger.body}; RETURN NULL; END $$"
         )
         op.execute(f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC")
         op.execute(

@@ -53,16 +53,37 @@ def _insert_terms(rows: str) -> str:
 
 _RENAMED = "after c JOIN before b ON b.id = c.id AND c.search_text IS DISTINCT FROM b.search_text"
 
+
+def _forget_words(rows: str) -> str:
+    """The DELETE of the vocabulary's words that the customers `rows` names (`c`, with their old `search_text`)
+    had and no customer of any tenant has any more: an erased customer's name, phone or e-mail must not stay."""
+    return (
+        "DELETE FROM customer_search_vocabulary v USING ("  # noqa: S608 (constants only)
+        f" SELECT DISTINCT w.term FROM {rows}"
+        f" CROSS JOIN LATERAL {_WORDS.format(text='c.search_text')} AS w(term)) gone"
+        " WHERE v.term = gone.term AND NOT EXISTS (SELECT FROM customer_search_terms t WHERE t.term = v.term)"
+    )
+
+
 # An import's upsert of 1,000 customers is one statement of their words here, not 1,000. An update rewrites the
 # words only of the customers whose `search_text` changed (most updates, e.g. a new last activity, change none).
+# The functions cross tenants for their own duration: whether a word is still used is a question about every
+# tenant's customers (they act only on the customers their transition tables name, and on words no one has).
+_RENAMED_BEFORE = "before c JOIN after a ON a.id = c.id AND a.search_text IS DISTINCT FROM c.search_text"
 _TRIGGERS = [
     StatementTrigger("INSERT", _insert_terms("inserted c")),
     StatementTrigger(
         "UPDATE",
         f"DELETE FROM customer_search_terms t USING {_RENAMED} WHERE t.customer_id = c.id; "  # noqa: S608
-        + _insert_terms(_RENAMED),
+        + _insert_terms(_RENAMED)
+        + "; "
+        + _forget_words(_RENAMED_BEFORE),
     ),
-    StatementTrigger("DELETE", "DELETE FROM customer_search_terms t USING deleted d WHERE t.customer_id = d.id"),
+    StatementTrigger(
+        "DELETE",
+        "DELETE FROM customer_search_terms t USING deleted d WHERE t.customer_id = d.id; "  # noqa: S608
+        + _forget_words("deleted c"),
+    ),
 ]
 
 # pg_trgm's default word-similarity threshold (0.6) refuses one typo in a five-letter word ("belaa" against
@@ -137,7 +158,7 @@ def upgrade() -> None:
     # role; only the owner's functions touch them.
     enable_tenant_rls("customer_search_terms")
     op.execute(f"REVOKE ALL ON customer_search_terms, customer_search_vocabulary FROM {APP_ROLE}")
-    create_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS, security_definer=True)
+    create_statement_triggers("customers", _TRIGGER_PREFIX, _TRIGGERS, security_definer=True, crossing=True)
     op.execute(_MATCHING)
     op.execute("REVOKE ALL ON FUNCTION crm_customers_matching(text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION crm_customers_matching(text) TO {APP_ROLE}")
