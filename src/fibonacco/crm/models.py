@@ -180,7 +180,7 @@ class CustomerSearchTerm(Model):
     __table_args__ = (Index("ix_customer_search_terms_customer", "customer_id"),)
 
 
-class CustomerSearchWord(Model):
+class CustomerSearchVocabulary(Model):
     """Every distinct word of `customer_search_terms`, where the trigram index finds the words like a query's
     (migration 0010). Only its owner reads it, as for the terms; it holds no tenant and is never pruned (a word
     no customer has any more matches nobody)."""

@@ -30,7 +30,6 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public"
 _TRIGGER_PREFIX = "crm_customer_search"
 
 # A word is a run of letters and digits; the text and the query are split by the same expression, here.
@@ -94,7 +93,8 @@ _TRIGGERS = [
 # vocabulary's trigram index; then the tenant's customers with those words, from the terms' primary key.
 _MATCHING = f"""
 CREATE FUNCTION crm_customers_matching(q text) RETURNS TABLE (customer_id uuid, score real)
-{_DEFINER} STABLE ROWS 100
+LANGUAGE plpgsql SECURITY DEFINER STABLE ROWS 100
+SET search_path = pg_catalog, public
 SET pg_trgm.word_similarity_threshold = 0.5
 SET plan_cache_mode = force_custom_plan
 AS $$
