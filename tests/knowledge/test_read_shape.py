@@ -10,16 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import InvalidRequestError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import undefer
 
 from fibonacco.auth.models import Role
 from fibonacco.kit.db import create_sessionmaker, has_written, unit_of_work
-from fibonacco.kit.repository import _paged
+from fibonacco.kit.repository import TENANT_PARAMETER, _paged
 from fibonacco.knowledge import repository
 from fibonacco.knowledge.models import KnowledgeEntry
+from fibonacco.knowledge.schemas import KnowledgeFilters
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import _UNBIND as HARNESS_UNBIND
 from tests.fixtures import Actor, MakeActor
@@ -245,3 +246,45 @@ class TestStatementsBuiltOnce:
         statement = entries._built(repository._row_statement)
         with pytest.raises(StatementError, match="scope_tenant_id"):
             await session.execute(statement, {"entry_id": uuid.uuid4()})
+
+
+class TestGenericPlans:
+    """The search statements run prepared, and PostgreSQL may plan one generically after five runs, with the query
+    text a parameter. Each expression of the query text must then still be computed once per statement (in an
+    InitPlan), not again for every row it filters. (The vector kinds read the query text only in their gate, a
+    condition on no row, which PostgreSQL evaluates once anyway.)"""
+
+    PARSERS = ("to_tsvector(", "plainto_tsquery(", "websearch_to_tsquery(")
+
+    @pytest.mark.parametrize("kind", ["text", "web text"])
+    async def test_the_query_text_is_parsed_once_per_statement(
+        self, connection: AsyncConnection, tenant_with_entries: Actor, kind: str
+    ) -> None:
+        shape, values = repository.filter_shape(KnowledgeFilters(category="billing"))
+        scope = repository.KnowledgeEntryRepository.scope_for(bindparam(TENANT_PARAMETER))
+        compiled = repository._search_statement(scope, kind, shape, False).compile(dialect=connection.dialect)
+        given = {**compiled.params, **values, TENANT_PARAMETER: tenant_with_entries.tenant.id}
+        given |= {"query": 'download "an invoice"', "limit": 5}
+        literals = ", ".join("'" + str(given[name]).replace("'", "''") + "'" for name in compiled.positiontup or [])
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await driver.execute(f"PREPARE generic_probe AS {compiled}")
+        try:  # the plan as JSON, decoded by the connection's codec
+            plan = await driver.fetchval(f"EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE generic_probe({literals})")
+        finally:
+            await driver.execute("DEALLOCATE generic_probe")
+        expressions = list(per_row_expressions(plan[0]["Plan"]))
+        assert [text for text in expressions if any(parser in text for parser in self.PARSERS)] == []
+        assert any("(InitPlan" in text for text in expressions)  # where the parsed query is read instead
+
+
+def per_row_expressions(node: dict[str, Any]) -> Iterator[str]:
+    """The conditions and outputs of a plan's nodes, except those of InitPlans (evaluated once per statement)."""
+    if node.get("Parent Relationship") == "InitPlan":
+        return
+    for key in ("Filter", "Index Cond", "Join Filter", "Hash Cond", "Recheck Cond"):
+        if key in node:
+            yield node[key]
+    yield from node.get("Output", [])
+    for child in node.get("Plans", []):
+        yield from per_row_expressions(child)

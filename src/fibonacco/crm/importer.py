@@ -355,7 +355,6 @@ async def import_rows(
 ) -> Outcome:
     """Validate `rows`, then (unless `dry_run`) upsert the good ones in one statement, with their stage events."""
     customers = CustomerRepository(session, tenant_id)
-    await customers.plan_each_statement()
     definitions = {d.key: d for d in await CustomFieldRepository(session, tenant_id).list_all()}
     plan = _Plan()
     valid: list[tuple[int, ImportRow]] = []

@@ -303,12 +303,6 @@ class CustomerRepository(TenantScopedRepository[Customer]):
         statement = select(Customer.email, Customer.id).where(*self.scope(), Customer.email == _any_text(emails))
         return {email: id for email, id in (await self.session.execute(statement)).tuples() if email is not None}
 
-    async def plan_each_statement(self) -> None:
-        """Plan this transaction's statements for their own parameters. An import's look-ups are the same
-        prepared statements chunk after chunk, and a generic plan made while the table was still empty (a
-        sequential scan, matched against every value of the array) stays once the table is large."""
-        await self.session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
-
     async def import_state(self, column: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The import columns (and id) of the customers whose `column` is one of `values`, keyed by it: plain
         rows, not ORM objects (an import chunk compares a thousand of them)."""
