@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm.models import ConsentChannel, ConsentStatus, CustomFieldType, Stage
@@ -103,6 +104,37 @@ class TestSearch:
     async def test_unrelated_text_finds_nothing(self, client: httpx.AsyncClient, book: Actor) -> None:
         assert names(await client.get("/api/v1/customers", params={"q": "zzqx"}, headers=book.headers)) == []
 
+    async def test_pages_of_a_search_by_relevance(
+        self, client: httpx.AsyncClient, connection: AsyncConnection, book: Actor
+    ) -> None:
+        """With no other filter, a page and its total come from one statement that calls the matching function
+        once (past the last page, a second one counts); they agree with the general path's (here forced by a
+        filter that keeps everyone: every stage)."""
+        statements: list[str] = []
+        sync = connection.sync_connection
+        assert sync is not None
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        every_stage = [stage.value for stage in Stage]
+        for page in (1, 2, 3):
+            params = {"q": "example", "sort": "relevance", "per_page": 2, "page": page}
+            event.listen(sync, "after_cursor_execute", record)
+            try:
+                searched = await client.get("/api/v1/customers", params=params, headers=book.headers)
+            finally:
+                event.remove(sync, "after_cursor_execute", record)
+            filtered = await client.get(
+                "/api/v1/customers", params={**params, "stage": every_stage}, headers=book.headers
+            )
+            assert names(searched) == names(filtered) and len(names(searched)) == (2, 2, 0)[page - 1]
+            assert searched.json()["meta"]["pagination"]["total"] == 4  # the four with an e-mail at example
+            assert filtered.json()["meta"]["pagination"] == searched.json()["meta"]["pagination"]
+            matching = [sql for sql in statements if "crm_customers_matching" in sql]
+            assert [sql.count("crm_customers_matching") for sql in matching] == ([1] if page < 3 else [1, 1])
+            statements.clear()
+
 
 async def owned_as_on_rds(session: AsyncSession) -> None:
     """For this test's transaction, the search's tables and functions belong to a role that is neither superuser
@@ -113,7 +145,7 @@ async def owned_as_on_rds(session: AsyncSession) -> None:
         ("TABLE", "customer_search_terms"),
         ("TABLE", "customer_search_vocabulary"),
         ("FUNCTION", "crm_customers_matching(text)"),
-        *(("FUNCTION", f"crm_customer_search_{event}()") for event in ("insert", "update", "delete")),
+        *(("FUNCTION", f"crm_customer_search_{change}()") for change in ("insert", "update", "delete")),
     ):
         await session.execute(text(f"ALTER {kind} {name} OWNER TO {owner}"))
 
