@@ -243,3 +243,31 @@ test("crm: an admin exports a customer as JSON and deletes it", async ({ page, r
   expect(consoleErrors.filter((e) => !e.includes("status of 404"))).toEqual([]);
   consoleErrors.length = 0;
 });
+
+test("crm: a customer's owner is picked by typing a colleague's name, searched on the server", async ({
+  page,
+  request,
+  consoleErrors,
+}) => {
+  const colleague = `Odette Owner ${stamp}`;
+  await seed(request, "/api/v1/users", {
+    email: `odette-${stamp}@example.com`,
+    name: colleague,
+    password: "correct horse battery",
+    role: "staff",
+  });
+  const name = `Harbor Kayaks ${stamp}`;
+  const customer = new CustomerPage(page);
+  await customer.open(await newCustomer(request, name), name);
+  await page.getByRole("button", { name: "Edit profile" }).click();
+  const form = page.getByRole("form", { name: "Edit profile" });
+  const asked = page.waitForRequest((sent) => sent.url().includes("/users/directory") && sent.url().includes("q=Odette"));
+  await form.getByLabel("Owner", { exact: true }).fill(`Odette Owner ${stamp}`);
+  await asked;
+  await page.getByRole("option", { name: colleague, exact: true }).click();
+  await form.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByText("Profile saved.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByText(`Owner: ${colleague}`)).toBeVisible(); // the header names her, by id
+  expect(consoleErrors).toEqual([]);
+});

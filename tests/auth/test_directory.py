@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,27 @@ class TestDirectory:
         literal = await client.get(DIRECTORY, params={"q": "100%"}, headers=viewer.headers)
         assert [user["id"] for user in literal.json()["data"]] == [str(other.user.id)]
         assert (await client.get(DIRECTORY, params={"q": "_"}, headers=viewer.headers)).json()["data"] == []
+
+    async def test_only_the_ids_asked_for(
+        self, client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor
+    ) -> None:
+        """How a page names the owners it shows: this tenant's active users among the ids, and no one else."""
+        viewer = await make_actor(Role.viewer)
+        owner = await make_actor(Role.staff, tenant=viewer.tenant)
+        gone = await make_actor(Role.staff, tenant=viewer.tenant)
+        gone.user.is_active = False
+        theirs = await make_actor(Role.owner)
+        await session.commit()
+        asked = [owner.user.id, gone.user.id, theirs.user.id, uuid.uuid4()]
+        response = await client.get(DIRECTORY, params={"id": [str(i) for i in asked]}, headers=viewer.headers)
+        assert response.status_code == 200, response.text
+        assert [user["id"] for user in response.json()["data"]] == [str(owner.user.id)]
+        too_many = await client.get(
+            DIRECTORY, params={"id": [str(uuid.uuid4()) for _ in range(101)]}, headers=viewer.headers
+        )
+        assert too_many.status_code == 422 and too_many.json()["error"]["details"][0]["field"] == "query.id"
+        not_an_id = await client.get(DIRECTORY, params={"id": "nope"}, headers=viewer.headers)
+        assert not_an_id.status_code == 422
 
     async def test_another_tenants_users_never_appear(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
         mine = await make_actor(Role.viewer)

@@ -10221,6 +10221,8 @@ export interface operations {
     user_directory_api_v1_users_directory_get: {
         parameters: {
             query?: {
+                /** @description only these users (e.g. to name the owners on a page) */
+                id?: string[];
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page (max 100) */

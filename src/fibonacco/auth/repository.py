@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Uuid, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, Uuid, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fibonacco.auth.models import PersonalAccessToken, User
 from fibonacco.kit.repository import Repository, TenantScopedRepository
@@ -23,13 +24,15 @@ class UserRepository(TenantScopedRepository[User]):
     async def list_page(self, page: Page) -> tuple[Sequence[User], int]:
         return await self.paginate(self.select().order_by(User.created_at), page)
 
-    async def directory_page(self, q: str | None, page: Page) -> tuple[Sequence[User], int]:
-        """Active users by name; `q` matches part of the name or email."""
+    async def directory_page(self, q: str | None, ids: Sequence[uuid.UUID], page: Page) -> tuple[Sequence[User], int]:
+        """Active users by name; `q` matches part of the name or email; `ids`, when given, are the only ones."""
         statement = self.select().where(User.is_active.is_(True))
         if q:
             statement = statement.where(
                 or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
             )
+        if ids:
+            statement = statement.where(User.id == any_(bindparam("ids", list(ids), type_=ARRAY(Uuid))))
         return await self.paginate(statement.order_by(User.name, User.id), page)
 
 

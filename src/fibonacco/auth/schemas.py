@@ -42,6 +42,9 @@ class DirectoryFilters(BaseModel):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
         default=None, description="part of the name or email"
     )
+    id: list[uuid.UUID] = Field(
+        default_factory=list, max_length=100, description="only these users (e.g. to name the owners on a page)"
+    )
 
 
 class UserCreate(BaseModel):

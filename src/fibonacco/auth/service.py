@@ -122,7 +122,7 @@ async def list_directory(
     session: AsyncSession, tenant_id: uuid.UUID, filters: DirectoryFilters, page: Page
 ) -> tuple[Sequence[User], int]:
     """The tenant's active users, for pickers (see `schemas.DirectoryUser` for what is shown)."""
-    return await UserRepository(session, tenant_id).directory_page(filters.q, page)
+    return await UserRepository(session, tenant_id).directory_page(filters.q, filters.id, page)
 
 
 async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:

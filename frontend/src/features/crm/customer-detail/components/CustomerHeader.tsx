@@ -1,11 +1,11 @@
 import { Anchor, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import type { Customer } from "../api/customer-query";
-import { ownerName, useOwnersQuery } from "../../customers/api/owners-query";
+import { ownerName, useNamedOwners } from "../../customers/api/owners-query";
 import { STAGE_COLOR } from "../options";
 
 /** Who the customer is at a glance: name, stage, do-not-contact, owner, how to reach them, tags. */
 export function CustomerHeader({ customer }: { customer: Customer }) {
-  const { data: users } = useOwnersQuery();
+  const { data: users } = useNamedOwners([customer.owner_id]);
   const reach = [customer.email, customer.phone].filter(Boolean).join(" · ");
   return (
     <Paper withBorder radius="md" p="md" mb="md">

@@ -21,7 +21,8 @@ import { applyFormErrors } from "../../../../components/formErrors";
 import type { Customer } from "../api/customer-query";
 import { useCustomerUpdateMutation, type CustomerUpdate } from "../api/customer-update-mutation";
 import { useCustomFieldsQuery, type CustomFieldDefinition } from "../../customers/api/custom-fields-query";
-import { ownerName, useOwnersQuery } from "../../customers/api/owners-query";
+import { ownerName, useNamedOwners } from "../../customers/api/owners-query";
+import { OwnerSelect } from "../../customers/components/OwnerSelect";
 import { STAGES, timeZones } from "../options";
 import { useCrmPermissions } from "../permissions";
 import { formatCustomValue, toApiValue, toFormValue } from "../customFields";
@@ -130,7 +131,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 function ProfileView({ customer, definitions }: { customer: Customer; definitions: CustomFieldDefinition[] }) {
-  const { data: users } = useOwnersQuery();
+  const { data: users } = useNamedOwners([customer.owner_id]);
   const metadata = Object.entries(customer.metadata);
   return (
     <Stack gap="md">
@@ -185,7 +186,6 @@ function ProfileForm({
   definitions: CustomFieldDefinition[];
   onDone: () => void;
 }) {
-  const { data: users } = useOwnersQuery();
   const zones = useMemo(() => timeZones(), []);
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const form = useForm<Values>({
@@ -200,10 +200,6 @@ function ProfileForm({
     },
     onError: (error) => setFormErrors(applyFormErrors(form, error, fields)),
   });
-  const owners = (users ?? []).map((u) => ({ value: u.id, label: u.name || u.email }));
-  if (customer.owner_id && !owners.some((o) => o.value === customer.owner_id)) {
-    owners.push({ value: customer.owner_id, label: "Another user (current owner)" });
-  }
 
   return (
     <form
@@ -233,7 +229,7 @@ function ProfileForm({
             {...form.getInputProps("timezone")}
           />
           <Select label="Lifecycle stage" data={STAGES} allowDeselect={false} {...form.getInputProps("stage")} />
-          <Select label="Owner" data={owners} clearable placeholder="Unassigned" {...form.getInputProps("owner_id")} />
+          <OwnerSelect label="Owner" clearable placeholder="Unassigned" {...form.getInputProps("owner_id")} />
           <TagsInput label="Tags" description="press Enter after each tag" {...form.getInputProps("tags")} />
         </SimpleGrid>
         <Divider label="Address" labelPosition="left" />

@@ -106,6 +106,31 @@ describe("the customer list", () => {
     await waitFor(() => expect(seen.at(-1)?.searchParams.get("owner_id")).toBe("55555555-5555-4555-8555-555555555555"));
   });
 
+  it("searches the directory on the server as one types, and names an owner who is not among the first matches", async () => {
+    serveList([]);
+    const zelda = { id: "66666666-6666-4666-8666-666666666666", name: "Zelda Far", email: "zelda@example.com" };
+    const asked: URL[] = [];
+    // The tenant has more users than a picker's first page: Zelda is found only by name, or by her id.
+    mockApi("get", "/api/v1/users/directory", ({ url }) => {
+      const query = new URL(url).searchParams;
+      asked.push(new URL(url));
+      const found = query.getAll("id").includes(zelda.id) || query.get("q") === "zel" ? [zelda] : [];
+      return { data: found, message: null, meta: { pagination: { page: 1, per_page: 20, total: found.length, total_pages: 1 } } };
+    });
+    renderPage(<CustomerListPage />, { path: `/crm/customers?owner_id=${zelda.id}`, route: "/crm/customers" });
+    expect(await screen.findByText("Owner: Zelda Far")).toBeVisible(); // the filter's chip, named by id
+
+    const user = userEvent.setup({ delay: null });
+    await user.click(screen.getByRole("button", { name: /More filters/ }));
+    const form = await screen.findByRole("form", { name: "More filters" });
+    const owner = within(form).getByLabelText("Owner");
+    await user.clear(owner);
+    await user.type(owner, "zel");
+    await waitFor(() => expect(asked.some((url) => url.searchParams.get("q") === "zel")).toBe(true));
+    expect(await screen.findByRole("option", { name: "Zelda Far", hidden: true })).toBeInTheDocument();
+    expect(asked.every((url) => Number(url.searchParams.get("per_page")) <= 100)).toBe(true);
+  });
+
   it("exports what the list shows: its filters and search, not everything", async () => {
     serveList([]);
     const exported: URL[] = [];

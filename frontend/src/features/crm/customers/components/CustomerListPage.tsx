@@ -9,7 +9,7 @@ import { useSession } from "../../../session/api/session";
 import { useCustomFieldsQuery } from "../api/custom-fields-query";
 import { useCustomersExportMutation, type ExportParams } from "../api/customers-export";
 import { useCustomersQuery, type CustomersParams } from "../api/customers-query";
-import { useOwnersQuery } from "../api/owners-query";
+import { useNamedOwners, userLabel } from "../api/owners-query";
 import { useSegmentsQuery } from "../api/segments-query";
 import type { OwnerOption } from "../chips";
 import {
@@ -89,16 +89,18 @@ export function CustomerListPage() {
   const customers = useCustomersQuery(params);
   const segments = useSegmentsQuery();
   const customFields = useCustomFieldsQuery();
-  const owners = useOwnersQuery();
+  const namedOwners = useNamedOwners([filters.owner_id]);
   const exporting = useCustomersExportMutation();
 
   const segmentList = segments.data?.items ?? [];
   const current = segmentList.find((segment) => segment.id === segmentId) ?? null;
+  const meOption: OwnerOption = { value: me.user.id, label: `${me.user.name} (me)` };
+  // The owner filter's name, for its chip (the picker searches the directory itself).
   const ownerOptions: OwnerOption[] = [
-    { value: me.user.id, label: `${me.user.name} (me)` },
-    ...(owners.data ?? [])
+    meOption,
+    ...(namedOwners.data ?? [])
       .filter((user) => user.id !== me.user.id)
-      .map((user) => ({ value: user.id, label: user.name || user.email })),
+      .map((user) => ({ value: user.id, label: userLabel(user) })),
   ];
   // What the export downloads: exactly what the list shows (its filters and search), named after the segment
   // when the list is a segment's, unchanged.
@@ -183,7 +185,7 @@ export function CustomerListPage() {
           <MoreFilters
             initial={filters}
             customFields={customFields.data ?? []}
-            owners={ownerOptions}
+            me={meOption}
             onApply={(next) => {
               setFilters(next);
               moreControls.close();

@@ -16,6 +16,7 @@ import { useState } from "react";
 import type { CustomFieldDefinition } from "../api/custom-fields-query";
 import { useFacetsQuery, type Facet } from "../api/facets-query";
 import type { OwnerOption } from "../chips";
+import { OwnerSelect } from "./OwnerSelect";
 import {
   consentValue,
   customValue,
@@ -128,12 +129,12 @@ function withCount(facets: Facet[] | undefined) {
 export function MoreFilters({
   initial,
   customFields,
-  owners,
+  me,
   onApply,
 }: {
   initial: CustomerFilterState;
   customFields: CustomFieldDefinition[];
-  owners: OwnerOption[];
+  me: OwnerOption;
   onApply: (filters: CustomerFilterState) => void;
 }) {
   const [draft, setDraft] = useState(initial);
@@ -162,13 +163,12 @@ export function MoreFilters({
           onChange={(industry) => patch({ industry })}
           {...withCount(facets.data?.industries)}
         />
-        <Select
+        <OwnerSelect
           label="Owner"
-          data={owners}
+          pinned={[me]}
           value={draft.owner_id || null}
           onChange={(owner) => patch({ owner_id: owner ?? "" })}
           clearable
-          searchable
         />
         <DateRange
           label="Created"
