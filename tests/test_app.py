@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import gc
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import httpx
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from fibonacco.app import create_app
 from fibonacco.config import Settings
@@ -33,3 +38,37 @@ class TestStartup:
                 assert gc.get_freeze_count() > 10_000  # the modules, routes and schemas, not collected again
         finally:
             gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def _runs_on_the_event_loop(call: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):
+        return True
+    return not inspect.isfunction(call) and inspect.iscoroutinefunction(getattr(call, "__call__", None))
+
+
+def _calls(dependant: Dependant) -> Iterator[tuple[str, Callable[..., Any]]]:
+    if dependant.call is not None:
+        yield getattr(dependant.call, "__qualname__", type(dependant.call).__qualname__), dependant.call
+    for dependency in dependant.dependencies:
+        yield from _calls(dependency)
+
+
+def _api_routes(routes: Iterable[object]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        # An included router (FastAPI keeps it whole, as `original_router`) or a mount.
+        yield from _api_routes(getattr(getattr(route, "original_router", route), "routes", []))
+
+
+def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings) -> None:
+    """FastAPI runs a plain `def` endpoint or dependency in its thread pool, a thread hop per request."""
+    routes = list(_api_routes(create_app(settings).routes))
+    assert len(routes) > 50
+    in_threads = {
+        f"{route.path}: {name}"
+        for route in routes
+        for name, call in _calls(route.dependant)
+        if not _runs_on_the_event_loop(call)
+    }
+    assert in_threads == set()

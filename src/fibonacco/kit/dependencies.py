@@ -1,5 +1,9 @@
 """Typed FastAPI dependencies shared by every domain: the unit-of-work session, Redis, settings, the caller's
-address and the process's clients."""
+address and the process's clients.
+
+Every dependency is `async def`, even one that awaits nothing: FastAPI runs a plain `def` dependency in its
+thread pool, a thread hop (and a GIL hand-over) per request for reading an attribute (`tests/test_app.py`
+checks every route's)."""
 
 from __future__ import annotations
 
@@ -22,12 +26,12 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _redis(request: Request) -> aioredis.Redis:
+async def _redis(request: Request) -> aioredis.Redis:
     redis: aioredis.Redis = request.app.state.redis
     return redis
 
 
-def _client_address(request: Request) -> str:
+async def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -35,14 +39,14 @@ def client(key: ClientKey[C]) -> Any:
     """`Annotated[X, client(KEY)]`: the API process's client under `KEY`, from the `Clients` that `create_app`
     made (built on first use, then reused)."""
 
-    def read(request: Request) -> C:
+    async def read(request: Request) -> C:
         clients: Clients = request.app.state.clients
         return clients.get(key)
 
     return Depends(read)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -47,7 +47,7 @@ class Page(BaseModel):
         return (self.page - 1) * self.per_page
 
 
-def _page_params(
+async def _page_params(  # async: a plain def would run in the thread pool (kit.dependencies)
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"items per page (max {MAX_PER_PAGE})")] = 20,
 ) -> Page:
