@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm.models import ConsentChannel, ConsentStatus, CustomFieldType, Stage
+from fibonacco.crm.repository import CustomerQuery, CustomerRepository
+from fibonacco.crm.schemas import CustomerSort
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import APP_ROLE, TENANT_SETTING
 from tests.crm.conftest import MakeCustomer, MakeField
 from tests.fixtures import Actor, MakeActor
@@ -134,6 +137,21 @@ class TestSearch:
             matching = [sql for sql in statements if "crm_customers_matching" in sql]
             assert [sql.count("crm_customers_matching") for sql in matching] == ([1] if page < 3 else [1, 1])
             statements.clear()
+
+
+@pytest.mark.parametrize("read", ["list_page", "count", "all_matching"])
+async def test_customer_filters_are_planned_for_their_values(session: AsyncSession, book: Actor, read: str) -> None:
+    """A generic plan of a customer filter, made for no value in particular, was 4x slower for some values."""
+    customers = CustomerRepository(session, book.tenant.id)
+    query = CustomerQuery(tags=("vip",))
+    assert await session.scalar(text("SELECT current_setting('plan_cache_mode')")) == "auto"
+    found = await {
+        "list_page": lambda: customers.list_page(query, CustomerSort.newest, Page()),
+        "count": lambda: customers.count(query),
+        "all_matching": lambda: customers.all_matching(query),
+    }[read]()
+    assert found
+    assert await session.scalar(text("SELECT current_setting('plan_cache_mode')")) == "force_custom_plan"
 
 
 async def owned_as_on_rds(session: AsyncSession) -> None:

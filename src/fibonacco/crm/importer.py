@@ -355,6 +355,8 @@ async def import_rows(
 ) -> Outcome:
     """Validate `rows`, then (unless `dry_run`) upsert the good ones in one statement, with their stage events."""
     customers = CustomerRepository(session, tenant_id)
+    # Its look-ups run chunk after chunk: a generic plan made while the table was empty would scan it whole after.
+    await customers.plan_for_values()
     definitions = {d.key: d for d in await CustomFieldRepository(session, tenant_id).list_all()}
     plan = _Plan()
     valid: list[tuple[int, ImportRow]] = []

@@ -254,6 +254,7 @@ class CustomerRepository(TenantScopedRepository[Customer]):
     async def list_page(self, query: CustomerQuery, sort: CustomerSort, page: Page) -> tuple[Sequence[Customer], int]:
         """One page, and the total from its own count (which needs only the conditions, often from an index
         alone)."""
+        await self.plan_for_values()
         if (
             query.q
             and sort == CustomerSort.relevance
@@ -289,11 +290,13 @@ class CustomerRepository(TenantScopedRepository[Customer]):
         return [], int(await self.session.scalar(select(func.count()).select_from(_matches(q))) or 0)
 
     async def count(self, query: CustomerQuery) -> int:
+        await self.plan_for_values()
         conditions = customer_conditions(self.tenant_id, query)
         statement = select(func.count()).select_from(Customer).where(*self.scope(), *conditions)
         return int(await self.session.scalar(statement) or 0)
 
     async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:
+        await self.plan_for_values()
         statement = self.matching(query, CustomerSort.oldest)
         return (await self.session.execute(statement)).scalars().all()
 

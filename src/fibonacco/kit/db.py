@@ -154,16 +154,11 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
     hashes, emails and tokens. Connections the server closed (a restart) are replaced at checkout
     (`_discard_closed`).
     """
-    # Statements run prepared (asyncpg caches them per connection), and after five runs PostgreSQL may switch a
-    # statement to a generic plan, made for no value in particular. The CRM's filters are skewed (a tag, a custom
-    # value or a consent state can match 1 or 50,000 customers), and generic plans made some of their pages 4x
-    # slower; planning each execution costs far less than that (docs/decisions/crm.md, Where the time goes).
-    server_settings = {"plan_cache_mode": "force_custom_plan"}
-    if role is not None:
-        server_settings["role"] = role
-    connect_args: dict[str, object] = {"server_settings": server_settings}
+    connect_args: dict[str, object] = {}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
+    if role is not None:
+        connect_args["server_settings"] = {"role": role}
     # With DB_SECRET_ARN, every new connection asks Secrets Manager's current password (cached), so a rotation
     # never locks running processes out (kit/dbcredentials.py).
     secret_password = SecretPassword.from_settings(settings)

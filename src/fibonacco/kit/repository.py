@@ -32,6 +32,9 @@ def _paged(statement: Select[T]) -> Select[Any]:
     return statement.add_columns(total).limit(bindparam(_PAGE_LIMIT)).offset(bindparam(_PAGE_OFFSET))
 
 
+_PLAN_FOR_VALUES = select(func.set_config("plan_cache_mode", "force_custom_plan", True))
+
+
 class Repository(Generic[M]):
     model: type[M]
 
@@ -113,6 +116,14 @@ class Repository(Generic[M]):
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
         total = (await execute(counted, parameters)).scalar()
         return [], int(total or 0)
+
+    async def plan_for_values(self) -> None:
+        """Plan the rest of this transaction's statements for their own parameters. asyncpg prepares each statement
+        once per connection, and after five runs PostgreSQL may switch it to a generic plan, made for no value in
+        particular. Worth its round trip where filters are skewed (the CRM's: a tag or a custom value matches one
+        customer or 50,000, and generic plans made pages 4x slower); elsewhere a cached plan saves the planning
+        (about 0.7 ms a statement on a timeline page)."""
+        await self.session.execute(_PLAN_FOR_VALUES)
 
     async def page_then_count(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
         """One page, then the total from a count over the same conditions, which an index covering them answers
