@@ -13,8 +13,8 @@
    events (one customer has 2 % of them, the rest spread evenly), plus a second tenant with 10 % as many rows.
 3. Timed through the services the API calls (one unit of work per call, as a request): a list page with filters
    and its total, typo-tolerant trigram search, segment counts, and a timeline page (of an average customer and
-   of the busiest one). p50 / p95 over `--queries` calls each, then EXPLAIN ANALYZE of the slowest kind's
-   slowest statement.
+   of the busiest one). p50 / p95 over `--queries` calls each, the list's median per filter set, then EXPLAIN
+   ANALYZE of the statements of the slowest kind (by p95), for its slowest input (filter set or segment).
 
 Starts its own embedded PostgreSQL unless DB_HOST is set (then it recreates `--database` there).
 """
@@ -334,6 +334,11 @@ async def time_calls(
             timing.seconds.append(time.perf_counter() - started)
 
 
+def slowest_in_turn(seconds: list[float], inputs: int) -> int:
+    """Of `inputs` inputs called in turn (call i had input i % inputs), the one whose calls took longest (median)."""
+    return max(range(inputs), key=lambda k: statistics.median(seconds[k::inputs]))
+
+
 def typo(word: str, rng: random.Random) -> str:
     """One substitution, deletion or doubling, not in the first letter (as people mistype)."""
     if len(word) < 4:
@@ -528,9 +533,17 @@ async def run(options: Options, settings: Settings) -> None:
         print(f"  load of contacts, consents and events (COPY) {load_seconds:.1f} s")
         for timing in timings:
             print(timing.line())
+        print("  list, median per filter set:")
+        for k, filters in enumerate(filter_sets):
+            median = statistics.median(list_timing.seconds[k :: len(filter_sets)])
+            print(f"    {median * 1000:7.2f} ms  {filters}")
         slowest = max(timings, key=lambda t: sorted(t.seconds)[max(0, int(len(t.seconds) * 0.95) - 1)])
-        print(f"EXPLAIN (ANALYZE, BUFFERS) of the slowest kind's statements ({slowest.name.strip()}):")
-        await explain(sessionmaker, tenant_id, slowest.name, filter_sets, queries, segment_ids, busiest)
+        slowest_filters = filter_sets[slowest_in_turn(list_timing.seconds, len(filter_sets))]
+        slowest_segment = segment_ids[slowest_in_turn(segment_timing.seconds, len(segment_ids))]
+        print(
+            f"EXPLAIN (ANALYZE, BUFFERS) of the slowest kind's statements ({slowest.name.strip()}, its slowest input):"
+        )
+        await explain(sessionmaker, tenant_id, slowest.name, slowest_filters, queries, slowest_segment, busiest)
     finally:
         await engine.dispose()
         await admin.close()
@@ -540,9 +553,9 @@ async def explain(
     sessionmaker: async_sessionmaker[AsyncSession],
     tenant_id: uuid.UUID,
     kind: str,
-    filter_sets: list[dict[str, Any]],
+    filters: dict[str, Any],
     queries: list[str],
-    segment_ids: list[uuid.UUID],
+    segment_id: uuid.UUID,
     busiest: uuid.UUID,
 ) -> None:
     """Run one call of that kind with every statement it sends explained (the statements themselves)."""
@@ -559,14 +572,14 @@ async def explain(
         try:
             if kind.startswith("list"):
                 await service.list_customers(
-                    session, tenant_id, CustomerFilters(**filter_sets[0]), CustomerSort.newest, Page()
+                    session, tenant_id, CustomerFilters(**filters), CustomerSort.newest, Page()
                 )
             elif kind.startswith("trigram"):
                 await service.list_customers(
                     session, tenant_id, CustomerFilters(q=queries[1]), CustomerSort.relevance, Page()
                 )
             elif kind.startswith("segment"):
-                await service.count_segment(session, tenant_id, segment_ids[0])
+                await service.count_segment(session, tenant_id, segment_id)
             else:
                 await service.list_timeline(session, tenant_id, busiest, TimelineFilters(), Page(per_page=50))
         finally:
