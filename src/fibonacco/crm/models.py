@@ -182,8 +182,8 @@ class CustomerSearchTerm(Model):
 
 class CustomerSearchVocabulary(Model):
     """Every distinct word of `customer_search_terms`, where the trigram index finds the words like a query's
-    (migration 0010). Only its owner reads it, as for the terms; it holds no tenant and is never pruned (a word
-    no customer has any more matches nobody)."""
+    (migration 0010). Only its owner reads it, as for the terms; it holds no tenant. Erasing or renaming a customer
+    removes the words no customer of any tenant has any more (the 0010 triggers)."""
 
     __tablename__ = "customer_search_vocabulary"
 

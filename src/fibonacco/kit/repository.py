@@ -32,6 +32,14 @@ def _paged(statement: Select[T]) -> Select[Any]:
     return statement.add_columns(total).limit(bindparam(_PAGE_LIMIT)).offset(bindparam(_PAGE_OFFSET))
 
 
+def once_per_statement(expression: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`expression` of a statement's parameters as a scalar sub-select, which PostgreSQL evaluates once per
+    statement (an InitPlan). A prepared statement may be planned generically from its sixth run, with its
+    parameters unknown: an expression of them inside a row's condition is then computed for every row (the
+    knowledge search's query parsing took a full-text search of 400 entries from 17 to 120 ms that way)."""
+    return select(expression).scalar_subquery()
+
+
 _PLAN_FOR_VALUES = select(func.set_config("plan_cache_mode", "force_custom_plan", True))
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import aliased
 
-from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository
+from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository, once_per_statement
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import (
     TEXT_SEARCH_CONFIG,
@@ -151,15 +151,6 @@ def filter_conditions(shape: FilterShape) -> list[ColumnElement[bool]]:
 def embedding_text(title: str, content: str) -> str:
     """The text an entry's embedding is made from."""
     return f"{title}\n\n{content}"
-
-
-def once_per_statement(expression: ColumnElement[Any]) -> ColumnElement[Any]:
-    """`expression` of the query as a scalar sub-select, which PostgreSQL evaluates once per statement (an InitPlan).
-
-    The search statements run prepared, and after five runs PostgreSQL may switch to a generic plan, where the
-    query text is a parameter and not a constant: an expression of it inside a row's condition is then parsed
-    again for every row (a full-text search of 400 entries went from 17 to 120 ms that way)."""
-    return select(expression).scalar_subquery()
 
 
 def any_word_query(query: ColumnElement[str]) -> ColumnElement[Any]:

@@ -12,10 +12,10 @@ type OwnerSelectProps = Omit<SelectProps, "data" | "searchable" | "searchValue" 
  * can be picked; the current value keeps its name even when it is not among the matches. */
 export function OwnerSelect({ pinned = [], value, ...props }: OwnerSelectProps) {
   const [search, setSearch] = useState("");
-  const named = useNamedOwners([value]);
-  const current = value
-    ? { value, label: pinned.find((option) => option.value === value)?.label ?? ownerName(named.data, value) }
-    : null;
+  const pinnedCurrent = pinned.find((option) => option.value === value);
+  // A pinned option names itself: no look-up for it.
+  const named = useNamedOwners(pinnedCurrent ? [] : [value]);
+  const current = value ? (pinnedCurrent ?? { value, label: ownerName(named.data, value) }) : null;
   // Once an owner is chosen the box shows their name as its text: that is not a search.
   const [q] = useDebouncedValue(search === current?.label ? "" : search.trim(), 250);
   const matches = useOwnerMatches(q);
