@@ -17,8 +17,14 @@ from fibonacco.devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_po
 
 _TMP = Path(tempfile.mkdtemp(prefix="fibonacco-tests-"))
 _TMP.chmod(0o755)  # the embedded PostgreSQL runs as an unprivileged user when we are root
-_EMBEDDED_DB = not os.environ.get("DB_HOST")
-_EMBEDDED_REDIS = not os.environ.get("REDIS_HOST")
+# pytest-xdist's workers inherit the environment this module set in the controlling process (which starts no
+# server): each worker starts servers of its own on ports of its own.
+_INHERITED = os.environ.get("FIBONACCO_TEST_SERVERS", "").split(",")
+_EMBEDDED_DB = "postgres" in _INHERITED or not os.environ.get("DB_HOST")
+_EMBEDDED_REDIS = "redis" in _INHERITED or not os.environ.get("REDIS_HOST")
+os.environ["FIBONACCO_TEST_SERVERS"] = ",".join(
+    name for name, own in (("postgres", _EMBEDDED_DB), ("redis", _EMBEDDED_REDIS)) if own
+)
 
 # Settings are read from the environment, so pin it before anything imports fibonacco's settings.
 os.environ.update(APP_ENV="testing", LOG_LEVEL="WARNING", DATA_DIR=str(_TMP / "data"))
@@ -27,8 +33,6 @@ if _EMBEDDED_DB:
     os.environ.update(DB_HOST="127.0.0.1", DB_PORT=str(free_port()), DB_USERNAME="postgres", DB_PASSWORD="")
 if _EMBEDDED_REDIS:
     os.environ.update(REDIS_HOST="127.0.0.1", REDIS_PORT=str(free_port()), REDIS_PASSWORD="null")
-# A developer's .env must not leak into the tests.
-os.chdir(Path(__file__).parent)
 
 pytest_plugins = ["tests.fixtures", "tests.fakes.fixtures"]
 
@@ -38,6 +42,9 @@ _REDIS = EmbeddedRedis(_TMP / "redis", int(os.environ["REDIS_PORT"]), persistent
 
 @pytest.fixture(scope="session", autouse=True)
 def servers() -> Iterator[None]:
+    # A developer's .env must not leak into the tests (settings read `.env` from the working directory). Here, not
+    # at import: xdist's workers start in the controller's directory and resolve the command line's paths from it.
+    os.chdir(Path(__file__).parent)
     postgres = EmbeddedPostgres(_TMP / "postgres", int(os.environ["DB_PORT"]), fast_unsafe=True)
     redis = _REDIS
     if _EMBEDDED_DB:
@@ -77,3 +84,9 @@ def tmp_dir() -> Path:
     path = Path(tempfile.mkdtemp(dir=_TMP))
     path.chmod(0o755)
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser suite first: it is the longest file by far, and `make test`'s two xdist workers (one file
+    each at a time) finish together only when one of them starts with it."""
+    items.sort(key=lambda item: item.path.parent.name != "e2e")
