@@ -47,6 +47,7 @@ from fibonacco.crm.importer import chunks
 from fibonacco.crm.models import ImportKey
 from fibonacco.crm.schemas import CustomerFilters, CustomerSort, SegmentCreate, TimelineFilters
 from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
+from fibonacco.kit.ids import new_id
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant
 
@@ -261,14 +262,14 @@ async def load_around(
     for customer_id in ids:
         for n in range(rng.randint(1, 2)):
             contacts.append(
-                (uuid.uuid4(), tenant_id, customer_id, f"Person {n}", f"p{n}.{customer_id.hex[:8]}@example.net", n == 0)
+                (new_id(), tenant_id, customer_id, f"Person {n}", f"p{n}.{customer_id.hex[:8]}@example.net", n == 0)
             )
     await _copy(
         connection, "customer_contacts", ["id", "tenant_id", "customer_id", "name", "email", "is_primary"], contacts
     )
     consents = [
         (
-            uuid.uuid4(),
+            new_id(),
             tenant_id,
             customer_id,
             "email",
@@ -291,7 +292,7 @@ async def load_around(
     for i in range(events):
         customer_id = busiest if i < heavy else ids[rng.randrange(len(ids))]
         occurred = now - timedelta(seconds=rng.randint(0, 365 * 86400))
-        batch.append((uuid.uuid4(), tenant_id, customer_id, rng.choice(EVENT_TYPES), occurred, "bench", '{"ref": "x"}'))
+        batch.append((new_id(), tenant_id, customer_id, rng.choice(EVENT_TYPES), occurred, "bench", '{"ref": "x"}'))
         if len(batch) == COPY_BATCH:
             await _copy(connection, "customer_events", columns, batch)
             batch = []

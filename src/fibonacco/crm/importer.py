@@ -37,6 +37,7 @@ from fibonacco.crm.repository import (
 from fibonacco.crm.schemas import Address, CustomerChanges
 from fibonacco.crm.timeline import CRM_SOURCE, STAGE_CHANGED
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.ids import new_id
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 1000
@@ -420,7 +421,7 @@ def _conflict(
 
 def _plan_create(plan: _Plan, row: ImportRow, slugs: dict[str, uuid.UUID], now: datetime) -> uuid.UUID:
     assert row.name is not None
-    customer_id = uuid.uuid4()
+    customer_id = new_id()
     slug = row.slug or free_slug(slugify(row.name), slugs)
     slugs[slug] = customer_id
     stage = row.stage or Stage.lead

@@ -54,6 +54,7 @@ from fibonacco.crm.models import (
     customer_field_values,
 )
 from fibonacco.crm.schemas import ConversationFilters, CustomerSort, PendingQuestionFilters, TimelineFilters
+from fibonacco.kit.ids import new_id
 from fibonacco.kit.repository import TenantScopedRepository
 from fibonacco.kit.responses import Page
 
@@ -117,11 +118,10 @@ _UPSERT_CUSTOMERS = text(
 )
 _APPEND_EVENTS = text(
     "INSERT INTO customer_events (id, tenant_id, customer_id, type, occurred_at, source, source_id, data)"
-    " SELECT gen_random_uuid(), :tenant_id, u.customer_id, u.type, u.occurred_at, u.source, u.source_id,"
-    " u.data::jsonb"
-    " FROM unnest(CAST(:customer_id AS uuid[]), CAST(:type AS text[]), CAST(:occurred_at AS timestamptz[]),"
-    " CAST(:source AS text[]), CAST(:source_id AS text[]), CAST(:data AS text[]))"
-    " AS u(customer_id, type, occurred_at, source, source_id, data)"
+    " SELECT u.id, :tenant_id, u.customer_id, u.type, u.occurred_at, u.source, u.source_id, u.data::jsonb"
+    " FROM unnest(CAST(:id AS uuid[]), CAST(:customer_id AS uuid[]), CAST(:type AS text[]),"
+    " CAST(:occurred_at AS timestamptz[]), CAST(:source AS text[]), CAST(:source_id AS text[]), CAST(:data AS text[]))"
+    " AS u(id, customer_id, type, occurred_at, source, source_id, data)"
 )
 
 
@@ -448,7 +448,7 @@ class CustomerEventRepository(TenantScopedRepository[CustomerEvent]):
         """Insert one event; False if an event with the same `(source, source_id)` exists already."""
         statement = (
             insert(CustomerEvent)
-            .values(id=uuid.uuid4(), tenant_id=self.tenant_id, **values)
+            .values(id=new_id(), tenant_id=self.tenant_id, **values)
             .on_conflict_do_nothing(
                 index_elements=[CustomerEvent.tenant_id, CustomerEvent.source, CustomerEvent.source_id],
                 index_where=CustomerEvent.source_id.is_not(None),
@@ -458,10 +458,11 @@ class CustomerEventRepository(TenantScopedRepository[CustomerEvent]):
         return (await self.session.execute(statement)).scalar_one_or_none() is not None
 
     async def append_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Append many events in one set-based statement (their ids made by the database)."""
+        """Append many events in one set-based statement."""
         if rows:
             columns = ("customer_id", "type", "occurred_at", "source", "source_id")
             values: dict[str, Any] = {name: [row[name] for row in rows] for name in columns}
+            values["id"] = [new_id() for _ in rows]
             values["data"] = [json.dumps(row["data"]) for row in rows]
             await self.session.execute(_APPEND_EVENTS, {"tenant_id": self.tenant_id, **values})
 
@@ -704,7 +705,7 @@ class CustomerImportChunkRepository(TenantScopedRepository[CustomerImportChunk])
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            chunks = [{"id": uuid.uuid4(), "tenant_id": self.tenant_id, **row} for row in rows]
+            chunks = [{"id": new_id(), "tenant_id": self.tenant_id, **row} for row in rows]
             await self.session.execute(insert(CustomerImportChunk), chunks)
 
     async def lock_position(self, import_id: uuid.UUID, position: int) -> CustomerImportChunk | None:

@@ -92,6 +92,7 @@ from fibonacco.crm.schemas import (
 from fibonacco.crm.schemas import CustomerImport as CustomerImportView
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.errors import Conflict, FibonaccoError, NotFound, ValidationFailed
+from fibonacco.kit.ids import new_id
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import KnowledgeEntry, ValidationStatus
 from fibonacco.knowledge.schemas import KnowledgeEntryCreate
@@ -457,7 +458,7 @@ async def add_note(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, data: NoteCreate, *, user_id: uuid.UUID
 ) -> uuid.UUID:
     await CustomerRepository(session, tenant_id).get_or_404(customer_id)
-    note_id = uuid.uuid4()
+    note_id = new_id()
     await timeline.record(
         session,
         tenant_id,

@@ -40,6 +40,7 @@ from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
+from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.vectors import register_vector_codec
 
@@ -97,7 +98,7 @@ class RecordModel(Model):
 
     __abstract__ = True
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)  # time-ordered: see kit/ids.py
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
