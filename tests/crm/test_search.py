@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm.models import ConsentChannel, ConsentStatus, CustomFieldType, Stage
-from fibonacco.crm.repository import CustomerQuery, CustomerRepository
+from fibonacco.crm.repository import CustomCondition, CustomerQuery, CustomerRepository
 from fibonacco.crm.schemas import CustomerSort
 from fibonacco.kit.clock import utcnow
 from fibonacco.kit.responses import Page
@@ -382,6 +382,10 @@ class TestSegments:
             {"tag": ["food"]},
             {"industry": "restaurant", "stage": ["churned"]},
             {"custom": ["seats>=10"]},
+            {"custom": ["seats>=10", "seats<=20"]},  # counted from the values table alone, intersected
+            {"custom": ["channels:web"]},  # a multi-select: a row per option
+            {"custom": ["channels:web", "plan:pro"]},
+            {"custom": ["plan:pro"], "tag": ["food"]},
             {"q": "pizza"},
             {"stage": ["prospect"], "tag": ["vip"]},  # empty
         ],
@@ -400,6 +404,39 @@ class TestSegments:
         listed = await client.get("/api/v1/customers", params={**filters, "per_page": 100}, headers=book.headers)
         assert sorted(names(members)) == sorted(names(listed))
         assert (await client.get(url, headers=book.headers)).json()["data"]["count"] == count
+
+    async def test_custom_values_alone_are_counted_from_their_table_for_this_tenant_only(
+        self,
+        session: AsyncSession,
+        book: Actor,
+        make_actor: MakeActor,
+        make_customer: MakeCustomer,
+        make_field: MakeField,
+    ) -> None:
+        """`repository._count_from_values`: no join with the customers, and the policy's tenant still decides."""
+        other = await make_actor(Role.staff)
+        await make_field(other.tenant, "plan", CustomFieldType.select, ["basic", "pro"])
+        await make_customer(other.tenant, custom_fields={"plan": "pro"})
+        statements: list[str] = []
+        connection = await session.connection()
+
+        def listener(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(connection.sync_connection, "before_cursor_execute", listener)
+        try:
+            customers = CustomerRepository(session, book.tenant.id)
+            pro = CustomCondition("plan", CustomFieldType.select, "=", "pro")
+            web = CustomCondition("channels", CustomFieldType.multi_select, "=", "web")
+            assert await customers.count(CustomerQuery(custom=(pro,))) == 2
+            assert await customers.count(CustomerQuery(custom=(pro, web))) == 1
+            assert await customers.count(CustomerQuery(custom=(pro,), stages=(Stage.churned.value,))) == 1
+        finally:
+            event.remove(connection.sync_connection, "before_cursor_execute", listener)
+        counts = [statement for statement in statements if "count(" in statement]
+        assert len(counts) == 3
+        assert all("FROM customers" not in statement for statement in counts[:2]), counts
+        assert "FROM customers" in counts[2]
 
     async def test_a_segment_is_live_and_validated(
         self, client: httpx.AsyncClient, book: Actor, make_customer: MakeCustomer

@@ -183,9 +183,10 @@ def _consent_condition(channel: ConsentChannel, status: ConsentStatus) -> Column
     return exists(matching)
 
 
-def _custom_condition(tenant_id: uuid.UUID, condition: CustomCondition) -> ColumnElement[bool]:
-    """From `customer_field_values` (migration 0011), whose LEAKPROOF comparisons an index answers under the
-    row-level policy; a text value too long to be copied there is looked for in `custom_fields` itself."""
+def _customers_with_value(tenant_id: uuid.UUID, condition: CustomCondition) -> Select[uuid.UUID] | None:
+    """The ids of the customers whose value meets `condition`, from `customer_field_values` (migration 0011),
+    whose LEAKPROOF comparisons an index answers under the row-level policy; None for a text value too long to
+    be copied there."""
     values = customer_field_values.c
     column: ColumnElement[Any]
     value: float | str
@@ -196,11 +197,32 @@ def _custom_condition(tenant_id: uuid.UUID, condition: CustomCondition) -> Colum
     else:  # text, select, multi-select (any option) and dates (ISO text, which sorts like the dates)
         column, value = values.text_value, condition.value
         if len(str(value).encode()) > CUSTOM_TEXT_INDEXED_BYTES:
-            contained = [value] if condition.kind == CustomFieldType.multi_select else value
-            return Customer.custom_fields.contains({condition.key: contained})
+            return None
     compared = {"=": column == value, ">=": column >= value, "<=": column <= value}[condition.op]
-    having = select(values.customer_id).where(values.tenant_id == tenant_id, values.key == condition.key, compared)
+    return select(values.customer_id).where(values.tenant_id == tenant_id, values.key == condition.key, compared)
+
+
+def _custom_condition(tenant_id: uuid.UUID, condition: CustomCondition) -> ColumnElement[bool]:
+    having = _customers_with_value(tenant_id, condition)
+    if having is None:  # a text too long for the values table: looked for in `custom_fields` itself
+        contained = [condition.value] if condition.kind == CustomFieldType.multi_select else condition.value
+        return Customer.custom_fields.contains({condition.key: contained})
     return Customer.id.in_(having)
+
+
+def _count_from_values(tenant_id: uuid.UUID, query: CustomerQuery) -> Select[int] | None:
+    """The count of a query whose only conditions are custom values, from `customer_field_values` alone: one
+    index-only scan per condition, their customers intersected, instead of a join with every customer of the
+    tenant (a value held by 25,000 of 100,000 customers: ~12 ms against ~95). Exact, because the statement that
+    writes, renames or erases a customer rewrites its values (0011's triggers). None for any other query."""
+    if not query.custom or replace(query, custom=()) != CustomerQuery():
+        return None
+    matching = [_customers_with_value(tenant_id, condition) for condition in query.custom]
+    if any(customers is None for customers in matching):
+        return None
+    first, *others = cast(list[Select[uuid.UUID]], matching)
+    customers = first.intersect(*others) if others else first.distinct()
+    return select(func.count()).select_from(customers.subquery())
 
 
 def customer_conditions(tenant_id: uuid.UUID, query: CustomerQuery) -> list[ColumnElement[bool]]:
@@ -261,7 +283,7 @@ class CustomerRepository(TenantScopedRepository[Customer]):
             and not customer_conditions(self.tenant_id, replace(query, q=None))
         ):
             return await self._best_matches(query.q, page)
-        return await self.page_then_count(self.matching(query, sort), page)
+        return await self.page_then_count(self.matching(query, sort), page, _count_from_values(self.tenant_id, query))
 
     async def _best_matches(self, q: str, page: Page) -> tuple[Sequence[Customer], int]:
         """A search with no other filter, best match first, in one statement that calls the matching function once.
@@ -291,8 +313,10 @@ class CustomerRepository(TenantScopedRepository[Customer]):
 
     async def count(self, query: CustomerQuery) -> int:
         await self.plan_for_values()
-        conditions = customer_conditions(self.tenant_id, query)
-        statement = select(func.count()).select_from(Customer).where(*self.scope(), *conditions)
+        statement = _count_from_values(self.tenant_id, query)
+        if statement is None:
+            conditions = customer_conditions(self.tenant_id, query)
+            statement = select(func.count()).select_from(Customer).where(*self.scope(), *conditions)
         return int(await self.session.scalar(statement) or 0)
 
     async def all_matching(self, query: CustomerQuery) -> Sequence[Customer]:

@@ -133,14 +133,18 @@ class Repository(Generic[M]):
         (about 0.7 ms a statement on a timeline page)."""
         await self.session.execute(_PLAN_FOR_VALUES)
 
-    async def page_then_count(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
+    async def page_then_count(
+        self, statement: Select[M], page: Page, counted: Select[int] | None = None
+    ) -> tuple[Sequence[M], int]:
         """One page, then the total from a count over the same conditions, which an index covering them answers
         alone (an index-only scan); for sets that can be large, where `paginate`'s window count builds and sorts
-        every matching row first. A page that is not full (and not past the end) tells the total without it."""
+        every matching row first. A page that is not full (and not past the end) tells the total without it.
+        `counted` is a cheaper statement that counts the same rows, where the caller has one."""
         rows = (await self.session.execute(statement.limit(page.per_page).offset(page.offset))).scalars().all()
         if len(rows) < page.per_page and (rows or page.offset == 0):
             return rows, page.offset + len(rows)
-        counted = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        if counted is None:
+            counted = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
         return rows, int(await self.session.scalar(counted) or 0)
 
     async def add(self, row: M) -> M:
