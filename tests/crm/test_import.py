@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.crm import importer
-from fibonacco.crm.models import Customer, CustomerEvent, CustomerImport, CustomerImportChunk, CustomFieldType
+from fibonacco.crm.cli import import_chunks
+from fibonacco.crm.models import (
+    Customer,
+    CustomerEvent,
+    CustomerImport,
+    CustomerImportChunk,
+    CustomFieldType,
+    ImportKey,
+)
 from fibonacco.kit.db import create_sessionmaker, unit_of_work
 from fibonacco.tenant.models import Tenant
 from fibonacco.worker.queues import QueueKeys
@@ -257,6 +265,34 @@ class TestCli:
         assert rerun.returncode == 0 and await customers() == 4
         created, updated, unchanged, rejected = re.findall(r"\d+", rerun.stdout.split("rejected", 1)[1])[:4]
         assert (created, updated, unchanged, rejected) == ("0", "0", "4", "3")
+
+    async def test_two_chunks_at_once_sort_out_the_generated_slugs_both_want(
+        self, committed_tenant: Tenant, app_engine: AsyncEngine, engine: AsyncEngine
+    ) -> None:
+        """`cli.import_chunks` imports two chunks at a time. Customers of one name in both want the same slugs:
+        the chunk that loses the race runs again, and every row lands, each with a slug of its own."""
+        rows = [(line, {"name": "Acme Plumbing", "email": f"owner{line}@acme.example"}) for line in range(2, 42)]
+        sessionmaker = create_sessionmaker(app_engine)
+        advanced: list[int] = []
+        first = await import_chunks(
+            sessionmaker,
+            committed_tenant.id,
+            rows,
+            ImportKey.email,
+            dry_run=False,
+            advance=advanced.append,
+            chunk_rows=5,
+        )
+        assert (first.created, first.errors, sum(advanced)) == (40, [], 40)
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            slugs = (
+                await session.scalars(select(Customer.slug).where(Customer.tenant_id == committed_tenant.id))
+            ).all()
+        assert len(set(slugs)) == len(slugs) == 40 and "acme-plumbing" in slugs
+        rerun = await import_chunks(
+            sessionmaker, committed_tenant.id, rows, ImportKey.email, dry_run=False, chunk_rows=5
+        )
+        assert (rerun.created, rerun.updated, rerun.unchanged) == (0, 0, 40)
 
     def test_refusals_are_one_red_line(self, committed_tenant: Tenant, tmp_dir: Path) -> None:
         path = tmp_dir / "latin.csv"

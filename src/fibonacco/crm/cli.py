@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fibonacco.config import Settings
-from fibonacco.crm.importer import MAX_IMPORT_BYTES, Outcome, chunks
+from fibonacco.crm.importer import CHUNK_ROWS, MAX_IMPORT_BYTES, Outcome, Row, chunks
 from fibonacco.crm.models import ImportKey
-from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
+from fibonacco.kit.db import create_engine, create_sessionmaker, sqlstate, unit_of_work
 from fibonacco.kit.errors import FibonaccoError
 from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.tenant.service import get_tenant_by_slug
@@ -26,6 +27,9 @@ console = Console()
 customers_app = typer.Typer(help="Import customers.", no_args_is_help=True)
 # How many row errors are printed; the count of all of them is always shown.
 SHOWN_ERRORS = 100
+# Chunks imported at once (each a connection): on two cores, one chunk's database work overlaps the next's Python.
+CONCURRENT_CHUNKS = 2
+_LOST_RACE = frozenset({"23505", "40P01"})  # unique_violation, deadlock_detected
 
 
 class _Refused(Exception):
@@ -53,7 +57,7 @@ async def _import(
     # The service module imports the job modules, whose broker reads settings at import: only after they are known.
     from fibonacco.crm import service
 
-    engine = create_engine(settings, pool_size=1)
+    engine = create_engine(settings, pool_size=CONCURRENT_CHUNKS)
     try:
         sessionmaker = create_sessionmaker(engine)
         tenant_id = await _tenant_id(sessionmaker, tenant)
@@ -61,16 +65,62 @@ async def _import(
             await bind_tenant(session, tenant_id)
             parsed = await service.read_import(session, tenant_id, content, path.name, mapping, key)
         bar = progress.add_task(f"{'Checking' if dry_run else 'Importing'} {path.name}", total=len(parsed.rows))
-        outcome = Outcome(errors=list(parsed.errors))
-        for part in chunks(parsed.rows):
-            # One unit of work per chunk: its good rows land together, and a rerun resumes idempotently.
-            async with unit_of_work(sessionmaker) as session:
-                await bind_tenant(session, tenant_id)
-                outcome.add(await service.import_chunk(session, tenant_id, part, key, dry_run=dry_run))
-            progress.advance(bar, len(part))
+        outcome = await import_chunks(
+            sessionmaker, tenant_id, parsed.rows, key, dry_run=dry_run, advance=lambda n: progress.advance(bar, n)
+        )
+        outcome.errors.extend(parsed.errors)
         return len(parsed.rows) + len(parsed.errors), outcome
     finally:
         await engine.dispose()
+
+
+async def import_chunks(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    rows: Sequence[Row],
+    key: ImportKey,
+    *,
+    dry_run: bool,
+    advance: Callable[[int], None] = lambda rows: None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Outcome:
+    """Every chunk of `rows` in a unit of work of its own (its good rows land together; a rerun resumes
+    idempotently), `CONCURRENT_CHUNKS` at a time: PostgreSQL writes one while this process validates the next,
+    on another core. Two chunks may want the same generated slug (two customers of one name); the one that
+    loses (a unique violation, or a deadlock over two such slugs) runs again and then sees the other's. Each loss
+    means another chunk committed, so a chunk loses at most once per other chunk: past that, the error is real."""
+    from fibonacco.crm import service  # see `_import`
+
+    outcome = Outcome()
+    parts = chunks(rows, chunk_rows)
+    pending = iter(parts)
+
+    async def run_one(part: list[Row]) -> Outcome:
+        losses = 0
+        while True:
+            try:
+                async with unit_of_work(sessionmaker) as session:
+                    await bind_tenant(session, tenant_id)
+                    return await service.import_chunk(session, tenant_id, part, key, dry_run=dry_run)
+            except DBAPIError as exc:
+                losses += 1
+                if losses >= len(parts) or sqlstate(exc) not in _LOST_RACE:
+                    raise
+
+    async def take_chunks() -> None:
+        for part in pending:  # shared: each takes the next chunk when it is done with one
+            outcome.add(await run_one(part))
+            advance(len(part))
+
+    runners = [asyncio.create_task(take_chunks()) for _ in range(CONCURRENT_CHUNKS)]
+    try:
+        await asyncio.gather(*runners)
+    except BaseException:  # the first error as it is (the CLI prints a FibonaccoError), the other runner stopped
+        for runner in runners:
+            runner.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+        raise
+    return outcome
 
 
 def _report(path: Path, rows: int, outcome: Outcome, dry_run: bool) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     event,
     func,
 )
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -217,6 +217,13 @@ def _executing(state: ORMExecuteState) -> None:
     if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith(_READ_ONLY_TEXT):
         return
     state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
+
+
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a database error (`23505` unique violation, `40P01` deadlock…), wherever the driver's
+    adapter keeps it."""
+    driver_error = exc.orig.__cause__ if exc.orig is not None else None
+    return getattr(exc.orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
 
 
 def has_written(session: AsyncSession) -> bool:

@@ -13,7 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fibonacco.kit.db import constraint_fields
+from fibonacco.kit.db import constraint_fields, sqlstate
 from fibonacco.kit.errors import Conflict, FibonaccoError
 from fibonacco.kit.openapi import allowed_methods
 
@@ -81,13 +81,13 @@ def integrity_conflict(exc: IntegrityError) -> Conflict | None:
     """A unique or foreign-key violation as the 409 it is (two requests raced past a service's own check);
     None for any other integrity error, which is a bug."""
     driver_error = exc.orig.__cause__ if exc.orig is not None else None
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
+    state = sqlstate(exc)
     fields = constraint_fields(str(getattr(driver_error, "constraint_name", "") or ""))
     field = ",".join(fields) or None
-    if sqlstate == _UNIQUE_VIOLATION:
+    if state == _UNIQUE_VIOLATION:
         message = f"Another record already has this {field}." if field else "This record already exists."
         return Conflict(message, details={"field": field})
-    if sqlstate == _FOREIGN_KEY_VIOLATION:
+    if state == _FOREIGN_KEY_VIOLATION:
         return Conflict("The record refers to one that does not exist (any more).", details={"field": field})
     return None
 
