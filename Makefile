@@ -71,7 +71,7 @@ dev: install webapp
 
 # tests/e2e runs the Playwright suite against a real `fibonacco serve`; here a missing piece fails, not skips.
 test: install system-deps chromium lint frontend-test
-	FIBONACCO_E2E=required $(BIN)/pytest -n 2 --dist loadfile --durations=15
+	FIBONACCO_E2E=required $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: install frontend-lint
 	$(BIN)/ruff check src tests bench infrastructure

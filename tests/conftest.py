@@ -88,5 +88,6 @@ def tmp_dir() -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser suite first: it is the longest file by far, and `make test`'s two xdist workers (one file
-    each at a time) finish together only when one of them starts with it."""
+    each at a time, in this order: `--no-loadscope-reorder`) finish together only when one of them starts
+    with it."""
     items.sort(key=lambda item: item.path.parent.name != "e2e")
