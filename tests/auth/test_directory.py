@@ -84,3 +84,13 @@ class TestDirectory:
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "forbidden"
         assert (await client.get(DIRECTORY)).status_code == 401
+
+    async def test_another_method_on_it_is_a_405_not_a_users_route(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        """`/users/{user_id:uuid}`: `directory` is no user id, so PATCH and DELETE here name the allowed method."""
+        admin = await make_actor(Role.admin)
+        for method in ("PATCH", "DELETE"):
+            response = await client.request(method, "/api/v1/users/directory", headers=admin.headers, json={})
+            assert response.status_code == 405, response.text
+            assert response.headers["Allow"] == "GET"

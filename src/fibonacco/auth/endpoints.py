@@ -141,13 +141,13 @@ async def create_user(body: UserCreate, auth: UsersWrite, session: SessionDep) -
     return ok(User.model_validate(user), "User created.")
 
 
-@users_router.get("/{user_id}", response_model=Envelope[User], responses=_USERS_ERRORS)
+@users_router.get("/{user_id:uuid}", response_model=Envelope[User], responses=_USERS_ERRORS)
 async def get_user(user_id: uuid.UUID, auth: UsersRead, session: SessionDep) -> Envelope[User]:
     return ok(User.model_validate(await service.get_user(session, auth.tenant_id, user_id)))
 
 
 @users_router.patch(
-    "/{user_id}", response_model=Envelope[User], responses={**_USERS_ERRORS, **error_responses(Conflict)}
+    "/{user_id:uuid}", response_model=Envelope[User], responses={**_USERS_ERRORS, **error_responses(Conflict)}
 )
 async def update_user(user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, session: SessionDep) -> Envelope[User]:
     user = await service.update_user(session, auth, user_id, body)
@@ -155,7 +155,7 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, auth: UsersWrite, se
 
 
 @users_router.delete(
-    "/{user_id}", response_model=Envelope[None], responses={**_USERS_ERRORS, **error_responses(Conflict)}
+    "/{user_id:uuid}", response_model=Envelope[None], responses={**_USERS_ERRORS, **error_responses(Conflict)}
 )
 async def delete_user(user_id: uuid.UUID, auth: UsersWrite, session: SessionDep) -> Envelope[None]:
     await service.delete_user(session, auth, user_id)
