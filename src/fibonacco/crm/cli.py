@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from fibonacco.config import Settings
 from fibonacco.crm.importer import CHUNK_ROWS, MAX_IMPORT_BYTES, Outcome, Row, chunks
 from fibonacco.crm.models import ImportKey
-from fibonacco.kit.db import create_engine, create_sessionmaker, sqlstate, unit_of_work
+from fibonacco.kit.db import (
+    DEADLOCK_DETECTED,
+    UNIQUE_VIOLATION,
+    create_engine,
+    create_sessionmaker,
+    sqlstate,
+    unit_of_work,
+)
 from fibonacco.kit.errors import FibonaccoError
 from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.tenant.service import get_tenant_by_slug
@@ -29,7 +36,7 @@ customers_app = typer.Typer(help="Import customers.", no_args_is_help=True)
 SHOWN_ERRORS = 100
 # Chunks imported at once (each a connection): on two cores, one chunk's database work overlaps the next's Python.
 CONCURRENT_CHUNKS = 2
-_LOST_RACE = frozenset({"23505", "40P01"})  # unique_violation, deadlock_detected
+_LOST_RACE = frozenset({UNIQUE_VIOLATION, DEADLOCK_DETECTED})
 
 
 class _Refused(Exception):

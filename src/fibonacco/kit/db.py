@@ -219,9 +219,14 @@ def _executing(state: ORMExecuteState) -> None:
     state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
 
 
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+DEADLOCK_DETECTED = "40P01"
+
+
 def sqlstate(exc: DBAPIError) -> str | None:
-    """The SQLSTATE of a database error (`23505` unique violation, `40P01` deadlock…), wherever the driver's
-    adapter keeps it."""
+    """The SQLSTATE of a database error (`UNIQUE_VIOLATION`, `DEADLOCK_DETECTED`…), wherever the driver's adapter
+    keeps it."""
     driver_error = exc.orig.__cause__ if exc.orig is not None else None
     return getattr(exc.orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
 

@@ -13,7 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fibonacco.kit.db import constraint_fields, sqlstate
+from fibonacco.kit.db import FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, constraint_fields, sqlstate
 from fibonacco.kit.errors import Conflict, FibonaccoError
 from fibonacco.kit.openapi import allowed_methods
 
@@ -73,10 +73,6 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, message, code, headers=headers or None)
 
 
-_UNIQUE_VIOLATION = "23505"
-_FOREIGN_KEY_VIOLATION = "23503"
-
-
 def integrity_conflict(exc: IntegrityError) -> Conflict | None:
     """A unique or foreign-key violation as the 409 it is (two requests raced past a service's own check);
     None for any other integrity error, which is a bug."""
@@ -84,10 +80,10 @@ def integrity_conflict(exc: IntegrityError) -> Conflict | None:
     state = sqlstate(exc)
     fields = constraint_fields(str(getattr(driver_error, "constraint_name", "") or ""))
     field = ",".join(fields) or None
-    if state == _UNIQUE_VIOLATION:
+    if state == UNIQUE_VIOLATION:
         message = f"Another record already has this {field}." if field else "This record already exists."
         return Conflict(message, details={"field": field})
-    if state == _FOREIGN_KEY_VIOLATION:
+    if state == FOREIGN_KEY_VIOLATION:
         return Conflict("The record refers to one that does not exist (any more).", details={"field": field})
     return None
 
