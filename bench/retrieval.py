@@ -112,7 +112,7 @@ async def evaluate(
                         session, seeded.tenant_id, mode, question.text, KnowledgeFilters(), DEPTH, embedder
                     )
                     figures.seconds.append(time.perf_counter() - started)
-                    found: list[uuid.UUID] = [hit.entry.id for hit in outcome.hits]
+                    found: list[uuid.UUID] = [hit.entry["id"] for hit in outcome.hits]
                     await session.rollback()
                 right = seeded.entry_ids[question.answer]
                 figures.ranks.append(found.index(right) + 1 if right in found else None)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.auth.passwords import hash_password
-from fibonacco.auth.service import authenticate_token, bind_token_tenant
+from fibonacco.auth.service import authenticate_token
 from fibonacco.auth.tokens import hash_token
 from fibonacco.config import Settings
 from fibonacco.kit.clock import utcnow
@@ -355,7 +355,6 @@ class TestAuthenticationReadsFresh:
     ) -> None:
         actor = await make_actor(Role.staff)
         session.expunge_all()
-        await bind_token_tenant(session, actor.token)
         auth = await authenticate_token(session, actor.token)
         assert len(session.identity_map) == 0  # no User or PersonalAccessToken instance was built
         assert (auth.user.id, auth.user.role, auth.tenant_id) == (actor.user.id, Role.staff, actor.tenant.id)

@@ -9,7 +9,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fibonacco.auth.models import Role
-from fibonacco.auth.service import AuthContext, authenticate_token, bind_token_tenant
+from fibonacco.auth.service import AuthContext, authenticate_token
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Forbidden, Unauthenticated
 
@@ -21,9 +21,6 @@ async def _authenticate(
 ) -> AuthContext:
     if credentials is None:
         raise Unauthenticated()
-    # The request's unit of work acts for the token's tenant from here on (row-level security, DESIGN §15),
-    # bound by the statement that finds it.
-    await bind_token_tenant(session, credentials.credentials)
     return await authenticate_token(session, credentials.credentials)
 
 

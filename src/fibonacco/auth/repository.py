@@ -3,15 +3,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, Uuid, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy import String, Uuid, any_, bindparam, column, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fibonacco.auth.models import PersonalAccessToken, User
+from fibonacco.kit.driver import Row
 from fibonacco.kit.repository import Repository, TenantScopedRepository
 from fibonacco.kit.responses import Page
-from fibonacco.kit.tenancy import bind_found_tenant, binding_tenant_found_by
+from fibonacco.kit.tenancy import binding_columns
 
 
 class UserRepository(TenantScopedRepository[User]):
@@ -53,18 +53,14 @@ AUTH_USER_COLUMNS = ("id", "tenant_id", "email", "name", "role", "is_active", "l
 
 _tokens = PersonalAccessToken.__table__
 _users = User.__table__
-# Built once: every authenticated request runs both, and a prebuilt statement's cache key is computed only once.
-_BIND_TOKEN_TENANT = binding_tenant_found_by(func.fibonacco_token_tenant(bindparam("token_hash"), type_=Uuid))
-# A Core statement over the tables, not an ORM entity with its user joined in: one plain row, and no instances,
-# identity map or instrumented attributes built for it on every request.
-_TOKEN_WITH_USER = (
-    select(
-        *(_tokens.c[name].label(f"token_{name}") for name in AUTH_TOKEN_COLUMNS),
-        *(_users.c[name].label(f"user_{name}") for name in AUTH_USER_COLUMNS),
-    )
-    .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id))
-    .where(_tokens.c.token_hash == bindparam("token_hash"))
+# The token and its user, found across tenants by `fibonacco_token_with_user` (migration 0013: SECURITY DEFINER,
+# for the one hash the caller holds), with the user's tenant bound as the row is returned: authentication is one
+# round trip. Built once, and read on the driver (`kit.driver`): one plain row, no entity, no execution layer.
+_FOUND = func.fibonacco_token_with_user(bindparam("token_hash", type_=String)).table_valued(
+    *(column(f"token_{name}", _tokens.c[name].type) for name in AUTH_TOKEN_COLUMNS),
+    *(column(f"user_{name}", _users.c[name].type) for name in AUTH_USER_COLUMNS),
 )
+_TOKEN_WITH_USER = select(*binding_columns(_FOUND.c.user_tenant_id), *_FOUND.c).select_from(_FOUND)
 _TOUCH_TOKEN = (
     update(PersonalAccessToken)
     .where(PersonalAccessToken.id == bindparam("token_id"))
@@ -76,23 +72,18 @@ _TOUCH_TOKEN = (
 class TokenLookup(Repository[PersonalAccessToken]):
     """Finds a presented token by its hash; the token itself says which tenant the caller belongs to.
 
-    Only for authentication (`bind_tenant_of`, then `get_by_hash_with_user` and `touch` under that tenant) and
-    the cleanup job (`delete_expired`, inside `cross_tenant`).
+    Only for authentication (`find_and_bind`, then `touch` under the tenant it bound) and the cleanup job
+    (`delete_expired`, inside `cross_tenant`).
     """
 
     model = PersonalAccessToken
 
-    async def bind_tenant_of(self, token_hash: str) -> uuid.UUID | None:
-        """Bind the unit of work to the token's tenant, found through `fibonacco_token_tenant` (migration 0005): a
-        SECURITY DEFINER function that crosses tenants for this one look-up and reveals nothing but the tenant of
-        a hash the caller has. One statement (a SELECT: the unit of work stays read-only); None for an unknown
-        token, which then sees no tenant's rows."""
-        return await bind_found_tenant(self.session, _BIND_TOKEN_TENANT, {"token_hash": token_hash})
-
-    async def get_by_hash_with_user(self, token_hash: str) -> Row[Any] | None:
+    async def find_and_bind(self, token_hash: str) -> Row | None:
         """The token and its user as one read-only row (`AUTH_TOKEN_COLUMNS` as `token_…`, `AUTH_USER_COLUMNS` as
-        `user_…`), or None."""
-        return (await self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash})).one_or_none()
+        `user_…`), or None for an unknown hash; found, it has bound the unit of work to the user's tenant. One
+        statement, a SELECT: the unit of work stays read-only."""
+        rows = await self.rows(_TOKEN_WITH_USER, {"token_hash": token_hash})
+        return rows[0] if rows else None
 
     async def touch(self, token_id: uuid.UUID, used_at: datetime) -> None:
         await self.session.execute(_TOUCH_TOKEN, {"token_id": token_id, "used_at": used_at})

@@ -212,21 +212,16 @@ async def revoke_token(session: AsyncSession, auth: AuthContext, token_id: uuid.
     return row
 
 
-async def bind_token_tenant(session: AsyncSession, token: str) -> uuid.UUID | None:
-    """Bind the unit of work to the tenant a presented token belongs to, and return it (None for an unknown token):
-    the one cross-tenant step of a request (see `TokenLookup.bind_tenant_of`)."""
-    return await TokenLookup(session).bind_tenant_of(hash_token(token))
-
-
 async def authenticate_token(session: AsyncSession, token: str) -> AuthContext:
+    """Who presents `token`; from here on the unit of work acts for their tenant (row-level security, DESIGN §15),
+    bound by the statement that finds the token: the one cross-tenant step of a request."""
     now = utcnow()
     lookup = TokenLookup(session)
-    row = await lookup.get_by_hash_with_user(hash_token(token))
+    row = await lookup.find_and_bind(hash_token(token))
     if row is None:
         raise Unauthenticated("Invalid, revoked or expired token.")
-    found = row._mapping
-    user = AuthUser(**{name: found[f"user_{name}"] for name in AUTH_USER_COLUMNS})
-    presented = AuthToken(**{name: found[f"token_{name}"] for name in AUTH_TOKEN_COLUMNS})
+    user = AuthUser(**{name: row[f"user_{name}"] for name in AUTH_USER_COLUMNS})
+    presented = AuthToken(**{name: row[f"token_{name}"] for name in AUTH_TOKEN_COLUMNS})
     if not presented.is_usable(now) or not user.is_active:
         raise Unauthenticated("Invalid, revoked or expired token.")
     if presented.last_used_at is None or now - presented.last_used_at > TOKEN_TOUCH_INTERVAL:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Table,
-    TextClause,
     UniqueConstraint,
     event,
     func,
@@ -200,8 +199,6 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
 
 # session.info key: set once the session has written (or may have written) anything.
 _WROTE = "fibonacco.wrote"
-# Statements in text that write nothing: the tenancy settings of `kit.tenancy`, which only live in the transaction.
-_READ_ONLY_TEXT = ("select set_config(",)
 
 
 @event.listens_for(Session, "after_flush")
@@ -211,12 +208,8 @@ def _flushed(session: Session, _flush_context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executing(state: ORMExecuteState) -> None:
-    statement = state.statement
-    if state.is_select:
-        return
-    if isinstance(statement, TextClause) and statement.text.lstrip().lower().startswith(_READ_ONLY_TEXT):
-        return
-    state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
+    if not state.is_select:
+        state.session.info[_WROTE] = True  # INSERT, UPDATE, DELETE, or text that might write
 
 
 UNIQUE_VIOLATION = "23505"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Executable, Result, Row, Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Executable, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import RecordModel, TenantOwnedModel
+from fibonacco.kit.driver import Row, fetch
 from fibonacco.kit.errors import NotFound
 from fibonacco.kit.responses import Page
 
@@ -30,6 +31,10 @@ def _paged(statement: Select[T]) -> Select[Any]:
     just passes through the cache."""
     total = func.count().over().label("total")
     return statement.add_columns(total).limit(bindparam(_PAGE_LIMIT)).offset(bindparam(_PAGE_OFFSET))
+
+
+def _page_values(page: Page, parameters: Mapping[str, object] | None) -> dict[str, object]:
+    return {**(parameters or {}), _PAGE_LIMIT: page.per_page, _PAGE_OFFSET: page.offset}
 
 
 def once_per_statement(expression: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -84,12 +89,11 @@ class Repository(Generic[M]):
             raise NotFound(f"{self.model.__name__} not found.")
         return row
 
-    async def rows(self, statement: Select[Any], parameters: Mapping[str, object] | None = None) -> Sequence[Row[Any]]:
-        """Every row of a statement of plain columns, read-only: run on the unit of work's connection (its
-        transaction, and so its bound tenant), straight through Core's result, with no ORM loading layer."""
-        connection = await self.session.connection()
-        result: Result[Any] = await connection.execute(statement, parameters)
-        return result.all()
+    async def rows(self, statement: Select[Any], parameters: Mapping[str, object] | None = None) -> list[Row]:
+        """Every row of a statement of plain columns, as dicts, read-only: run straight on the unit of work's
+        driver connection (its transaction, and so its bound tenant), with no ORM loading and no SQLAlchemy
+        execution layer (`kit.driver`). Build the statement once (a module constant, or a per-shape cache)."""
+        return await fetch(self.session, statement, parameters)
 
     async def paginate(
         self, statement: Select[M], page: Page, parameters: Mapping[str, object] | None = None
@@ -97,33 +101,28 @@ class Repository(Generic[M]):
         """One page of entities and the total, in one query (a window count rides along each row). Only a page
         past the end, which has no row to carry it, counts in a second query. `parameters` are `statement`'s bind
         parameters' values; a statement built once (and so passed again and again) is paged once, too."""
-        rows, total = await self._page(statement, page, parameters, self.session.execute)
-        return [row[0] for row in rows], total
+        rows = (await self.session.execute(_paged(statement), _page_values(page, parameters))).all()
+        if rows:
+            return [row[0] for row in rows], int(rows[0].total)
+        return [], await self._total_past_the_end(statement, page, parameters)
 
     async def paginate_rows(
         self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None = None
-    ) -> tuple[Sequence[Row[Any]], int]:
+    ) -> tuple[list[Row], int]:
         """`paginate` for a statement of plain columns: whole read-only rows, as `rows` reads them (each also has
         the `total` column)."""
-        connection = await self.session.connection()
-        return await self._page(statement, page, parameters, connection.execute)
-
-    async def _page(
-        self,
-        statement: Select[Any],
-        page: Page,
-        parameters: Mapping[str, object] | None,
-        execute: Callable[..., Awaitable[Result[Any]]],
-    ) -> tuple[Sequence[Row[Any]], int]:
-        values = {**(parameters or {}), _PAGE_LIMIT: page.per_page, _PAGE_OFFSET: page.offset}
-        rows = (await execute(_paged(statement), values)).all()
+        rows = await fetch(self.session, _paged(statement), _page_values(page, parameters))
         if rows:
-            return rows, int(rows[0].total)
+            return rows, int(rows[0]["total"])
+        return [], await self._total_past_the_end(statement, page, parameters)
+
+    async def _total_past_the_end(
+        self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None
+    ) -> int:
         if page.offset == 0:
-            return [], 0
+            return 0
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = (await execute(counted, parameters)).scalar()
-        return [], int(total or 0)
+        return int(await self.session.scalar(counted, parameters) or 0)
 
     async def plan_for_values(self) -> None:
         """Plan the rest of this transaction's statements for their own parameters. asyncpg prepares each statement
@@ -131,7 +130,7 @@ class Repository(Generic[M]):
         particular. Worth its round trip where filters are skewed (the CRM's: a tag or a custom value matches one
         customer or 50,000, and generic plans made pages 4x slower); elsewhere a cached plan saves the planning
         (about 0.7 ms a statement on a timeline page)."""
-        await self.session.execute(_PLAN_FOR_VALUES)
+        await fetch(self.session, _PLAN_FOR_VALUES)
 
     async def page_then_count(
         self, statement: Select[M], page: Page, counted: Select[int] | None = None

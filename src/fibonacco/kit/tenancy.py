@@ -15,11 +15,12 @@ settings itself (see docs/security.md).
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import structlog
-from sqlalchemy import ColumnElement, Select, Text, cast, func, select, text
+from sqlalchemy import ColumnElement, Text, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from fibonacco.kit.driver import fetch
 
 log = structlog.get_logger("fibonacco.tenancy")
 
@@ -29,32 +30,29 @@ TENANT_SETTING = "app.tenant_id"
 CROSS_TENANT_SETTING = "app.cross_tenant"
 
 
+# Statements of the settings, built once; they run on the driver connection (`kit.driver`): SELECTs of the
+# transaction's settings, which write nothing the unit of work must commit.
+_BIND_TENANT = select(
+    func.set_config(TENANT_SETTING, bindparam("tenant_id", type_=Text), True),
+    func.set_config(CROSS_TENANT_SETTING, "", True),
+)
+_CROSS_TENANT = select(func.set_config(CROSS_TENANT_SETTING, "on", True))
+
+
 async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """From here to the end of the transaction, the database shows `session` only this tenant's rows (ending
     any `cross_tenant` before it)."""
-    await session.execute(
-        text("SELECT set_config(:name, :value, true), set_config(:crossing, '', true)"),
-        {"name": TENANT_SETTING, "value": str(tenant_id), "crossing": CROSS_TENANT_SETTING},
+    await fetch(session, _BIND_TENANT, {"tenant_id": str(tenant_id)})
+
+
+def binding_columns(tenant_id: ColumnElement[uuid.UUID]) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """Columns that bind the tenant a row names (as `bind_tenant` does) as that row is returned: a statement that
+    finds its row across tenants (a SECURITY DEFINER look-up: the presented token's) binds the row's tenant in
+    the same round trip. No row, nothing bound: the unit of work then sees no tenant's rows."""
+    return (
+        func.set_config(TENANT_SETTING, cast(tenant_id, Text), True).label("bound_tenant"),
+        func.set_config(CROSS_TENANT_SETTING, "", True).label("bound_crossing"),
     )
-
-
-def binding_tenant_found_by(tenant_id: ColumnElement[uuid.UUID | None]) -> Select[Any]:
-    """A statement that binds the tenant a SQL expression finds (a token's, through its SECURITY DEFINER look-up)
-    as `bind_tenant` does, in the statement that finds it: one round trip instead of a look-up and then a binding.
-    Build it once with bind parameters (its cache key is then computed once) and run it with `bind_found_tenant`."""
-    return select(
-        func.set_config(TENANT_SETTING, func.coalesce(cast(tenant_id, Text), ""), True),
-        func.set_config(CROSS_TENANT_SETTING, "", True),
-    )
-
-
-async def bind_found_tenant(
-    session: AsyncSession, binding: Select[Any], parameters: dict[str, object]
-) -> uuid.UUID | None:
-    """Run a `binding_tenant_found_by` statement; the tenant it bound, or None when the expression found none
-    (then nothing is bound, and the unit of work sees no tenant's rows)."""
-    bound = await session.scalar(binding, parameters)
-    return uuid.UUID(bound) if bound else None
 
 
 async def cross_tenant(session: AsyncSession, reason: str) -> None:
@@ -63,7 +61,7 @@ async def cross_tenant(session: AsyncSession, reason: str) -> None:
     `reason` is logged, so every crossing is audited (e.g. "token lookup", "cleanup of expired tokens").
     """
     log.info("cross_tenant", reason=reason)
-    await session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": CROSS_TENANT_SETTING})
+    await fetch(session, _CROSS_TENANT)
 
 
 async def act_for(session: AsyncSession, tenant_id: uuid.UUID | None, reason: str) -> None:

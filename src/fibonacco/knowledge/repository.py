@@ -16,8 +16,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    Result,
-    Row,
     Select,
     Subquery,
     Text,
@@ -36,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import aliased
 
+from fibonacco.kit.driver import Row, fetch
 from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository, once_per_statement
 from fibonacco.kit.responses import Page
 from fibonacco.knowledge.models import (
@@ -228,25 +227,23 @@ _HNSW_SETTINGS = select(
 class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
-    async def list_page(
-        self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
-    ) -> tuple[Sequence[Row[Any]], int]:
+    async def list_page(self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page) -> tuple[list[Row], int]:
         """One page of `ENTRY_COLUMNS` rows (read-only, not entities) and the total."""
         shape, values = filter_shape(filters)
         statement = self._built(_list_statement, shape, sort)
         return await self.paginate_rows(statement, page, {**self.scope_parameters(), **values})
 
-    async def get_row(self, entry_id: uuid.UUID) -> Any:
+    async def get_row(self, entry_id: uuid.UUID) -> Row | None:
         """One entry as an `ENTRY_COLUMNS` row (read-only), or None."""
         rows = await self.rows(self._built(_row_statement), {**self.scope_parameters(), _ENTRY_ID: entry_id})
         return rows[0] if rows else None
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
         """These entries as `ENTRY_COLUMNS` rows (read-only), by id."""
         if not ids:
             return {}
         rows = await self.rows(self._built(_rows_statement), {**self.scope_parameters(), _ENTRY_IDS: list(ids)})
-        return {row.id: row for row in rows}
+        return {row["id"]: row for row in rows}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
         return await self.one_or_none(self.select().where(KnowledgeEntry.source_url == source_url))
@@ -281,7 +278,7 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     ) -> list[VectorMatch]:
         """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
         filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
-        await self.session.execute(_HNSW_SETTINGS, {"ef_search": str(max(HNSW_EF_SEARCH, limit))})
+        await fetch(self.session, _HNSW_SETTINGS, {"ef_search": str(max(HNSW_EF_SEARCH, limit))})
         return await self._vector_search("approximate", vector, model_name, filters, limit, text)
 
     async def exact_nearest(
@@ -304,7 +301,8 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         parameters = {**self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _LIMIT: limit}
         if text is not None:
             parameters[_QUERY] = text
-        return _vector_matches(await self.session.execute(statement, parameters))
+        rows = await self.rows(statement, parameters)
+        return [VectorMatch(entry_id=row["id"], similarity=1.0 - float(row["distance"])) for row in rows]
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
         """Entries sharing any meaningful word with `query`, ranked by BM25 with highlighted snippets.
@@ -319,8 +317,8 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         kind = "web text" if _WEB_SYNTAX.search(query) else "text"
         statement = self._built(_search_statement, kind, shape, False)
         parameters = {**self.scope_parameters(), **values, _QUERY: query, _LIMIT: limit}
-        rows = (await self.session.execute(statement, parameters)).all()
-        return [TextMatch(entry_id=row.id, rank=float(row.rank), headline=row.headline) for row in rows]
+        rows = await self.rows(statement, parameters)
+        return [TextMatch(entry_id=row["id"], rank=float(row["rank"]), headline=row["headline"]) for row in rows]
 
     def _built(self, build: Callable[..., Select[Any]], *key: Hashable) -> Select[Any]:
         """`build(scope, *key)` for this repository class, where `scope` is `scope_for` a bind parameter: built on
@@ -578,7 +576,3 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
             KnowledgeEntry.embedding_status == EmbeddingStatus.processing,
             func.concat(KnowledgeEntry.title, "\n\n", KnowledgeEntry.content) == work.text,
         ]
-
-
-def _vector_matches(result: Result[uuid.UUID, float]) -> list[VectorMatch]:
-    return [VectorMatch(entry_id=row.id, similarity=1.0 - float(row.distance)) for row in result]

@@ -13,12 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.integrations.embeddings import Embedder, pad_to
 from fibonacco.integrations.errors import ProviderError
 from fibonacco.kit.clock import utcnow
+from fibonacco.kit.driver import Row
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
 from fibonacco.kit.tenancy import bind_tenant
@@ -82,12 +82,12 @@ def _queue_embedding(session: AsyncSession, entry: KnowledgeEntry) -> None:
 
 async def list_entries(
     session: AsyncSession, tenant_id: uuid.UUID, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[Row], int]:
     """One page of read-only entry rows (`repository.ENTRY_COLUMNS`) and the total."""
     return await KnowledgeEntryRepository(session, tenant_id).list_page(filters, sort, page)
 
 
-async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> Any:
+async def get_entry(session: AsyncSession, tenant_id: uuid.UUID, entry_id: uuid.UUID) -> Row:
     """The entry as a read-only row (`repository.ENTRY_COLUMNS`)."""
     row = await KnowledgeEntryRepository(session, tenant_id).get_row(entry_id)
     if row is None:
@@ -312,7 +312,7 @@ async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
 
 async def list_public_entries(
     session: AsyncSession, learning_center: str, filters: PublicKnowledgeFilters, sort: KnowledgeSort, page: Page
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[Row], int]:
     """One page of a Learning Center's public entries, as read-only rows (`repository.ENTRY_COLUMNS`)."""
     tenant = await public_tenant(session, learning_center)
     return await PublicKnowledgeEntryRepository(session, tenant.id).list_page(_narrowed(filters), sort, page)
@@ -336,7 +336,7 @@ async def get_public_entry(session: AsyncSession, learning_center: str, entry_id
 
 @dataclass
 class Hit:
-    entry: Any  # a read-only row (`repository.ENTRY_COLUMNS`)
+    entry: Row  # a read-only row of `repository.ENTRY_COLUMNS`
     score: float
     semantic_score: float | None = None
     text_score: float | None = None
