@@ -29,7 +29,14 @@ _SECRET_TEXT = (
 )
 
 
+# What each pattern above needs to match at all: one search of most values (a path, an id, a status) finds none
+# of these and skips the five substitutions (the access line of every request runs this for each of its values).
+_MAY_HOLD_SECRET = re.compile(r"(?i)\$argon2|bearer|fib_|\b[srp]k-|@")
+
+
 def redact_text(text: str) -> str:
+    if not _MAY_HOLD_SECRET.search(text):
+        return text
     for pattern, replacement in _SECRET_TEXT:
         text = pattern.sub(replacement, text)
     return text

@@ -55,7 +55,6 @@ from fibonacco.knowledge.schemas import (
     SearchMode,
 )
 from fibonacco.tenant import service as tenant_service
-from fibonacco.tenant.models import Tenant
 from fibonacco.worker.buffer import JobRef, enqueue
 
 # Hybrid search: each side contributes this many candidates per result asked for (bench/retrieval.py;
@@ -256,9 +255,9 @@ async def public_vote(
     session: AsyncSession, learning_center: str, entry_id: uuid.UUID, *, app_key: str, visitor: str, helpful: bool
 ) -> KnowledgeEntry:
     """A Learning Center visitor's verdict on a public entry, under a key that reveals nothing about them."""
-    tenant = await public_tenant(session, learning_center)
-    repository = PublicKnowledgeEntryRepository(session, tenant.id)
-    voter_key = anonymous_voter_key(app_key, tenant.id, visitor)
+    tenant_id = await public_tenant(session, learning_center)
+    repository = PublicKnowledgeEntryRepository(session, tenant_id)
+    voter_key = anonymous_voter_key(app_key, tenant_id, visitor)
     return await _vote(session, repository, entry_id, voter_key=voter_key, helpful=helpful)
 
 
@@ -301,30 +300,30 @@ async def _vote(
 # --- public Learning Center ---
 
 
-async def public_tenant(session: AsyncSession, slug_or_domain: str) -> Tenant:
-    """The Learning Center's tenant, bound to the unit of work: a public page acts for that tenant only."""
-    tenant = await tenant_service.get_active_tenant(session, slug_or_domain)
-    if tenant is None:
+async def public_tenant(session: AsyncSession, slug_or_domain: str) -> uuid.UUID:
+    """The Learning Center's tenant id, bound to the unit of work: a public page acts for that tenant only."""
+    tenant_id = await tenant_service.active_tenant_id(session, slug_or_domain)
+    if tenant_id is None:
         raise NotFound("Learning Center not found.")
-    await bind_tenant(session, tenant.id)
-    return tenant
+    await bind_tenant(session, tenant_id)
+    return tenant_id
 
 
 async def list_public_entries(
     session: AsyncSession, learning_center: str, filters: PublicKnowledgeFilters, sort: KnowledgeSort, page: Page
 ) -> tuple[list[Row], int]:
     """One page of a Learning Center's public entries, as read-only rows (`repository.ENTRY_COLUMNS`)."""
-    tenant = await public_tenant(session, learning_center)
-    return await PublicKnowledgeEntryRepository(session, tenant.id).list_page(_narrowed(filters), sort, page)
+    tenant_id = await public_tenant(session, learning_center)
+    return await PublicKnowledgeEntryRepository(session, tenant_id).list_page(_narrowed(filters), sort, page)
 
 
 async def list_public_category_tree(session: AsyncSession, learning_center: str) -> list[FaqCategoryNode]:
-    return await list_category_tree(session, (await public_tenant(session, learning_center)).id)
+    return await list_category_tree(session, await public_tenant(session, learning_center))
 
 
 async def get_public_entry(session: AsyncSession, learning_center: str, entry_id: uuid.UUID) -> KnowledgeEntry:
     """A public entry, counted as one use (a read of the article)."""
-    repository = PublicKnowledgeEntryRepository(session, (await public_tenant(session, learning_center)).id)
+    repository = PublicKnowledgeEntryRepository(session, await public_tenant(session, learning_center))
     entry = await repository.get_or_404(entry_id)
     await repository.count_usage([entry.id])
     await session.refresh(entry, ["usage_count"])
@@ -410,7 +409,7 @@ async def public_search(
     embedder: Embedder,
 ) -> SearchOutcome:
     """Search a Learning Center's public entries."""
-    repository = PublicKnowledgeEntryRepository(session, (await public_tenant(session, learning_center)).id)
+    repository = PublicKnowledgeEntryRepository(session, await public_tenant(session, learning_center))
     return await _search(repository, embedder, _narrowed(filters), mode, query, limit)
 
 
