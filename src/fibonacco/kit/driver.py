@@ -143,7 +143,7 @@ def _as_sqlalchemy_error(exc: Exception, sql: str) -> DBAPIError:
     return DBAPIError(sql, None, exc, hide_parameters=True)
 
 
-async def fetch(session: AsyncSession, statement: Select[Any], values: Mapping[str, object] | None = None) -> list[Row]:
+async def fetch(session: AsyncSession, statement: AnySelect, values: Mapping[str, object] | None = None) -> list[Row]:
     """Every row of `statement` (a SELECT), as dicts of its columns, run on the unit of work's driver connection."""
     if not isinstance(statement, Select):
         raise TypeError("only a SELECT runs on the driver: the session must see every write")
