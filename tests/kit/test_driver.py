@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fibonacco.auth.models import PersonalAccessToken, Role, User
 from fibonacco.kit.db import create_sessionmaker, sqlstate, unit_of_work
-from fibonacco.kit.driver import compile_for_driver, fetch, fetch_value
+from fibonacco.kit.driver import compile_for_driver, fetch
 from fibonacco.kit.tenancy import TENANT_SETTING, bind_tenant
 from fibonacco.tenant.models import Tenant
 from tests.kit.test_checkout import backend_pid, terminate
 
-_SETTING = select(func.current_setting(TENANT_SETTING, True))
+_SETTING = select(func.current_setting(TENANT_SETTING, True).label("tenant"))
 
 
 @pytest.fixture
@@ -48,9 +48,9 @@ async def test_a_driver_read_runs_in_the_unit_of_works_transaction(
         await bind_tenant(session, mine.id)
         users = (await session.scalars(select(User))).all()  # row-level security: only the bound tenant's
         assert {user.tenant_id for user in users} == {mine.id}
-        assert await fetch_value(session, _SETTING) == str(mine.id)
+        assert (await fetch(session, _SETTING))[0]["tenant"] == str(mine.id)
     async with unit_of_work(sessionmaker) as session:
-        assert not await fetch_value(session, _SETTING)
+        assert not (await fetch(session, _SETTING))[0]["tenant"]
         assert (await session.scalars(select(User))).all() == []
 
 
@@ -90,7 +90,8 @@ async def test_errors_are_sqlalchemys(app_engine: AsyncEngine, engine: AsyncEngi
     assert sqlstate(failed.value) == "22012"  # division_by_zero
     with pytest.raises(OperationalError) as lost:
         async with unit_of_work(sessionmaker) as session:
-            pid = await fetch_value(session, select(func.pg_backend_pid()))
+            (row,) = await fetch(session, select(func.pg_backend_pid().label("pid")))
+            pid = row["pid"]
             await terminate(engine, pid)
             await fetch(session, select(text("1")))
     assert lost.value.connection_invalidated

@@ -180,6 +180,15 @@ class TestLeanRequests:
         # total.
         assert len(recorder.queries()) == 2, recorder.queries()
 
+    async def test_a_public_page_finds_and_binds_its_tenant_in_one_query(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        body = await get(client, f"/api/v1/public/{tenant_with_entries.tenant.slug}/knowledge?per_page=20")
+        assert len(body["data"]) == 20
+        tenant, page = recorder.queries()  # the tenant with its binding (row-level security); the page
+        assert "tenants" in tenant and "set_config" in tenant, tenant
+        assert "knowledge_entries" in page
+
     async def test_a_page_past_the_end_still_knows_the_total(
         self, client: httpx.AsyncClient, tenant_with_entries: Actor
     ) -> None:

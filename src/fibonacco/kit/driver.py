@@ -138,8 +138,6 @@ def _as_sqlalchemy_error(exc: Exception, sql: str) -> DBAPIError:
     """The driver's error as SQLAlchemy raises it for the session's statements (parameters never shown)."""
     if isinstance(exc, _CONNECTION_LOST):
         return OperationalError(sql, None, exc, hide_parameters=True, connection_invalidated=True)
-    if isinstance(exc, asyncpg.QueryCanceledError):  # statement_timeout, or a cancel: not a bug of the query
-        return OperationalError(sql, None, exc, hide_parameters=True)
     return DBAPIError(sql, None, exc, hide_parameters=True)
 
 
@@ -158,9 +156,3 @@ async def fetch(session: AsyncSession, statement: AnySelect, values: Mapping[str
             await (await session.connection()).invalidate(exc)
         raise error from exc
     return prepared.rows(records)
-
-
-async def fetch_value(session: AsyncSession, statement: AnySelect, values: Mapping[str, object] | None = None) -> Any:
-    """The first column of the first row of `statement`, or None when it finds no row."""
-    rows = await fetch(session, statement, values)
-    return next(iter(rows[0].values())) if rows else None

@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, ColumnElement, Executable, Select, bindpar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.kit.db import RecordModel, TenantOwnedModel
-from fibonacco.kit.driver import Row, fetch
+from fibonacco.kit.driver import AnySelect, Row, fetch
 from fibonacco.kit.errors import NotFound
 from fibonacco.kit.responses import Page
 
@@ -89,7 +89,7 @@ class Repository(Generic[M]):
             raise NotFound(f"{self.model.__name__} not found.")
         return row
 
-    async def rows(self, statement: Select[Any], parameters: Mapping[str, object] | None = None) -> list[Row]:
+    async def rows(self, statement: AnySelect, parameters: Mapping[str, object] | None = None) -> list[Row]:
         """Every row of a statement of plain columns, as dicts, read-only: run straight on the unit of work's
         driver connection (its transaction, and so its bound tenant), with no ORM loading and no SQLAlchemy
         execution layer (`kit.driver`). Build the statement once (a module constant, or a per-shape cache)."""

@@ -17,8 +17,9 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from sqlalchemy import ColumnElement, Text, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, Text, Uuid, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from fibonacco.kit.driver import fetch
 
@@ -30,29 +31,28 @@ TENANT_SETTING = "app.tenant_id"
 CROSS_TENANT_SETTING = "app.cross_tenant"
 
 
+def binding_columns(
+    tenant_id: ColumnElement[uuid.UUID] | QueryableAttribute[uuid.UUID],
+) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """Columns that bind the tenant a row names as that row is returned (ending any `cross_tenant`): `bind_tenant`
+    selects them for a given id, and a statement that finds its tenant (the presented token's, the public page's)
+    binds it in the same round trip. No row, nothing bound: the unit of work then sees no tenant's rows."""
+    return (
+        func.set_config(TENANT_SETTING, cast(tenant_id, Text), True).label("bound_tenant"),
+        func.set_config(CROSS_TENANT_SETTING, "", True).label("bound_crossing"),
+    )
+
+
 # Statements of the settings, built once; they run on the driver connection (`kit.driver`): SELECTs of the
 # transaction's settings, which write nothing the unit of work must commit.
-_BIND_TENANT = select(
-    func.set_config(TENANT_SETTING, bindparam("tenant_id", type_=Text), True),
-    func.set_config(CROSS_TENANT_SETTING, "", True),
-)
+_BIND_TENANT = select(*binding_columns(bindparam("tenant_id", type_=Uuid)))
 _CROSS_TENANT = select(func.set_config(CROSS_TENANT_SETTING, "on", True))
 
 
 async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """From here to the end of the transaction, the database shows `session` only this tenant's rows (ending
     any `cross_tenant` before it)."""
-    await fetch(session, _BIND_TENANT, {"tenant_id": str(tenant_id)})
-
-
-def binding_columns(tenant_id: ColumnElement[uuid.UUID]) -> tuple[ColumnElement[str], ColumnElement[str]]:
-    """Columns that bind the tenant a row names (as `bind_tenant` does) as that row is returned: a statement that
-    finds its row across tenants (a SECURITY DEFINER look-up: the presented token's) binds the row's tenant in
-    the same round trip. No row, nothing bound: the unit of work then sees no tenant's rows."""
-    return (
-        func.set_config(TENANT_SETTING, cast(tenant_id, Text), True).label("bound_tenant"),
-        func.set_config(CROSS_TENANT_SETTING, "", True).label("bound_crossing"),
-    )
+    await fetch(session, _BIND_TENANT, {"tenant_id": tenant_id})
 
 
 async def cross_tenant(session: AsyncSession, reason: str) -> None:

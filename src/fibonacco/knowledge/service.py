@@ -21,7 +21,6 @@ from fibonacco.kit.clock import utcnow
 from fibonacco.kit.driver import Row
 from fibonacco.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from fibonacco.kit.responses import Page
-from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.importer import ImportSourceError, Record, read_records
 from fibonacco.knowledge.models import (
     EmbeddingStatus,
@@ -302,10 +301,9 @@ async def _vote(
 
 async def public_tenant(session: AsyncSession, slug_or_domain: str) -> uuid.UUID:
     """The Learning Center's tenant id, bound to the unit of work: a public page acts for that tenant only."""
-    tenant_id = await tenant_service.active_tenant_id(session, slug_or_domain)
+    tenant_id = await tenant_service.bind_active_tenant(session, slug_or_domain)
     if tenant_id is None:
         raise NotFound("Learning Center not found.")
-    await bind_tenant(session, tenant_id)
     return tenant_id
 
 

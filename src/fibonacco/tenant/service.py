@@ -26,9 +26,10 @@ async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
     return await TenantRepository(session).get_by_slug(slug)
 
 
-async def active_tenant_id(session: AsyncSession, slug_or_domain: str) -> uuid.UUID | None:
-    """The id of an active tenant, by its slug or its Learning Center host."""
-    return await TenantRepository(session).active_id_by_slug_or_domain(slug_or_domain)
+async def bind_active_tenant(session: AsyncSession, slug_or_domain: str) -> uuid.UUID | None:
+    """The id of the active tenant with this slug or Learning Center host, bound to the unit of work by the
+    statement that finds it (row-level security, DESIGN §15); None, and nothing bound, for no such tenant."""
+    return await TenantRepository(session).bind_active(slug_or_domain)
 
 
 async def list_tenants(session: AsyncSession) -> Sequence[Tenant]:
