@@ -39,6 +39,22 @@ class TestStartup:
         finally:
             gc.unfreeze()  # the rest of the test session collects as usual
 
+    async def test_a_request_waits_for_the_pool_and_gets_a_503_instead_of_a_connection_more(
+        self, settings: Settings
+    ) -> None:
+        app = create_app(settings.model_copy(update={"DB_POOL_SIZE": 1, "DB_POOL_TIMEOUT": 0.2}))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                headers = {"Authorization": "Bearer fib_unknown_token"}
+                async with app.state.engine.connect() as held:  # the pool's only connection
+                    await held.exec_driver_sql("SELECT 1")
+                    waited = await client.get("/api/v1/knowledge", headers=headers)
+                served = await client.get("/api/v1/knowledge", headers=headers)
+        assert waited.status_code == 503, waited.text
+        assert waited.json()["error"]["code"] == "service_unavailable" and waited.headers["Retry-After"]
+        assert served.status_code == 401  # the connection came back: the next request is served
+
 
 def _runs_on_the_event_loop(call: Callable[..., Any]) -> bool:
     if inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):

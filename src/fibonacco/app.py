@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings)
+        # One process serves every request in flight on its event loop: a fixed pool, so a burst queues for a
+        # connection instead of opening (and closing again) more of them.
+        app.state.engine = create_engine(settings, fixed_pool=True)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = create_redis(settings)
         # What start-up loaded (modules, classes, routes, schemas: some 220,000 objects) lives as long as the

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     DB_USERNAME: str = "postgres"
     DB_PASSWORD: SecretStr = SecretStr("")
     DB_POOL_SIZE: int = Field(default=10, ge=1)
+    # How long a checkout waits for a connection of a full pool (an API request is then answered 503).
+    DB_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
     DB_SSLMODE: Literal["disable", "prefer", "require"] = "prefer"
     # Secrets Manager secret (JSON with "password", RDS's managed format) read whenever a connection is opened,
     # so a rotated password is picked up without a restart; when set, DB_PASSWORD is not used by the app's engine.

@@ -146,9 +146,17 @@ def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the database closed this connection")
 
 
-def create_engine(settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, pool_size: int | None = None, role: str | None = APP_ROLE, fixed_pool: bool = False
+) -> AsyncEngine:
     """The application's engine. Every connection acts as `role` (the login user is only a member of it), so
     row-level security binds it (DESIGN §15); `role=None` keeps the login user, for the tests' own checks.
+
+    `fixed_pool` (the API's): never more than `pool_size` connections; a checkout beyond them waits up to
+    DB_POOL_TIMEOUT seconds for one to come back (then `sqlalchemy.exc.TimeoutError`, a 503). Otherwise up to
+    10 more are opened under load, and each is closed again when it comes back to a full pool: under a burst
+    of more requests than connections, the API would connect (and prepare its statements anew) again and again,
+    the tail of its latencies (bench/README.md, API, sixth pass).
 
     Statement parameters never reach a log line or an exception's text (`hide_parameters`): they hold password
     hashes, emails and tokens. Connections the server closed (a restart) are replaced at checkout
@@ -167,6 +175,8 @@ def create_engine(settings: Settings, *, pool_size: int | None = None, role: str
     engine = create_async_engine(
         settings.database_url(),
         pool_size=pool_size or settings.DB_POOL_SIZE,
+        max_overflow=0 if fixed_pool else 10,
+        pool_timeout=settings.DB_POOL_TIMEOUT,
         hide_parameters=True,
         connect_args=connect_args,
     )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fibonacco.kit.db import FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, constraint_fields, sqlstate
@@ -105,6 +106,7 @@ _DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
     DBAPIError,
     ConnectionError,  # the database driver's connect: refused, reset
     TimeoutError,
+    PoolTimeoutError,  # no connection of the pool came free in DB_POOL_TIMEOUT
 )
 
 
