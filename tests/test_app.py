@@ -10,6 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from fibonacco.app import create_app
+from fibonacco.auth.dependencies import Authorize
 from fibonacco.config import Settings
 
 
@@ -88,3 +89,14 @@ def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings
         if not _runs_on_the_event_loop(call)
     }
     assert in_threads == set()
+
+
+def test_no_endpoint_authenticates_twice(settings: Settings) -> None:
+    """`Authorize` authenticates as well as it checks: two of them on one route would run the token's statement
+    twice (FastAPI caches a dependency's result per callable, and each alias is one)."""
+    counted = {
+        route.path: sum(isinstance(call, Authorize) for _, call in _calls(route.dependant))
+        for route in _api_routes(create_app(settings).routes)
+    }
+    assert {path: count for path, count in counted.items() if count > 1} == {}
+    assert sum(count == 1 for count in counted.values()) > 40  # the check sees the authenticated routes

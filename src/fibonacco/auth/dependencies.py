@@ -16,22 +16,25 @@ from fibonacco.kit.errors import Forbidden, Unauthenticated
 _bearer = HTTPBearer(auto_error=False, description="A personal access token: `Authorization: Bearer fib_…`")
 
 
-async def _authenticate(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> AuthContext:
-    if credentials is None:
-        raise Unauthenticated()
-    return await authenticate_token(session, credentials.credentials)
-
-
 class Authorize:
-    """Requires at least `role` and, on the token, `ability` (e.g. "knowledge:write")."""
+    """Authenticates the bearer token, then requires at least `role` and, on the token, `ability` (e.g.
+    "knowledge:write").
 
-    def __init__(self, role: Role, ability: str | None = None) -> None:
+    One dependency does both, with no `authenticate` dependency under it: FastAPI resolves each level of the tree
+    on every request, and every authenticated request passes here (bench/README.md, API, sixth pass). No route
+    declares two of these, so none authenticates twice (`tests/test_app.py` checks every route).
+    """
+
+    def __init__(self, role: Role = Role.viewer, ability: str | None = None) -> None:
         self.role = role
         self.ability = ability
 
-    async def __call__(self, auth: Annotated[AuthContext, Depends(_authenticate)]) -> AuthContext:
+    async def __call__(
+        self, session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> AuthContext:
+        if credentials is None:
+            raise Unauthenticated()
+        auth = await authenticate_token(session, credentials.credentials)
         if not auth.user.role.at_least(self.role):
             raise Forbidden(f"This action needs the {self.role.value} role or higher.")
         if self.ability is not None and not auth.token.can(self.ability):
@@ -39,9 +42,12 @@ class Authorize:
         return auth
 
 
+_ANY_VALID_TOKEN = Authorize()  # the lowest role, no ability
+
+
 def authenticated() -> object:
     """`Annotated[AuthContext, authenticated()]`: any valid token (`auth.auth.CurrentAuth`)."""
-    return Depends(_authenticate)
+    return Depends(_ANY_VALID_TOKEN)
 
 
 def authorize(role: Role, ability: str | None = None) -> object:
