@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gc
 import inspect
+import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -100,3 +102,28 @@ def test_no_endpoint_authenticates_twice(settings: Settings) -> None:
     }
     assert {path: count for path, count in counted.items() if count > 1} == {}
     assert sum(count == 1 for count in counted.values()) > 40  # the check sees the authenticated routes
+
+
+def _sample_path(path_format: str) -> str:
+    """A path the route answers: each parameter given a value of its type."""
+    path_format = re.sub(r"\{[^}:]+:uuid\}", str(uuid.uuid4()), path_format)
+    path_format = re.sub(r"\{[^}:]+:path\}", "some/file.txt", path_format)
+    return re.sub(r"\{[^}]+\}", "sample", path_format)
+
+
+def test_no_path_is_answered_by_two_routers(settings: Settings) -> None:
+    """`create_app` includes the routers in the order of their traffic, not of their meaning: that order must
+    decide no request (within one router, the order of its routes still may)."""
+    app = create_app(settings)
+    routers = [route for route in app.router.routes if hasattr(route, "original_router")]
+    owner = {id(route): index for index, router in enumerate(routers) for route in _api_routes([router])}
+    routes = list(_api_routes(routers))
+    clashes = [
+        (route.path, other.path)
+        for route in routes
+        for other in routes
+        if owner[id(route)] != owner[id(other)]
+        and route.methods & other.methods
+        and other.path_regex.match(_sample_path(route.path))
+    ]
+    assert len(routes) > 90 and clashes == []

@@ -512,6 +512,5 @@ async def dismiss_question(question_id: uuid.UUID, auth: CrmWrite, session: Sess
     return ok(PendingQuestion.model_validate(question), "Question dismissed.")
 
 
-router = APIRouter()
-for _router in (customers, fields, segments, conversations, questions):
-    router.include_router(_router)
+# Included by the app one by one, not under one aggregate router (see `fibonacco.app._include_routers`).
+routers = (customers, fields, segments, conversations, questions)

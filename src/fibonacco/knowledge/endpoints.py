@@ -276,6 +276,5 @@ async def public_search(
     return ok(PublicSearchResults.model_validate(outcome, from_attributes=True))
 
 
-router = APIRouter()
-for _router in (entries, categories, search, public):
-    router.include_router(_router)
+# Included by the app one by one, not under one aggregate router (see `fibonacco.app._include_routers`).
+routers = (public, entries, search, categories)
