@@ -150,8 +150,9 @@ class TestRanking:
         assert top["semantic_score"] is not None and top["text_score"] is not None
         assert top["score"] == pytest.approx(1.0)
         assert "<mark>" in top["highlight"]
-        # Entries only the semantic side found are still there, with a lower fused score.
+        # Entries only the semantic side found are still there, with a lower fused score, and no snippet.
         assert any(hit["text_score"] is None for hit in hits[1:])
+        assert all((hit["highlight"] is None) == (hit["text_score"] is None) for hit in hits)
         best_semantic = max(hit["semantic_score"] or 0 for hit in hits)
         best_text = max(hit["text_score"] or 0 for hit in hits)
         weight = HashingEmbedder.hybrid_text_weight

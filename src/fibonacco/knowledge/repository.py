@@ -68,9 +68,6 @@ TITLE_WEIGHT = 3
 # A double quote, or a word starting with "-": web search syntax (websearch_to_tsquery) for phrases and exclusions.
 _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\w')
 
-# The entries whose snippets a full-text search renders. Aliased once: adapting an alias's columns is costly, and
-# it would be paid on every search.
-_HEADLINED = aliased(KnowledgeEntry, name="headlined")
 
 # An entry as a plain row of the columns responses show (every mapped one but the deferred vector and search
 # column), under the attributes' names: lists build no ORM objects (identity map, instance state, attribute
@@ -103,7 +100,6 @@ class VectorMatch:
 class TextMatch:
     entry_id: uuid.UUID
     rank: float
-    headline: str
 
 
 @dataclass(frozen=True)
@@ -238,11 +234,18 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         rows = await self.rows(self._built(_row_statement), {**self.scope_parameters(), _ENTRY_ID: entry_id})
         return rows[0] if rows else None
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
-        """These entries as `ENTRY_COLUMNS` rows (read-only), by id."""
+    async def get_many(self, ids: Sequence[uuid.UUID], highlight: str | None = None) -> dict[uuid.UUID, Row]:
+        """These entries as `ENTRY_COLUMNS` rows (read-only), by id; with `highlight` (a search's query), each also
+        has a `headline`: its content's passages with the query's words between `HIGHLIGHT_START` and
+        `HIGHLIGHT_STOP`. Snippets are made here, for the hits a search returns, not for every candidate it ranks
+        (a hybrid search ranks three per result; each snippet re-parses its entry's text)."""
         if not ids:
             return {}
-        rows = await self.rows(self._built(_rows_statement), {**self.scope_parameters(), _ENTRY_IDS: list(ids)})
+        values = {**self.scope_parameters(), _ENTRY_IDS: list(ids)}
+        if highlight is None:
+            rows = await self.rows(self._built(_rows_statement, False), values)
+        else:
+            rows = await self.rows(self._built(_rows_statement, True), {**values, _QUERY: highlight})
         return {row["id"]: row for row in rows}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
@@ -318,7 +321,7 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         statement = self._built(_search_statement, kind, shape, False)
         parameters = {**self.scope_parameters(), **values, _QUERY: query, _LIMIT: limit}
         rows = await self.rows(statement, parameters)
-        return [TextMatch(entry_id=row["id"], rank=float(row["rank"]), headline=row["headline"]) for row in rows]
+        return [TextMatch(entry_id=row["id"], rank=float(row["rank"])) for row in rows]
 
     def _built(self, build: Callable[..., Select[Any]], *key: Hashable) -> Select[Any]:
         """`build(scope, *key)` for this repository class, where `scope` is `scope_for` a bind parameter: built on
@@ -354,8 +357,12 @@ def _row_statement(scope: Scope) -> Select[Any]:
     return select(*ENTRY_COLUMNS).where(*scope, KnowledgeEntry.id == bindparam(_ENTRY_ID))
 
 
-def _rows_statement(scope: Scope) -> Select[Any]:
-    return select(*ENTRY_COLUMNS).where(*scope, KnowledgeEntry.id == any_(bindparam(_ENTRY_IDS, type_=ARRAY(Uuid))))
+def _rows_statement(scope: Scope, highlighted: bool) -> Select[Any]:
+    columns = [*ENTRY_COLUMNS]
+    if highlighted:
+        query = once_per_statement(any_word_query(bindparam(_QUERY, type_=Text)))
+        columns.append(func.ts_headline(_REGCONFIG, KnowledgeEntry.content, query, _HEADLINE_OPTIONS).label("headline"))
+    return select(*columns).where(*scope, KnowledgeEntry.id == any_(bindparam(_ENTRY_IDS, type_=ARRAY(Uuid))))
 
 
 def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) -> Select[Any]:
@@ -420,16 +427,8 @@ def _text_statement(
         KnowledgeEntry.search_vector.bool_op("@@")(once_per_statement(func.websearch_to_tsquery(_REGCONFIG, query)))
     ]
     bm25 = _bm25(conditions, query, narrowing if web_syntax else [])
-    ranked = select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit).subquery()
-    # Headlines are costly (they re-parse the text), so only for the rows that made the cut.
-    headline = func.ts_headline(
-        _REGCONFIG, _HEADLINED.content, once_per_statement(any_word_query(query)), _HEADLINE_OPTIONS
-    )
-    return (
-        select(ranked.c.id, ranked.c.rank, headline.label("headline"))
-        .join(_HEADLINED, _HEADLINED.id == ranked.c.id)
-        .order_by(ranked.c.rank.desc(), ranked.c.id)
-    )
+    # No snippets here: `get_many(highlight=...)` makes them for the hits returned.
+    return select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit)
 
 
 class FaqCategoryRepository(TenantScopedRepository[FaqCategory]):

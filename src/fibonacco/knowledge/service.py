@@ -442,14 +442,14 @@ async def _search(
     else:
         scores = fuse_scores(semantic, text_scores, embedder.hybrid_text_weight)
     ranked = list(scores)[:limit]
-    entries = await repository.get_many(ranked)
+    entries = await repository.get_many(ranked, highlight=query if textual else None)
     hits = [
         Hit(
             entry=entries[entry_id],
             score=scores[entry_id],
             semantic_score=semantic.get(entry_id),
             text_score=text_scores.get(entry_id),
-            highlight=render_highlight(textual[entry_id].headline) if entry_id in textual else None,
+            highlight=render_highlight(entries[entry_id]["headline"]) if entry_id in textual else None,
         )
         for entry_id in ranked
         if entry_id in entries
