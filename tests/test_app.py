@@ -46,14 +46,17 @@ class TestStartup:
         self, settings: Settings
     ) -> None:
         app = create_app(settings.model_copy(update={"DB_POOL_SIZE": 1, "DB_POOL_TIMEOUT": 0.2}))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                headers = {"Authorization": "Bearer fib_unknown_token"}
-                async with app.state.engine.connect() as held:  # the pool's only connection
-                    await held.exec_driver_sql("SELECT 1")
-                    waited = await client.get("/api/v1/knowledge", headers=headers)
-                served = await client.get("/api/v1/knowledge", headers=headers)
+        try:
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+                async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                    headers = {"Authorization": "Bearer fib_unknown_token"}
+                    async with app.state.engine.connect() as held:  # the pool's only connection
+                        await held.exec_driver_sql("SELECT 1")
+                        waited = await client.get("/api/v1/knowledge", headers=headers)
+                    served = await client.get("/api/v1/knowledge", headers=headers)
+        finally:
+            gc.unfreeze()  # the lifespan froze the heap; the rest of the test session collects as usual
         assert waited.status_code == 503, waited.text
         assert waited.json()["error"]["code"] == "service_unavailable" and waited.headers["Retry-After"]
         assert served.status_code == 401  # the connection came back: the next request is served
