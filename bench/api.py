@@ -4,12 +4,15 @@
     .venv/bin/python -m bench.api                         # 400 entries, 16 connections, 10 s per request
     .venv/bin/python -m bench.api --embedders hashing minilm   # search rows with each embedder
     .venv/bin/python -m bench.api --profile /tmp/profiles # py-spy profile of the server per request
+    .venv/bin/python -m bench.api --rounds 3              # every request three times over, and the medians
 
 Starts its own embedded PostgreSQL and Redis unless DB_HOST / REDIS_HOST are set (then it recreates
 `--database` on that server), migrates, seeds one tenant with `--entries` entries (embedded with each embedder,
 one tenant per embedder), starts `fibonacco serve` (one process) and loads each request with `wrk` when it is
 installed, or a small async client otherwise, with a fixed number of connections. Prints each request's rate
-as a share of `/health`'s, and p50/p99 latency.
+as a share of `/health`'s, and p50/p99 latency. With `--rounds N`, the requests run N times over in turn, each
+share is of the same round's `/health` (on a shared host, speed drifts between minutes), and a last table gives
+each request's medians.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Options:
     profile: Path | None
     only: list[str] | None
     seed: int
+    rounds: int
 
 
 def parse_options() -> Options:
@@ -79,13 +83,14 @@ def parse_options() -> Options:
     parser.add_argument("--profile", type=Path, default=None, help="write a py-spy profile per request here")
     parser.add_argument("--only", nargs="+", default=None, help="run only requests whose name contains one of these")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--rounds", type=int, default=1, help="run every request this many times over, in turn")
     args = parser.parse_args()
     if args.smoke:
         args.entries, args.connections, args.duration = 40, 4, 1
     embedders = args.embedders or [load_settings().EMBEDDINGS_PROVIDER]
     return Options(
         entries=args.entries, connections=args.connections, duration=args.duration, embedders=embedders,
-        database=args.database, profile=args.profile, only=args.only, seed=args.seed,
+        database=args.database, profile=args.profile, only=args.only, seed=args.seed, rounds=max(1, args.rounds),
     )  # fmt: skip
 
 
@@ -163,6 +168,7 @@ class Result:
     errors: int
     cpu_ms: float = 0.0  # the server's CPU time per request: unlike rates, barely moved by other load on the host
     profile: list[str] = field(default_factory=list)
+    round: int = 0
 
 
 def cases(seeded: SeededTenant, *, search_only: bool) -> list[Case]:
@@ -276,7 +282,9 @@ def summarise_profile(path: Path, top: int = 12) -> list[str]:
     return lines
 
 
-def measure(base_url: str, pid: int, case: Case, seeded: SeededTenant, options: Options, tag: str) -> Result:
+def measure(
+    base_url: str, pid: int, case: Case, seeded: SeededTenant, options: Options, tag: str, round_: int = 0
+) -> Result:
     headers = {"Authorization": f"Bearer {seeded.token}"} if case.authenticated else {}
     url = base_url + case.path
     connections = case.connections or options.connections
@@ -286,7 +294,8 @@ def measure(base_url: str, pid: int, case: Case, seeded: SeededTenant, options: 
             raise SystemExit(f"{case.name}: {response.status_code} {response.text[:300]}")
     profile_path = None
     if options.profile is not None:
-        profile_path = options.profile / f"{tag}-{re.sub(r'[^a-z0-9]+', '-', case.name.lower()).strip('-')}.txt"
+        slug = re.sub(r"[^a-z0-9]+", "-", case.name.lower()).strip("-")
+        profile_path = options.profile / f"{tag}-{slug}{f'-{round_ + 1}' if options.rounds > 1 else ''}.txt"
     server = psutil.Process(pid)
     with profiled(pid, options.duration, profile_path) as summary:
         cpu_before = sum(server.cpu_times()[:2])
@@ -296,11 +305,16 @@ def measure(base_url: str, pid: int, case: Case, seeded: SeededTenant, options: 
             figures = asyncio.run(run_client(url, headers, connections, options.duration))
         cpu = sum(server.cpu_times()[:2]) - cpu_before
     cpu_ms = 1000 * cpu / max(1.0, figures[0] * options.duration)
-    return Result(case, *figures, cpu_ms=cpu_ms, profile=summary)
+    return Result(case, *figures, cpu_ms=cpu_ms, profile=summary, round=round_)
+
+
+def _label(result: Result) -> str:
+    return result.case.name + (f" ({result.case.connections} conn.)" if result.case.connections else "")
 
 
 def report(results: list[tuple[str, Result]], options: Options, versions: str) -> None:
-    floor = next(result.rate for _, result in results if result.case.path == "/health")
+    # Each share is of the /health run of the same round.
+    floors = {result.round: result.rate for _, result in results if result.case.path == "/health"}
     tool = "wrk (1 thread)" if shutil.which("wrk") else "bench.api's async client (httpx)"
     print("API benchmark (bench/api.py)")
     print("conditions:")
@@ -312,22 +326,37 @@ def report(results: list[tuple[str, Result]], options: Options, versions: str) -
     print(
         f"  {options.entries} entries per tenant ({len(CATEGORIES)} categories, 3/4 public); "
         f"{options.connections} connections unless noted; {options.duration} s per request"
+        + (f"; {options.rounds} rounds, in turn" if options.rounds > 1 else "")
     )
     print(
         f"  load average (1 min) at the end {os.getloadavg()[0]:.1f}; CPU ms/req is the API process's user + system "
         "time per request (PostgreSQL's not included)"
     )
     print("figures:")
-    print(
-        f"  {'request':<44} {'embedder':<8} {'req/s':>9} {'of /health':>10} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'CPU ms/req':>10} {'errors':>6}"
-    )
+    header = f"{'request':<44} {'embedder':<8} {'req/s':>9} {'of /health':>10} {'p50 ms':>8} {'p99 ms':>8}"
+    round_column = "round " if options.rounds > 1 else ""
+    print(f"  {round_column}{header} {'CPU ms/req':>10} {'errors':>6}")
     for embedder, result in results:
-        name = result.case.name + (f" ({result.case.connections} conn.)" if result.case.connections else "")
+        at = f"{result.round + 1:<5} " if options.rounds > 1 else ""
         print(
-            f"  {name:<44} {embedder:<8} {result.rate:9.0f} {100 * result.rate / floor:9.1f}% "
-            f"{result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.cpu_ms:10.2f} {result.errors:6d}"
+            f"  {at}{_label(result):<44} {embedder:<8} {result.rate:9.0f} "
+            f"{100 * result.rate / floors[result.round]:9.1f}% {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
+            f"{result.cpu_ms:10.2f} {result.errors:6d}"
         )
+    if options.rounds > 1:
+        print(f"medians over the {options.rounds} rounds:")
+        print(f"  {header} {'CPU ms/req':>10}")
+        by_request: dict[tuple[str, str], list[Result]] = collections.defaultdict(list)
+        for embedder, result in results:
+            by_request[(_label(result), embedder)].append(result)
+        for (name, embedder), runs in by_request.items():
+            share = statistics.median(100 * run.rate / floors[run.round] for run in runs)
+            print(
+                f"  {name:<44} {embedder:<8} {statistics.median(run.rate for run in runs):9.0f} {share:9.1f}% "
+                f"{statistics.median(run.p50_ms for run in runs):8.2f} "
+                f"{statistics.median(run.p99_ms for run in runs):8.2f} "
+                f"{statistics.median(run.cpu_ms for run in runs):10.2f}"
+            )
     for embedder, result in results:
         if result.profile:
             print(f"profile: {result.case.name} ({embedder})")
@@ -342,10 +371,15 @@ def main() -> None:
         versions = asyncio.run(server_versions(load_settings(**env)))
         for position, name in enumerate(options.embedders):
             with api_server(env, name) as (base_url, pid):
-                for case in cases(seeded[name], search_only=position > 0):
-                    if options.only and case.path != "/health" and not any(o in case.name for o in options.only):
-                        continue
-                    results.append((name, measure(base_url, pid, case, seeded[name], options, name)))
+                chosen = [
+                    case
+                    for case in cases(seeded[name], search_only=position > 0)
+                    if not options.only or case.path == "/health" or any(o in case.name for o in options.only)
+                ]
+                for round_ in range(options.rounds):
+                    for case in chosen:
+                        result = measure(base_url, pid, case, seeded[name], options, name, round_)
+                        results.append((name, result))
     report(results, options, versions)
 
 
