@@ -100,10 +100,10 @@ def test_no_endpoint_authenticates_twice(settings: Settings) -> None:
     """`Authorize` authenticates as well as it checks: two of them on one route would run the token's statement
     twice (FastAPI caches a dependency's result per callable, and each alias is one)."""
     counted = {
-        route.path: sum(isinstance(call, Authorize) for _, call in _calls(route.dependant))
+        f"{sorted(route.methods)} {route.path}": sum(isinstance(call, Authorize) for _, call in _calls(route.dependant))
         for route in _api_routes(create_app(settings).routes)
     }
-    assert {path: count for path, count in counted.items() if count > 1} == {}
+    assert {route: count for route, count in counted.items() if count > 1} == {}
     assert sum(count == 1 for count in counted.values()) > 40  # the check sees the authenticated routes
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Uuid,
     any_,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -237,8 +238,9 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     async def get_many(self, ids: Sequence[uuid.UUID], highlight: str | None = None) -> dict[uuid.UUID, Row]:
         """These entries as `ENTRY_COLUMNS` rows (read-only), by id; with `highlight` (a search's query), each also
         has a `headline`: its content's passages with the query's words between `HIGHLIGHT_START` and
-        `HIGHLIGHT_STOP`. Snippets are made here, for the hits a search returns, not for every candidate it ranks
-        (a hybrid search ranks three per result; each snippet re-parses its entry's text)."""
+        `HIGHLIGHT_STOP`, or None for an entry without any of its words. Snippets are made here, for the hits a
+        search returns, not for every candidate it ranks (a hybrid search ranks three per result; each snippet
+        re-parses its entry's text)."""
         if not ids:
             return {}
         values = {**self.scope_parameters(), _ENTRY_IDS: list(ids)}
@@ -361,7 +363,9 @@ def _rows_statement(scope: Scope, highlighted: bool) -> Select[Any]:
     columns = [*ENTRY_COLUMNS]
     if highlighted:
         query = once_per_statement(any_word_query(bindparam(_QUERY, type_=Text)))
-        columns.append(func.ts_headline(_REGCONFIG, KnowledgeEntry.content, query, _HEADLINE_OPTIONS).label("headline"))
+        # Only an entry sharing a word with the query gets one (a hybrid hit the text side did not find gets none).
+        headline = func.ts_headline(_REGCONFIG, KnowledgeEntry.content, query, _HEADLINE_OPTIONS)
+        columns.append(case((KnowledgeEntry.search_vector.bool_op("@@")(query), headline)).label("headline"))
     return select(*columns).where(*scope, KnowledgeEntry.id == any_(bindparam(_ENTRY_IDS, type_=ARRAY(Uuid))))
 
 
