@@ -3,13 +3,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fibonacco.config import Settings
 from fibonacco.devstack.embedded import EmbeddedPostgres
-from fibonacco.migrations.runner import migrate
+from fibonacco.migrations.runner import alembic_config, migrate
 
 
 class TestMigrate:
@@ -35,6 +36,37 @@ class TestMigrate:
         await engine.dispose()
         assert extension is not None
         assert {"tenants", "users", "personal_access_tokens", "alembic_version"} <= tables
+
+    async def test_0014_copies_the_postings_of_existing_entries(
+        self, settings: Settings, embedded_postgres: EmbeddedPostgres
+    ) -> None:
+        name = f"migrate_{uuid.uuid4().hex[:8]}"
+        embedded_postgres.create_database(name)
+        fresh = settings.model_copy(update={"DB_DATABASE": name})
+        await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0013")
+        engine = create_async_engine(fresh.database_url())
+        async with engine.begin() as connection:
+            tenant_id = await connection.scalar(
+                text("INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'T', 't') RETURNING id")
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO knowledge_entries (id, tenant_id, title, content)"
+                    " VALUES (gen_random_uuid(), :tenant, 'Refunds', 'A refund reaches the card.')"
+                ),
+                {"tenant": tenant_id},
+            )
+
+        applied = await asyncio.to_thread(migrate, fresh)
+        assert applied and applied[0].startswith("0014:")
+        async with engine.connect() as connection:
+            postings = (
+                await connection.execute(
+                    text("SELECT lexeme, occurrences, title_occurrences FROM knowledge_entry_terms")
+                )
+            ).all()
+        await engine.dispose()
+        assert sorted(postings) == [("card", 1, 0), ("reach", 1, 0), ("refund", 2, 1)]
 
 
 class TestModelsMatchMigrations:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION
-from fibonacco.kit.db import ProcessingStatus, TenantOwnedModel, string_enum
+from fibonacco.kit.db import Model, ProcessingStatus, TenantOwnedModel, string_enum
 from fibonacco.kit.vectors import Vector
 
 # Full-text configuration of the generated search column and of every query against it.
@@ -110,7 +110,8 @@ class KnowledgeEntry(TenantOwnedModel):
         Index("ix_knowledge_entries_embedding_status", "embedding_status"),
         Index("ix_knowledge_entries_tags", "tags", postgresql_using="gin"),
         Index("ix_knowledge_entries_industry_codes", "industry_codes", postgresql_using="gin"),
-        Index("ix_knowledge_entries_search_vector", "search_vector", postgresql_using="gin"),
+        # No GIN index on search_vector (migration 0014): under row-level security `@@` is never an index
+        # condition (it is not LEAKPROOF); full-text search finds its candidates in `knowledge_entry_terms`.
         Index(
             "ix_knowledge_entries_embedding_hnsw",
             "embedding",
@@ -119,6 +120,24 @@ class KnowledgeEntry(TenantOwnedModel):
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
     )
+
+
+class KnowledgeEntryTerm(Model):
+    """One lexeme of an entry's search vector, with how often it occurs there: the postings BM25 reads
+    (`knowledge.repository`). Kept by triggers on `knowledge_entries` (migration 0014): an INSERT adds an entry's
+    lexemes, a change of its title or content replaces them, a DELETE removes them. A tenant's rows under the
+    forced policy, like the entries'; the triggers write them as the writer of the entry, under its binding."""
+
+    __tablename__ = "knowledge_entry_terms"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    entry_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)  # positions of the lexeme in the entry, title included
+    title_occurrences: Mapped[int] = mapped_column(Integer)
+    entry_length: Mapped[int] = mapped_column(Integer)  # the entry's distinct lexemes: its length for BM25
+
+    __table_args__ = (Index("ix_knowledge_entry_terms_entry", "entry_id"),)
 
 
 class FaqCategory(TenantOwnedModel):

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UnaryExpression,
     Uuid,
+    and_,
     any_,
     bindparam,
     case,
@@ -29,7 +30,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
@@ -43,6 +43,7 @@ from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
     KnowledgeEntry,
+    KnowledgeEntryTerm,
     KnowledgeVote,
 )
 from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
@@ -167,27 +168,27 @@ def has_meaningful_word(query: ColumnElement[str]) -> ColumnElement[bool]:
 def _bm25(
     conditions: Sequence[ColumnElement[bool]], query: ColumnElement[str], narrowing: Sequence[ColumnElement[bool]]
 ) -> Subquery:
-    """(id, rank) of every entry meeting `conditions` and `narrowing` that matches a word of `query`, scored by
-    BM25 over the entries meeting `conditions`."""
-    vector = KnowledgeEntry.search_vector
-    matched = (
-        select(KnowledgeEntry.id.label("id"), vector.label("vector"), func.length(vector).label("length"))
-        .where(*conditions, *narrowing, vector.bool_op("@@")(once_per_statement(any_word_query(query))))
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
-    )
-    # One row per (entry, query word it contains), with the word's frequency there; title positions count more.
-    occurrence = func.unnest(matched.c.vector).table_valued("lexeme", "positions", "weights").alias("occurrence")
-    in_title = func.cardinality(func.array_positions(occurrence.c.weights, literal_column("'A'::text")))
-    frequency = func.cardinality(occurrence.c.positions) + (TITLE_WEIGHT - 1) * in_title
+    """(id, rank) of every entry meeting `conditions` and `narrowing` that contains a word of `query`, scored by
+    BM25 over the entries meeting `conditions`. The words' postings come from `knowledge_entry_terms` (by tenant
+    and lexeme), not from unnesting each candidate's search vector (migration 0014)."""
+    term = KnowledgeEntryTerm
     # The cast keeps `= ANY` comparing with the array, not with the rows of a sub-select.
     query_words = cast(once_per_statement(func.tsvector_to_array(func.to_tsvector(_REGCONFIG, query))), ARRAY(Text))
+    # One row per (entry, query word it contains), with the word's frequency there; title positions count more.
+    frequency = term.occurrences + (TITLE_WEIGHT - 1) * term.title_occurrences
     hits = (
-        select(matched.c.id, matched.c.length, occurrence.c.lexeme, cast(frequency, Float).label("frequency"))
-        .select_from(matched.join(occurrence, true()))
-        .where(occurrence.c.lexeme == any_(query_words))
+        select(
+            term.entry_id.label("id"),
+            term.entry_length.label("length"),
+            term.lexeme,
+            cast(frequency, Float).label("frequency"),
+        )
+        .join(KnowledgeEntry, and_(KnowledgeEntry.id == term.entry_id, KnowledgeEntry.tenant_id == term.tenant_id))
+        .where(term.lexeme == any_(query_words), *conditions, *narrowing)
         .cte("hits")
+        .prefix_with("MATERIALIZED")
     )
+    matched = select(hits.c.id, hits.c.length).distinct().subquery("matched")
     entries_with = select(hits.c.lexeme, func.count().label("count")).group_by(hits.c.lexeme).cte("document_frequency")
     corpus = select(cast(func.count(), Float)).select_from(KnowledgeEntry).where(*conditions).scalar_subquery()
     mean_length = select(cast(func.avg(matched.c.length), Float)).scalar_subquery()

@@ -1,0 +1,105 @@
+"""full-text ranking reads postings: each entry's lexemes in `knowledge_entry_terms`, kept by triggers
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-02 14:00:00
+
+BM25 needs, for each query word, the entries containing it and how often. It unnested the search vector of every
+entry sharing a word with the query, and kept the few rows of the query's words: for 400 entries of ~25 lexemes
+each, three quarters of a full-text search's database time (bench/README.md, API, seventh pass). The lexemes are
+now rows of their own, looked up by (tenant, lexeme) for the query's words only. Triggers keep them: an inserted
+entry adds its lexemes, a change of its title or content replaces them, a deleted entry takes them along. They
+are row triggers, so an update that changes neither (a use counted, a vote) fires none, and they run as the
+entry's writer, under its tenant binding and the forced policy of the new table.
+
+The GIN index on `search_vector` goes: under row-level security `@@` (not LEAKPROOF) is never an index condition,
+so no query could use it, and every write of an entry paid for it.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from fibonacco.migrations.rls import enable_tenant_rls
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_FUNCTION = "knowledge_entry_terms_sync"
+
+
+def _postings(entry: str, source: str = "") -> str:
+    """The SELECT of the term rows of `entry`: a trigger's row variable, or the alias `source` (a FROM item of
+    knowledge_entries) names."""
+    rows = f"{source} CROSS JOIN LATERAL " if source else ""
+    return (
+        f"SELECT {entry}.tenant_id, t.lexeme, {entry}.id, cardinality(t.positions),"  # noqa: S608 (constants only)
+        f" cardinality(array_positions(t.weights, 'A')), length({entry}.search_vector)"
+        f" FROM {rows}unnest({entry}.search_vector) AS t(lexeme, positions, weights)"
+    )
+
+
+_COLUMNS = "(tenant_id, lexeme, entry_id, occurrences, title_occurrences, entry_length)"
+_SYNC = f"""
+CREATE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM knowledge_entry_terms WHERE tenant_id = OLD.tenant_id AND entry_id = OLD.id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO knowledge_entry_terms {_COLUMNS} {_postings("NEW")};
+    END IF;
+    RETURN NULL;
+END
+$$
+"""  # noqa: S608 (constants only)
+_TRIGGERS = {
+    "insert": "AFTER INSERT",
+    # The generated search column changes only with these; WHEN skips a rewrite that changes no lexeme.
+    "update": "AFTER UPDATE OF title, content",
+    "delete": "AFTER DELETE",
+}
+_WHEN = {"update": " WHEN (OLD.search_vector IS DISTINCT FROM NEW.search_vector)"}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "knowledge_entry_terms",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("lexeme", sa.Text(), nullable=False),
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("occurrences", sa.Integer(), nullable=False),
+        sa.Column("title_occurrences", sa.Integer(), nullable=False),
+        sa.Column("entry_length", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "lexeme", "entry_id", name=op.f("pk_knowledge_entry_terms")),
+    )
+    op.create_index("ix_knowledge_entry_terms_entry", "knowledge_entry_terms", ["entry_id"], unique=False)
+    # Run by the owner, who the forced policy on the entries binds (unless a superuser): cross to copy them all.
+    op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
+    op.execute(f"INSERT INTO knowledge_entry_terms {_COLUMNS} {_postings('e', 'knowledge_entries e')}")
+    enable_tenant_rls("knowledge_entry_terms")
+    op.execute(_SYNC)
+    op.execute(f"REVOKE ALL ON FUNCTION {_FUNCTION}() FROM PUBLIC")
+    for event, timing in _TRIGGERS.items():
+        op.execute(
+            f"CREATE TRIGGER knowledge_entry_terms_{event} {timing} ON knowledge_entries"
+            f" FOR EACH ROW{_WHEN.get(event, '')} EXECUTE FUNCTION {_FUNCTION}()"
+        )
+    op.drop_index("ix_knowledge_entries_search_vector", table_name="knowledge_entries")
+
+
+def downgrade() -> None:
+    op.create_index(
+        "ix_knowledge_entries_search_vector",
+        "knowledge_entries",
+        ["search_vector"],
+        unique=False,
+        postgresql_using="gin",
+    )
+    for event in _TRIGGERS:
+        op.execute(f"DROP TRIGGER knowledge_entry_terms_{event} ON knowledge_entries")
+    op.execute(f"DROP FUNCTION {_FUNCTION}()")
+    op.drop_table("knowledge_entry_terms")
