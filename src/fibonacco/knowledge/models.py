@@ -108,10 +108,9 @@ class KnowledgeEntry(TenantOwnedModel):
         ),
         Index("ix_knowledge_entries_tenant_category", "tenant_id", "category", "subcategory"),
         Index("ix_knowledge_entries_embedding_status", "embedding_status"),
-        Index("ix_knowledge_entries_tags", "tags", postgresql_using="gin"),
-        Index("ix_knowledge_entries_industry_codes", "industry_codes", postgresql_using="gin"),
-        # No GIN index on search_vector (migration 0014): under row-level security `@@` is never an index
-        # condition (it is not LEAKPROOF); full-text search finds its candidates in `knowledge_entry_terms`.
+        # No GIN index on search_vector, tags or industry_codes (migration 0014): under row-level security `@@` and
+        # `@>` are never index conditions (they are not LEAKPROOF), so such an index only costs every write.
+        # Full-text search finds its candidates in `knowledge_entry_terms`.
         Index(
             "ix_knowledge_entries_embedding_hnsw",
             "embedding",

@@ -12,8 +12,8 @@ entry adds its lexemes, a change of its title or content replaces them, a delete
 are row triggers, so an update that changes neither (a use counted, a vote) fires none, and they run as the
 entry's writer, under its tenant binding and the forced policy of the new table.
 
-The GIN index on `search_vector` goes: under row-level security `@@` (not LEAKPROOF) is never an index condition,
-so no query could use it, and every write of an entry paid for it.
+The GIN indexes on `search_vector`, `tags` and `industry_codes` go: under row-level security `@@` and `@>` (not
+LEAKPROOF) are never index conditions, so no query could use them, and every write of an entry paid for them.
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,7 @@ _TRIGGERS = {
     "update": "AFTER UPDATE OF title, content",
     "delete": "AFTER DELETE",
 }
+_UNUSABLE_INDEXES = ("search_vector", "tags", "industry_codes")  # GIN indexes, each on its column
 _WHEN = {"update": " WHEN (OLD.search_vector IS DISTINCT FROM NEW.search_vector)"}
 
 
@@ -88,17 +89,13 @@ def upgrade() -> None:
             f"CREATE TRIGGER knowledge_entry_terms_{event} {timing} ON knowledge_entries"
             f" FOR EACH ROW{_WHEN.get(event, '')} EXECUTE FUNCTION {_FUNCTION}()"
         )
-    op.drop_index("ix_knowledge_entries_search_vector", table_name="knowledge_entries")
+    for column in _UNUSABLE_INDEXES:
+        op.drop_index(f"ix_knowledge_entries_{column}", table_name="knowledge_entries")
 
 
 def downgrade() -> None:
-    op.create_index(
-        "ix_knowledge_entries_search_vector",
-        "knowledge_entries",
-        ["search_vector"],
-        unique=False,
-        postgresql_using="gin",
-    )
+    for column in _UNUSABLE_INDEXES:
+        op.create_index(f"ix_knowledge_entries_{column}", "knowledge_entries", [column], postgresql_using="gin")
     for event in _TRIGGERS:
         op.execute(f"DROP TRIGGER knowledge_entry_terms_{event} ON knowledge_entries")
     op.execute(f"DROP FUNCTION {_FUNCTION}()")
