@@ -39,8 +39,9 @@ from sqlalchemy.schema import CreateIndex
 from fibonacco.config import Settings, load_settings
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION, pad_to
 from fibonacco.kit.db import create_engine, create_sessionmaker
+from fibonacco.kit.vectors import HNSW_EF_SEARCH
 from fibonacco.knowledge.models import HNSW_EF_CONSTRUCTION, HNSW_M, KnowledgeEntry
-from fibonacco.knowledge.repository import HNSW_EF_SEARCH, KnowledgeEntryRepository
+from fibonacco.knowledge.repository import KnowledgeEntryRepository
 from fibonacco.knowledge.schemas import KnowledgeFilters
 
 HNSW_INDEX = next(index for index in KnowledgeEntry.__table__.indexes if index.name.endswith("embedding_hnsw"))

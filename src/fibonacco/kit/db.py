@@ -41,7 +41,7 @@ from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
-from fibonacco.kit.vectors import register_vector_codec
+from fibonacco.kit.vectors import HNSW_SCAN_SETTINGS, register_vector_codec
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -158,15 +158,14 @@ def create_engine(
     of more requests than connections, the API would connect (and prepare its statements anew) again and again,
     the tail of its latencies (bench/README.md, API, sixth pass).
 
-    Statement parameters never reach a log line or an exception's text (`hide_parameters`): they hold password
+    Each connection starts with the HNSW scan settings (`kit.vectors.HNSW_SCAN_SETTINGS`). Statement parameters
+    never reach a log line or an exception's text (`hide_parameters`): they hold password
     hashes, emails and tokens. Connections the server closed (a restart) are replaced at checkout
     (`_discard_closed`).
     """
-    connect_args: dict[str, object] = {}
+    connect_args: dict[str, object] = {"server_settings": {**HNSW_SCAN_SETTINGS, **({"role": role} if role else {})}}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
-    if role is not None:
-        connect_args["server_settings"] = {"role": role}
     # With DB_SECRET_ARN, every new connection asks Secrets Manager's current password (cached), so a rotation
     # never locks running processes out (kit/dbcredentials.py).
     secret_password = SecretPassword.from_settings(settings)

@@ -10,6 +10,16 @@ import pgvector.sqlalchemy
 from pgvector.asyncpg import register_vector
 from sqlalchemy import Dialect
 
+# pgvector's default candidate list; a search asking for more rows raises it, for its transaction.
+HNSW_EF_SEARCH = 40
+# How far an iterative scan may walk before giving up (pgvector's default is 20,000). Beyond it the exact
+# search answers instead, so this only bounds the cost of the approximate attempt.
+HNSW_MAX_SCAN_TUPLES = 50_000
+# Every connection's HNSW scans are iterative (pgvector 0.8): a filtered search walks the graph on until `limit`
+# rows pass its filters, in relaxed order (the search statements re-sort their candidates). Sent with the
+# connection's start-up parameters (`kit.db.create_engine`), so no search spends a round trip setting them.
+HNSW_SCAN_SETTINGS = {"hnsw.iterative_scan": "relaxed_order", "hnsw.max_scan_tuples": str(HNSW_MAX_SCAN_TUPLES)}
+
 
 class Vector(pgvector.sqlalchemy.VECTOR):
     """`vector(n)`, sent and received as pgvector's binary format: 4 bytes a float instead of about 10 of text,

@@ -38,6 +38,7 @@ from sqlalchemy.orm import aliased
 from fibonacco.kit.driver import Row, fetch
 from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository, once_per_statement
 from fibonacco.kit.responses import Page
+from fibonacco.kit.vectors import HNSW_EF_SEARCH
 from fibonacco.knowledge.models import (
     TEXT_SEARCH_CONFIG,
     EmbeddingStatus,
@@ -48,11 +49,6 @@ from fibonacco.knowledge.models import (
 )
 from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
 
-# pgvector's default; raised to `limit` when more rows are asked for.
-HNSW_EF_SEARCH = 40
-# How far an iterative scan may walk before giving up (pgvector's default is 20,000). Beyond it the exact
-# search answers instead, so this only bounds the cost of the approximate attempt.
-HNSW_MAX_SCAN_TUPLES = 50_000
 # Snippet markers: control characters absent from real text, so the snippet can be HTML-escaped and the markers
 # turned into <mark> afterwards.
 HIGHLIGHT_START = "\x02"
@@ -215,11 +211,7 @@ _ENTRY_ID = "entry_id"
 _ENTRY_IDS = "entry_ids"
 # Transaction-local, read by the index when the scan starts (so cached plans honour them too). They touch nothing
 # but HNSW scans, and every HNSW scan comes through `approximate_nearest`, so they need no undoing.
-_HNSW_SETTINGS = select(
-    func.set_config("hnsw.iterative_scan", "relaxed_order", True),
-    func.set_config("hnsw.ef_search", bindparam("ef_search", type_=Text), True),
-    func.set_config("hnsw.max_scan_tuples", str(HNSW_MAX_SCAN_TUPLES), True),
-)
+_EF_SEARCH = select(func.set_config("hnsw.ef_search", bindparam("ef_search", type_=Text), True))
 
 
 class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
@@ -282,9 +274,12 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     async def approximate_nearest(
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
-        """HNSW search with a pgvector 0.8 iterative scan: the graph walk goes on until `limit` rows pass the
-        filters (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates."""
-        await fetch(self.session, _HNSW_SETTINGS, {"ef_search": str(max(HNSW_EF_SEARCH, limit))})
+        """HNSW search with a pgvector 0.8 iterative scan (every connection's, `kit.vectors.HNSW_SCAN_SETTINGS`):
+        the graph walk goes on until `limit` rows pass the filters (or `max_scan_tuples` is reached), instead of
+        filtering a fixed `ef_search` candidates. `ef_search` is raised to `limit` when more rows are asked for
+        (for the rest of the transaction: a later, smaller search of the same unit keeps it, a little slower)."""
+        if limit > HNSW_EF_SEARCH:
+            await fetch(self.session, _EF_SEARCH, {"ef_search": str(limit)})
         return await self._vector_search("approximate", vector, model_name, filters, limit, text)
 
     async def exact_nearest(
