@@ -216,19 +216,20 @@ class TestLeanRequests:
         assert "fibonacco_token_with_user" in binding and "set_config" in binding, binding
         assert sum("fibonacco_token_with_user" in sql or "set_config" in sql for sql in recorder.queries()) == 1
 
-    async def test_a_hybrid_search_sends_no_scan_settings(
+    async def test_a_hybrid_search_is_one_statement_and_its_rows(
         self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
     ) -> None:
-        """The HNSW scan settings come with the connection (`kit.vectors.HNSW_SCAN_SETTINGS`): a search sends
-        the token's statement, the vector and text statements and the hits' rows; only a deeper one raises
-        ef_search."""
+        """After the token's statement, a hybrid search sends one statement for both its sides, then the hits'
+        rows. The HNSW scan settings come with the connection (`kit.vectors.HNSW_SCAN_SETTINGS`); only a deeper
+        search raises ef_search."""
         hybrid = "/api/v1/search/hybrid?q=download+an+invoice&limit="
         await get(client, hybrid + "10", tenant_with_entries)  # the token's first use; asyncpg learns the types
         for limit, settings in ((10, 0), (20, 1)):  # 3 candidates a hit: 60 > ef_search's 40
             recorder.clear()
             await get(client, hybrid + str(limit), tenant_with_entries)
             _token, *search = recorder.queries()
-            assert len(search) == 3 + settings and sum("set_config" in sql for sql in search) == settings, search
+            assert len(search) == 2 + settings and sum("set_config" in sql for sql in search) == settings, search
+            assert "knowledge_entry_terms" in search[-2] and "<=>" in search[-2]  # both sides, one statement
 
     async def test_a_write_still_commits(
         self, client: httpx.AsyncClient, tenant_with_entries: Actor, make_actor: MakeActor, recorder: Recorder

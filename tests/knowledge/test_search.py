@@ -336,6 +336,17 @@ class TestSelectiveFilters:
         )
         assert len(matches) == self.LIMIT
 
+    async def test_hybrid_candidates_fall_back_to_the_exact_search(self, session: AsyncSession, tenant: Actor) -> None:
+        """Both sides come in one statement; when its HNSW side comes back short (plain HNSW here, as in the
+        control above), the exact search answers for that side."""
+        await set_local(session, **HNSW_ONLY, hnsw__iterative_scan="off", hnsw__ef_search="40")
+        repository = KnowledgeEntryRepository(session, tenant.tenant.id)
+        query = pad_to(HashingEmbedder().embed_one(self.QUERY))
+        model, filters = HashingEmbedder().model_name, KnowledgeFilters(category="rare")
+        semantic, textual = await repository.hybrid_candidates(query, model, self.QUERY, filters, self.LIMIT)
+        assert semantic == await repository.exact_nearest(query, model, filters, self.LIMIT, text=self.QUERY)
+        assert textual == await repository.matching_text(self.QUERY, filters, self.LIMIT)
+
     async def test_search_returns_the_exact_top_k(
         self, client: httpx.AsyncClient, session: AsyncSession, tenant: Actor
     ) -> None:

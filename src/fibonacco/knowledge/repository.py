@@ -27,9 +27,11 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     literal_column,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
@@ -278,9 +280,12 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         the graph walk goes on until `limit` rows pass the filters (or `max_scan_tuples` is reached), instead of
         filtering a fixed `ef_search` candidates. `ef_search` is raised to `limit` when more rows are asked for
         (for the rest of the transaction: a later, smaller search of the same unit keeps it, a little slower)."""
+        await self._deepen_scan(limit)
+        return await self._vector_search("approximate", vector, model_name, filters, limit, text)
+
+    async def _deepen_scan(self, limit: int) -> None:
         if limit > HNSW_EF_SEARCH:
             await fetch(self.session, _EF_SEARCH, {"ef_search": str(limit)})
-        return await self._vector_search("approximate", vector, model_name, filters, limit, text)
 
     async def exact_nearest(
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
@@ -302,8 +307,7 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         parameters = {**self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _LIMIT: limit}
         if text is not None:
             parameters[_QUERY] = text
-        rows = await self.rows(statement, parameters)
-        return [VectorMatch(entry_id=row["id"], similarity=1.0 - float(row["distance"])) for row in rows]
+        return [_vector_match(row["id"], row["distance"]) for row in await self.rows(statement, parameters)]
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
         """Entries sharing any meaningful word with `query`, ranked by BM25 with highlighted snippets.
@@ -315,11 +319,27 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         "Quoted phrases" and -exclusions (web search syntax) narrow the candidates; they do not change the ranking.
         """
         shape, values = filter_shape(filters)
-        kind = "web text" if _WEB_SYNTAX.search(query) else "text"
-        statement = self._built(_search_statement, kind, shape, False)
+        statement = self._built(_search_statement, _text_kind(query), shape, False)
         parameters = {**self.scope_parameters(), **values, _QUERY: query, _LIMIT: limit}
+        return [_text_match(row["id"], row["rank"]) for row in await self.rows(statement, parameters)]
+
+    async def hybrid_candidates(
+        self, vector: list[float], model_name: str, query: str, filters: KnowledgeFilters, limit: int
+    ) -> tuple[list[VectorMatch], list[TextMatch]]:
+        """`nearest(vector, ..., text=query)` and `matching_text(query, ...)`, both in one statement (one round
+        trip); the exact search still answers, in a second, when the HNSW side comes back short."""
+        await self._deepen_scan(limit)
+        shape, values = filter_shape(filters)
+        statement = self._built(_search_statement, f"hybrid {_text_kind(query)}", shape, True)
+        parameters = {
+            **self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _QUERY: query, _LIMIT: limit,
+        }  # fmt: skip
         rows = await self.rows(statement, parameters)
-        return [TextMatch(entry_id=row["id"], rank=float(row["rank"])) for row in rows]
+        semantic = [_vector_match(row["id"], row["score"]) for row in rows if row["side"] == _SEMANTIC_SIDE]
+        textual = [_text_match(row["id"], row["score"]) for row in rows if row["side"] == _TEXT_SIDE]
+        if len(semantic) < limit:
+            semantic = await self.exact_nearest(vector, model_name, filters, limit, text=query)
+        return semantic, textual
 
     def _built(self, build: Callable[..., Select[Any]], *key: Hashable) -> Select[Any]:
         """`build(scope, *key)` for this repository class, where `scope` is `scope_for` a bind parameter: built on
@@ -329,6 +349,18 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         if statement is None:
             statement = _BUILT[cache_key] = build(self.scope_for(bindparam(TENANT_PARAMETER)), *key)
         return statement
+
+
+def _text_kind(query: str) -> str:
+    return "web text" if _WEB_SYNTAX.search(query) else "text"
+
+
+def _vector_match(entry_id: uuid.UUID, distance: float) -> VectorMatch:
+    return VectorMatch(entry_id=entry_id, similarity=1.0 - float(distance))
+
+
+def _text_match(entry_id: uuid.UUID, rank: float) -> TextMatch:
+    return TextMatch(entry_id=entry_id, rank=float(rank))
 
 
 class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
@@ -366,12 +398,14 @@ def _rows_statement(scope: Scope, highlighted: bool) -> Select[Any]:
 
 
 def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) -> Select[Any]:
-    """The statement of one search `kind` ("approximate", "exact", "text", "web text") for one filter shape; run
-    it with the repository's `scope_parameters()`, the filters' values and the query's. `gated`: the vector
-    kinds find nothing unless the query text has a meaningful word."""
+    """The statement of one search `kind` ("approximate", "exact", "text", "web text", "hybrid text", "hybrid web
+    text") for one filter shape; run it with the repository's `scope_parameters()`, the filters' values and the
+    query's. `gated`: the vector kinds find nothing unless the query text has a meaningful word."""
     conditions = [*scope, *filter_conditions(shape)]
     query = bindparam(_QUERY, type_=Text)
     limit = bindparam(_LIMIT, type_=Integer)
+    if kind.startswith("hybrid "):
+        return _hybrid_statement(conditions, query, limit, web_syntax=kind == "hybrid web text")
     if kind == "approximate":
         return _approximate_nearest_statement(conditions, query if gated else None, limit)
     if kind == "exact":
@@ -429,6 +463,25 @@ def _text_statement(
     bm25 = _bm25(conditions, query, narrowing if web_syntax else [])
     # No snippets here: `get_many(highlight=...)` makes them for the hits returned.
     return select(bm25.c.id, bm25.c.rank).order_by(bm25.c.rank.desc(), bm25.c.id).limit(limit)
+
+
+_SEMANTIC_SIDE = "semantic"
+_TEXT_SIDE = "text"
+
+
+def _hybrid_statement(
+    conditions: list[ColumnElement[bool]], query: ColumnElement[str], limit: BindParameter[int], *, web_syntax: bool
+) -> Select[Any]:
+    """(side, id, score) rows: the approximate nearest entries (score: distance, nearest first), then the BM25 best
+    (score: rank, best first), each side limited by itself."""
+    nearest = _approximate_nearest_statement(conditions, query, limit).subquery("nearest")
+    ranked = _text_statement(conditions, query, limit, web_syntax=web_syntax).subquery("ranked")
+    sides = union_all(
+        select(literal(_SEMANTIC_SIDE).label("side"), nearest.c.id, nearest.c.distance.label("score")),
+        select(literal(_TEXT_SIDE).label("side"), ranked.c.id, ranked.c.rank.label("score")),
+    ).subquery("sides")
+    in_side_order = case((sides.c.side == _SEMANTIC_SIDE, sides.c.score), else_=-sides.c.score)
+    return select(sides.c.side, sides.c.id, sides.c.score).order_by(sides.c.side, in_side_order, sides.c.id)
 
 
 class FaqCategoryRepository(TenantScopedRepository[FaqCategory]):

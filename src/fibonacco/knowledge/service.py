@@ -39,7 +39,6 @@ from fibonacco.knowledge.repository import (
     KnowledgeVoteRepository,
     PendingEntry,
     PublicKnowledgeEntryRepository,
-    TextMatch,
 )
 from fibonacco.knowledge.schemas import (
     FaqCategoryCreate,
@@ -425,14 +424,16 @@ async def _search(
         # Nothing to match (`!!!`): no words for full text, and only a meaningless (zero) vector to compare.
         return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=[])
     depth = limit if mode != SearchMode.hybrid else limit * HYBRID_DEPTH_FACTOR
-    semantic: dict[uuid.UUID, float] = {}
-    textual: dict[uuid.UUID, TextMatch] = {}
-    if mode in (SearchMode.semantic, SearchMode.hybrid):
+    if mode == SearchMode.hybrid:
         vector = await embed_query(embedder, query)
-        matches = await repository.nearest(vector, embedder.model_name, filters, depth, text=query)
-        semantic = {match.entry_id: match.similarity for match in matches}
-    if mode in (SearchMode.full_text, SearchMode.hybrid):
-        textual = {match.entry_id: match for match in await repository.matching_text(query, filters, depth)}
+        matches, texts = await repository.hybrid_candidates(vector, embedder.model_name, query, filters, depth)
+    elif mode == SearchMode.semantic:
+        vector = await embed_query(embedder, query)
+        matches, texts = await repository.nearest(vector, embedder.model_name, filters, depth, text=query), []
+    else:
+        matches, texts = [], await repository.matching_text(query, filters, depth)
+    semantic = {match.entry_id: match.similarity for match in matches}
+    textual = {match.entry_id: match for match in texts}
 
     text_scores = {entry_id: match.rank for entry_id, match in textual.items()}
     if mode == SearchMode.semantic:
