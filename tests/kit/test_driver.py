@@ -96,3 +96,67 @@ async def test_errors_are_sqlalchemys(app_engine: AsyncEngine, engine: AsyncEngi
             await fetch(session, select(text("1")))
     assert lost.value.connection_invalidated
     assert await backend_pid(app_engine) != pid  # the pool replaced the dead connection
+
+
+_PID = select(func.pg_backend_pid().label("pid"))
+
+
+async def _state(engine: AsyncEngine, pid: int) -> str:
+    """What the backend `pid` is doing, as another connection sees it (e.g. "idle", "idle in transaction")."""
+    async with engine.connect() as connection:
+        state: str = await connection.scalar(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+        return state
+
+
+class TestDriverFirstUnits:
+    """A unit whose first statement is a driver read checks its connection out without the session
+    (`kit.driver.UnitSession`); the session, when it runs anything, runs there, in the same transaction."""
+
+    async def test_a_read_only_unit_uses_one_connection_and_no_session_transaction(
+        self, app_engine: AsyncEngine, engine: AsyncEngine
+    ) -> None:
+        pool = app_engine.sync_engine.pool
+        async with unit_of_work(create_sessionmaker(app_engine)) as session:
+            first, second = (await fetch(session, _PID))[0]["pid"], (await fetch(session, _PID))[0]["pid"]
+            assert first == second and pool.checkedout() == 1  # type: ignore[attr-defined]
+            assert session.sync_session.get_transaction() is None  # the session's machinery never ran
+            assert await _state(engine, first) == "idle in transaction"
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert await _state(engine, first) == "idle"  # back in the pool, its transaction rolled back
+
+    async def test_the_session_writes_on_the_driver_s_connection_under_its_binding(
+        self, app_engine: AsyncEngine, engine: AsyncEngine, committed_tenant: Tenant
+    ) -> None:
+        """The tenant the driver bound binds the session's INSERT (the forced policy refuses it otherwise), on the
+        same backend; the commit keeps the row."""
+        email = f"first-{uuid.uuid4().hex[:8]}@example.com"
+        async with unit_of_work(create_sessionmaker(app_engine)) as session:
+            await bind_tenant(session, committed_tenant.id)
+            session.add(User(tenant_id=committed_tenant.id, email=email, name="F", role=Role.viewer, password_hash="x"))
+            await session.flush()
+            driver_pid = (await fetch(session, _PID))[0]["pid"]
+            assert await session.scalar(select(func.pg_backend_pid())) == driver_pid
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(User).where(User.email == email)) == 1
+
+    async def test_a_failing_unit_rolls_back_what_its_session_wrote(
+        self, app_engine: AsyncEngine, engine: AsyncEngine, committed_tenant: Tenant
+    ) -> None:
+        email = f"lost-{uuid.uuid4().hex[:8]}@example.com"
+        with pytest.raises(RuntimeError):
+            async with unit_of_work(create_sessionmaker(app_engine)) as session:
+                await bind_tenant(session, committed_tenant.id)
+                pid = (await fetch(session, _PID))[0]["pid"]
+                session.add(
+                    User(tenant_id=committed_tenant.id, email=email, name="L", role=Role.viewer, password_hash="x")
+                )
+                await session.flush()
+                raise RuntimeError("the request failed")
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(User).where(User.email == email)) == 0
+        assert await _state(engine, pid) == "idle"
+
+    async def test_a_session_closed_outside_a_unit_gives_the_connection_back(self, app_engine: AsyncEngine) -> None:
+        async with create_sessionmaker(app_engine)() as session:
+            await fetch(session, _PID)
+        assert app_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

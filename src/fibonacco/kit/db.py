@@ -39,6 +39,7 @@ from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
+from fibonacco.kit.driver import UnitSession
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.vectors import HNSW_SCAN_SETTINGS, register_vector_codec
@@ -191,7 +192,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     # here, not at the top: `fibonacco.models` imports every domain's models, and they import this module.
     import fibonacco.models  # noqa: F401
 
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, sync_session_class=UnitSession, expire_on_commit=False, autoflush=False)
 
 
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]

@@ -25,8 +25,11 @@ from typing import Any, Final
 import asyncpg
 from sqlalchemy import Dialect, Select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import Float, Numeric, TypeEngine
 
 Row = dict[str, Any]
@@ -108,17 +111,55 @@ def compile_for_driver(statement: AnySelect, dialect: Dialect) -> DriverStatemen
     return DriverStatement(compiled.string, tuple(parameters), columns)
 
 
+class UnitSession(Session):
+    """The session of a production unit of work (`kit.db.create_sessionmaker`). A driver read that comes before
+    any statement of the session checks the unit's connection out of the pool itself (`pooled`), without the
+    session's transaction machinery, which cost about as much CPU as the rest of a read-only unit
+    (bench/README.md, API, seventh pass). If the session then runs a statement, it runs it on that connection
+    (`get_bind`), inside the same database transaction, so the tenant a driver read bound binds it too; a
+    session that ran first keeps its own connection, which later driver reads use. Closing the session returns
+    either to the pool."""
+
+    pooled: PoolProxiedConnection | None = None
+    _on_pooled: Connection | None = None  # the session's Connection over `pooled`, made when it needs one
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
+        if self.pooled is None:
+            return super().get_bind(*args, **kwargs)
+        if self._on_pooled is None:
+            engine = super().get_bind(*args, **kwargs)
+            assert isinstance(engine, Engine), "a unit of work's session is bound to the engine"
+            self._on_pooled = Connection(engine, connection=self.pooled)
+        return self._on_pooled
+
+    def close(self) -> None:
+        """Also gives the connection the driver checked out back to the pool, whose reset rolls back what is left
+        open (`AsyncSession.close` runs this in a greenlet, as the reset needs)."""
+        super().close()
+        on_pooled, pooled = self._on_pooled, self.pooled
+        self._on_pooled = self.pooled = None
+        if on_pooled is not None:
+            on_pooled.close()
+        elif pooled is not None:
+            pooled.close()
+
+
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under `session`, inside the unit of work's transaction (begun here when no statement
     has begun it yet), so what a driver read binds (`kit.tenancy`) the session's statements see, and the reverse.
     Remembered for the session's transaction: a second read costs no look-up."""
-    transaction = session.sync_session.get_transaction()
-    remembered = session.info.get(_DRIVER_KEY)
-    if transaction is not None and remembered is not None and remembered[0] is transaction:
-        driver: asyncpg.Connection = remembered[1]
-        return driver
-    connection = await session.connection()
-    pooled = await connection.get_raw_connection()
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    if transaction is None and isinstance(sync, UnitSession) and isinstance(session.bind, AsyncEngine):
+        if sync.pooled is None:  # the unit's first statement: its connection, without the session (`UnitSession`)
+            sync.pooled = await session.bind.raw_connection()
+        pooled = sync.pooled
+    else:
+        remembered = session.info.get(_DRIVER_KEY)
+        if transaction is not None and remembered is not None and remembered[0] is transaction:
+            driver: asyncpg.Connection = remembered[1]
+            return driver
+        pooled = await (await session.connection()).get_raw_connection()
     adapted: Any = pooled.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins its transaction on the first statement it runs itself; when a driver
     # read comes first, it must begin now, the same way (its isolation level), or the read would run outside it.
@@ -127,8 +168,15 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     if adapted._transaction is None:
         await adapted._start_transaction()
     driver = pooled.driver_connection
-    session.info[_DRIVER_KEY] = (session.sync_session.get_transaction(), driver)
+    if sync.get_transaction() is not None:
+        session.info[_DRIVER_KEY] = (sync.get_transaction(), driver)
     return driver
+
+
+def _dialect(session: AsyncSession) -> Dialect:
+    """The dialect statements compile for, without asking for a connection."""
+    bind = session.bind
+    return bind.dialect if bind is not None else session.sync_session.get_bind().dialect
 
 
 _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
@@ -146,7 +194,7 @@ async def fetch(session: AsyncSession, statement: AnySelect, values: Mapping[str
     if not isinstance(statement, Select):
         raise TypeError("only a SELECT runs on the driver: the session must see every write")
     driver = await driver_connection(session)
-    prepared = compile_for_driver(statement, session.sync_session.get_bind().dialect)
+    prepared = compile_for_driver(statement, _dialect(session))
     try:
         records = await driver.fetch(prepared.sql, *prepared.arguments(values or {}))
     except (asyncpg.PostgresError, *_CONNECTION_LOST) as exc:
