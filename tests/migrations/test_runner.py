@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -13,14 +14,16 @@ from fibonacco.devstack.embedded import EmbeddedPostgres
 from fibonacco.migrations.runner import alembic_config, migrate
 
 
-class TestMigrate:
-    async def test_up_from_empty_then_rerun_is_a_no_op(
-        self, settings: Settings, embedded_postgres: EmbeddedPostgres
-    ) -> None:
-        name = f"migrate_{uuid.uuid4().hex[:8]}"
-        embedded_postgres.create_database(name)
-        fresh = settings.model_copy(update={"DB_DATABASE": name})
+@pytest.fixture
+def fresh(settings: Settings, embedded_postgres: EmbeddedPostgres) -> Settings:
+    """The settings of a new, empty database."""
+    name = f"migrate_{uuid.uuid4().hex[:8]}"
+    embedded_postgres.create_database(name)
+    return settings.model_copy(update={"DB_DATABASE": name})
 
+
+class TestMigrate:
+    async def test_up_from_empty_then_rerun_is_a_no_op(self, fresh: Settings) -> None:
         applied = await asyncio.to_thread(migrate, fresh)
         assert applied and applied[0].startswith("0001:")
         assert await asyncio.to_thread(migrate, fresh) == []
@@ -37,12 +40,7 @@ class TestMigrate:
         assert extension is not None
         assert {"tenants", "users", "personal_access_tokens", "alembic_version"} <= tables
 
-    async def test_0014_copies_the_postings_of_existing_entries(
-        self, settings: Settings, embedded_postgres: EmbeddedPostgres
-    ) -> None:
-        name = f"migrate_{uuid.uuid4().hex[:8]}"
-        embedded_postgres.create_database(name)
-        fresh = settings.model_copy(update={"DB_DATABASE": name})
+    async def test_0014_copies_the_postings_of_existing_entries(self, fresh: Settings) -> None:
         await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0013")
         engine = create_async_engine(fresh.database_url())
         async with engine.begin() as connection:
