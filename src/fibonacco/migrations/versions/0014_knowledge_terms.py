@@ -78,17 +78,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "lexeme", "entry_id", name=op.f("pk_knowledge_entry_terms")),
     )
     op.create_index("ix_knowledge_entry_terms_entry", "knowledge_entry_terms", ["entry_id"], unique=False)
-    # Run by the owner, who the forced policy on the entries binds (unless a superuser): cross to copy them all.
-    op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
-    op.execute(f"INSERT INTO knowledge_entry_terms {_COLUMNS} {_postings('e', 'knowledge_entries e')}")
     enable_tenant_rls("knowledge_entry_terms")
     op.execute(_SYNC)
     op.execute(f"REVOKE ALL ON FUNCTION {_FUNCTION}() FROM PUBLIC")
+    # The triggers first: creating one locks out the entries' writers until this migration commits, so no entry
+    # written by a running release between the copy below and the triggers goes without its postings.
     for event, timing in _TRIGGERS.items():
         op.execute(
             f"CREATE TRIGGER knowledge_entry_terms_{event} {timing} ON knowledge_entries"
             f" FOR EACH ROW{_WHEN.get(event, '')} EXECUTE FUNCTION {_FUNCTION}()"
         )
+    # Run by the owner, who the forced policy on the entries binds (unless a superuser): cross to copy them all.
+    op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
+    op.execute(f"INSERT INTO knowledge_entry_terms {_COLUMNS} {_postings('e', 'knowledge_entries e')}")
     for column in _UNUSABLE_INDEXES:
         op.drop_index(f"ix_knowledge_entries_{column}", table_name="knowledge_entries")
 
