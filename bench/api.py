@@ -6,13 +6,14 @@
     .venv/bin/python -m bench.api --profile /tmp/profiles # py-spy profile of the server per request
     .venv/bin/python -m bench.api --rounds 3              # every request three times over, and the medians
 
-Starts its own embedded PostgreSQL and Redis unless DB_HOST / REDIS_HOST are set (then it recreates
-`--database` on that server), migrates, seeds one tenant with `--entries` entries (embedded with each embedder,
-one tenant per embedder), starts `fibonacco serve` (one process) and loads each request with `wrk` when it is
-installed, or a small async client otherwise, with a fixed number of connections. Prints each request's rate
-as a share of `/health`'s, and p50/p99 latency. With `--rounds N`, the requests run N times over in turn, each
-share is of the same round's `/health` (on a shared host, speed drifts between minutes), and a last table gives
-each request's medians.
+Starts its own embedded PostgreSQL and Redis unless DB_HOST / REDIS_HOST are set (then it recreates `--database` on
+that server), migrates, seeds one tenant with `--entries` entries (embedded with each embedder, one tenant per
+embedder), runs VACUUM ANALYZE, starts `fibonacco serve` (one process) and loads each request with `wrk` when it is
+installed, or a small async client otherwise, with a fixed number of connections. Prints each request's rate as a
+share of `/health`'s, p50/p99 latency, and the CPU time per request of the API process and of this host's PostgreSQL
+processes (zero for a database on another host). With `--rounds N`, the requests run N times over in turn, each
+share is of the same round's `/health` (on a shared host, speed drifts between minutes), and a last table gives each
+request's medians.
 """
 
 from __future__ import annotations

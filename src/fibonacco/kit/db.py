@@ -160,11 +160,13 @@ def create_engine(
     the tail of its latencies (bench/README.md, API, sixth pass).
 
     Each connection starts with the HNSW scan settings (`kit.vectors.HNSW_SCAN_SETTINGS`). Statement parameters
-    never reach a log line or an exception's text (`hide_parameters`): they hold password
-    hashes, emails and tokens. Connections the server closed (a restart) are replaced at checkout
-    (`_discard_closed`).
+    never reach a log line or an exception's text (`hide_parameters`): they hold password hashes, emails and
+    tokens. Connections the server closed (a restart) are replaced at checkout (`_discard_closed`).
     """
-    connect_args: dict[str, object] = {"server_settings": {**HNSW_SCAN_SETTINGS, **({"role": role} if role else {})}}
+    server_settings = dict(HNSW_SCAN_SETTINGS)
+    if role is not None:
+        server_settings["role"] = role
+    connect_args: dict[str, object] = {"server_settings": server_settings}
     if settings.DB_SSLMODE == "require":
         connect_args["ssl"] = "require"
     # With DB_SECRET_ARN, every new connection asks Secrets Manager's current password (cached), so a rotation

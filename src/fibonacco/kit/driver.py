@@ -160,6 +160,7 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
             driver: asyncpg.Connection = remembered[1]
             return driver
         pooled = await (await session.connection()).get_raw_connection()
+        session.info[_DRIVER_KEY] = (sync.get_transaction(), pooled.driver_connection)
     adapted: Any = pooled.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins its transaction on the first statement it runs itself; when a driver
     # read comes first, it must begin now, the same way (its isolation level), or the read would run outside it.
@@ -167,10 +168,7 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     # when it changes.
     if adapted._transaction is None:
         await adapted._start_transaction()
-    driver = pooled.driver_connection
-    if sync.get_transaction() is not None:
-        session.info[_DRIVER_KEY] = (sync.get_transaction(), driver)
-    return driver
+    return pooled.driver_connection
 
 
 def _dialect(session: AsyncSession) -> Dialect:

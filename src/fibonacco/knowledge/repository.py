@@ -181,6 +181,7 @@ def _bm25(
             term.lexeme,
             cast(frequency, Float).label("frequency"),
         )
+        # Equal tenants: the planner carries the scope's tenant over to the postings' primary key.
         .join(KnowledgeEntry, and_(KnowledgeEntry.id == term.entry_id, KnowledgeEntry.tenant_id == term.tenant_id))
         .where(term.lexeme == any_(query_words), *conditions, *narrowing)
         .cte("hits")
@@ -211,8 +212,8 @@ _VECTOR = "vector"
 _MODEL = "model"
 _ENTRY_ID = "entry_id"
 _ENTRY_IDS = "entry_ids"
-# Transaction-local, read by the index when the scan starts (so cached plans honour them too). They touch nothing
-# but HNSW scans, and every HNSW scan comes through `approximate_nearest`, so they need no undoing.
+# Transaction-local, read by the index when the scan starts (so cached plans honour it too). It touches nothing
+# but HNSW scans, and every HNSW scan is preceded by `_deepen_scan`, so it needs no undoing.
 _EF_SEARCH = select(func.set_config("hnsw.ef_search", bindparam("ef_search", type_=Text), True))
 
 
@@ -310,7 +311,7 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         return [_vector_match(row["id"], row["distance"]) for row in await self.rows(statement, parameters)]
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
-        """Entries sharing any meaningful word with `query`, ranked by BM25 with highlighted snippets.
+        """Entries sharing any meaningful word with `query`, ranked by BM25 (snippets: `get_many(highlight=...)`).
 
         The query's words are stemmed and stop words dropped (the generated search column's configuration);
         an entry matching any of them is a candidate. Each matched word scores its inverse document frequency

@@ -56,14 +56,14 @@ BEGIN
 END
 $$
 """  # noqa: S608 (constants only)
+# Each trigger's event, and its condition. The generated search column changes only with the title or the
+# content; WHEN skips a rewrite that changes no lexeme.
 _TRIGGERS = {
-    "insert": "AFTER INSERT",
-    # The generated search column changes only with these; WHEN skips a rewrite that changes no lexeme.
-    "update": "AFTER UPDATE OF title, content",
-    "delete": "AFTER DELETE",
+    "insert": ("AFTER INSERT", ""),
+    "update": ("AFTER UPDATE OF title, content", " WHEN (OLD.search_vector IS DISTINCT FROM NEW.search_vector)"),
+    "delete": ("AFTER DELETE", ""),
 }
 _UNUSABLE_INDEXES = ("search_vector", "tags", "industry_codes")  # GIN indexes, each on its column
-_WHEN = {"update": " WHEN (OLD.search_vector IS DISTINCT FROM NEW.search_vector)"}
 
 
 def upgrade() -> None:
@@ -83,10 +83,10 @@ def upgrade() -> None:
     op.execute(f"REVOKE ALL ON FUNCTION {_FUNCTION}() FROM PUBLIC")
     # The triggers first: creating one locks out the entries' writers until this migration commits, so no entry
     # written by a running release between the copy below and the triggers goes without its postings.
-    for event, timing in _TRIGGERS.items():
+    for name, (event, condition) in _TRIGGERS.items():
         op.execute(
-            f"CREATE TRIGGER knowledge_entry_terms_{event} {timing} ON knowledge_entries"
-            f" FOR EACH ROW{_WHEN.get(event, '')} EXECUTE FUNCTION {_FUNCTION}()"
+            f"CREATE TRIGGER knowledge_entry_terms_{name} {event} ON knowledge_entries"
+            f" FOR EACH ROW{condition} EXECUTE FUNCTION {_FUNCTION}()"
         )
     # Run by the owner, who the forced policy on the entries binds (unless a superuser): cross to copy them all.
     op.execute("SELECT set_config('app.cross_tenant', 'on', true)")
@@ -98,7 +98,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for column in _UNUSABLE_INDEXES:
         op.create_index(f"ix_knowledge_entries_{column}", "knowledge_entries", [column], postgresql_using="gin")
-    for event in _TRIGGERS:
-        op.execute(f"DROP TRIGGER knowledge_entry_terms_{event} ON knowledge_entries")
+    for name in _TRIGGERS:
+        op.execute(f"DROP TRIGGER knowledge_entry_terms_{name} ON knowledge_entries")
     op.execute(f"DROP FUNCTION {_FUNCTION}()")
     op.drop_table("knowledge_entry_terms")
