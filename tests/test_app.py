@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fibonacco.app import create_app
 from fibonacco.auth.dependencies import Authorize
 from fibonacco.config import Settings
+from fibonacco.kit.dependencies import UnitOfWorkRoute
 
 
 class TestOpenApi:
@@ -94,6 +95,12 @@ def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings
         if not _runs_on_the_event_loop(call)
     }
     assert in_threads == set()
+
+
+def test_every_route_can_hand_out_the_unit_of_work_s_session(settings: Settings) -> None:
+    """`SessionDep` is the session of the unit of work a `UnitOfWorkRoute` opens (every router's `route_class`)."""
+    routes = list(_api_routes(create_app(settings).routes))
+    assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []
 
 
 def test_no_endpoint_authenticates_twice(settings: Settings) -> None:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from fibonacco.kit.dependencies import UnitOfWorkRoute
 from fibonacco.kit.handlers import error_response
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=UnitOfWorkRoute)
 
 READINESS_TIMEOUT_SECONDS = 2.0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import select
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,7 +40,7 @@ from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
-from fibonacco.kit.driver import UnitSession
+from fibonacco.kit.driver import UnitSession, end_driver_unit
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.vectors import HNSW_SCAN_SETTINGS, register_vector_codec
@@ -242,25 +243,53 @@ def has_written(session: AsyncSession) -> bool:
     return bool(sync.info.get(_WROTE) or sync.new or sync.dirty or sync.deleted)
 
 
-@asynccontextmanager
-async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AbstractAsyncContextManager[AsyncSession]:
     """One session for one request or job: committed on success, rolled back on error.
 
     Jobs enqueued during the unit of work are written to the job outbox in it, and relayed to Redis by an
     `after_commit` hook (see `fibonacco.worker.enqueue`). A unit of work that wrote nothing is not committed:
-    closing the session ends its transaction (the pool's rollback on return), and the rows it read stay readable.
+    ending it rolls its transaction back (on the driver, for a unit of driver reads: `kit.driver.end_driver_unit`),
+    and the rows it read stay readable.
     """
-    async with sessionmaker() as session:
+    return _UnitOfWork(sessionmaker)
+
+
+class _UnitOfWork:
+    """`unit_of_work`'s context manager: a class, not an `asynccontextmanager` generator, whose frames cost a
+    read-only request more than some of its round trips (bench/README.md, API, eighth pass)."""
+
+    __slots__ = ("_session", "_sessionmaker")
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def __aenter__(self) -> AsyncSession:
+        self._session = self._sessionmaker()
+        return self._session
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        session = self._session
         try:
-            yield session
-            if has_written(session):
-                await session.commit()
-        except BaseException:
-            await session.rollback()
-            session.info.clear()
-            raise
-        for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
-            await hook(session)
+            if exc_type is not None:
+                await _roll_back(session)
+                return
+            try:
+                if has_written(session):
+                    await session.commit()
+            except BaseException:
+                await _roll_back(session)
+                raise
+            for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
+                await hook(session)
+        finally:
+            if not await end_driver_unit(session):
+                # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt.
+                await asyncio.shield(session.close())
+
+
+async def _roll_back(session: AsyncSession) -> None:
+    await session.rollback()
+    session.info.clear()
 
 
 # What a multi-step job takes to open each of its units of work (`job_session`; in tests, a rolled-back one).

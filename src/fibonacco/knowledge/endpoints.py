@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
 from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
-from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep, client
+from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep, UnitOfWorkRoute, client
 from fibonacco.kit.errors import (
     Conflict,
     Forbidden,
@@ -48,10 +48,10 @@ from fibonacco.knowledge.schemas import (
     public_entry_list,
 )
 
-entries = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
-categories = APIRouter(prefix="/api/v1/faq-categories", tags=["knowledge"])
-search = APIRouter(prefix="/api/v1/search", tags=["search"])
-public = APIRouter(prefix="/api/v1/public/{tenant}", tags=["learning center"])
+entries = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"], route_class=UnitOfWorkRoute)
+categories = APIRouter(prefix="/api/v1/faq-categories", tags=["knowledge"], route_class=UnitOfWorkRoute)
+search = APIRouter(prefix="/api/v1/search", tags=["search"], route_class=UnitOfWorkRoute)
+public = APIRouter(prefix="/api/v1/public/{tenant}", tags=["learning center"], route_class=UnitOfWorkRoute)
 
 # Unauthenticated callers share these per client address.
 PUBLIC_SEARCHES_PER_MINUTE = 60

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from twilio.request_validator import RequestValidator
 
 from fibonacco.clients import PROVIDERS, SNS_VERIFIER
-from fibonacco.kit.dependencies import SessionDep, SettingsDep, client
+from fibonacco.kit.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute, client
 from fibonacco.kit.errors import (
     Forbidden,
     NotFound,
@@ -25,8 +25,8 @@ from fibonacco.messages.providers import CALL_STATUS_PATH, SMS_STATUS_PATH, Prov
 from fibonacco.messages.schemas import Message, MessageCreate, MessageFilters, TtsAudio, TtsCreate
 from fibonacco.messages.sns import SnsVerifier
 
-router = APIRouter(prefix="/api/v1", tags=["messages"])
-callbacks = APIRouter(tags=["provider callbacks"])
+router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=UnitOfWorkRoute)
+callbacks = APIRouter(tags=["provider callbacks"], route_class=UnitOfWorkRoute)
 
 ProvidersDep = Annotated[Providers, client(PROVIDERS)]
 SnsVerifierDep = Annotated[SnsVerifier, client(SNS_VERIFIER)]
