@@ -15,6 +15,7 @@ from fibonacco.clients import process_clients
 from fibonacco.config import Settings, get_settings
 from fibonacco.integrations.registry import check_configuration, describe_drivers
 from fibonacco.kit.db import create_engine, create_sessionmaker
+from fibonacco.kit.dependencies import UnitOfWorkRoute
 from fibonacco.kit.handlers import install_error_handlers
 from fibonacco.kit.middleware import RefuseHostileInput, RequestContextMiddleware
 from fibonacco.kit.openapi import install_openapi
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         debug=False,  # never send a traceback to a client, even with APP_DEBUG
     )
+    app.router.route_class = UnitOfWorkRoute  # a route added to the app itself hands out sessions too
     app.state.settings = settings
     app.state.drivers = describe_drivers(settings)
     # Built once for the process, read through `kit.dependencies.client`.

@@ -456,6 +456,10 @@ class TestSegments:
         assert bad.status_code == 422
         duplicate = await client.post("/api/v1/segments", json={"name": "VIPs", "filters": {}}, headers=book.headers)
         assert duplicate.status_code == 409
+        for not_a_boolean in (0, "true"):  # what a query string's filters may say, a JSON body may not
+            lax = {"filters": {"do_not_contact": not_a_boolean}}
+            refused = await client.patch(f"/api/v1/segments/{segment['id']}", json=lax, headers=book.headers)
+            assert refused.status_code == 422, refused.text
 
     async def test_export_csv_of_a_segment(self, client: httpx.AsyncClient, book: Actor) -> None:
         segment = (

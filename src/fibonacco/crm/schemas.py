@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
 )
 
@@ -270,6 +271,13 @@ class CustomerFilters(BaseModel):
     )
 
 
+class SegmentFilters(CustomerFilters):
+    """The filters a segment stores, as its JSON body sends them: a boolean is a JSON boolean, not the `0` or
+    `"true"` a query string's lax parsing takes."""
+
+    do_not_contact: StrictBool | None = None
+
+
 class Facet(BaseModel):
     value: str
     count: int = Field(description="how many customers have it")
@@ -422,7 +430,7 @@ class SegmentWithCount(Segment):
 class SegmentCreate(BaseModel):
     name: Name
     description: Text | None = None
-    filters: CustomerFilters
+    filters: SegmentFilters
 
 
 class SegmentUpdate(Patch):
@@ -430,7 +438,7 @@ class SegmentUpdate(Patch):
 
     name: Name | None = None
     description: Text | None = None
-    filters: CustomerFilters | None = None
+    filters: SegmentFilters | None = None
 
 
 class SegmentCount(BaseModel):
