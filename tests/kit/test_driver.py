@@ -3,11 +3,9 @@ errors, and for SELECTs only."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from sqlalchemy import Uuid, any_, bindparam, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -162,48 +160,3 @@ class TestDriverFirstUnits:
         async with create_sessionmaker(app_engine)() as session:
             await fetch(session, _PID)
         assert app_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-    async def test_a_lost_connection_at_the_end_of_a_read_only_unit_is_discarded_and_costs_no_error(
-        self, app_engine: AsyncEngine, engine: AsyncEngine
-    ) -> None:
-        """Its ROLLBACK fails (the server ended the backend meanwhile): the unit only read, so it ends normally,
-        and the pool replaces the connection instead of lending out a dead one."""
-        pool = app_engine.sync_engine.pool
-        sessionmaker = create_sessionmaker(app_engine)
-        async with unit_of_work(sessionmaker) as session:
-            pid = (await fetch(session, _PID))[0]["pid"]
-            await terminate(engine, pid)
-        assert pool.checkedout() == 0  # type: ignore[attr-defined]
-        async with unit_of_work(sessionmaker) as session:
-            assert (await fetch(session, _PID))[0]["pid"] != pid
-
-    async def test_a_cancelled_end_discards_the_connection_and_the_cancellation_goes_on(
-        self, app_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """Cancelled during its ROLLBACK, a connection is in no known state: closed, never lent out again."""
-        pool = app_engine.sync_engine.pool
-        sessionmaker = create_sessionmaker(app_engine)
-
-        async def cancelled(_transaction: object) -> None:
-            raise asyncio.CancelledError
-
-        with pytest.raises(asyncio.CancelledError):
-            async with unit_of_work(sessionmaker) as session:
-                pid = (await fetch(session, _PID))[0]["pid"]
-                monkeypatch.setattr(asyncpg.transaction.Transaction, "rollback", cancelled)
-        monkeypatch.undo()
-        assert pool.checkedout() == 0  # type: ignore[attr-defined]
-        async with unit_of_work(sessionmaker) as session:
-            assert (await fetch(session, _PID))[0]["pid"] != pid
-        assert await _backend_exits(engine, pid)
-
-
-async def _backend_exits(engine: AsyncEngine, pid: int) -> bool:
-    """Whether the backend `pid` exits within five seconds (it does once it reads the end of its stream)."""
-    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-    for _ in range(50):
-        async with engine.connect() as connection:
-            if not await connection.scalar(alive, {"pid": pid}):
-                return True
-        await asyncio.sleep(0.1)
-    return False

@@ -40,7 +40,7 @@ from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
-from fibonacco.kit.driver import UnitSession, end_driver_unit
+from fibonacco.kit.driver import UnitSession
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.vectors import HNSW_SCAN_SETTINGS, register_vector_codec
@@ -248,8 +248,7 @@ def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AbstractAsyn
 
     Jobs enqueued during the unit of work are written to the job outbox in it, and relayed to Redis by an
     `after_commit` hook (see `fibonacco.worker.enqueue`). A unit of work that wrote nothing is not committed:
-    ending it rolls its transaction back (on the driver, for a unit of driver reads: `kit.driver.end_driver_unit`),
-    and the rows it read stay readable.
+    closing the session ends its transaction (the pool's rollback on return), and the rows it read stay readable.
     """
     return _UnitOfWork(sessionmaker)
 
@@ -282,9 +281,8 @@ class _UnitOfWork:
             for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
                 await hook(session)
         finally:
-            if not await end_driver_unit(session):
-                # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt.
-                await asyncio.shield(session.close())
+            # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt.
+            await asyncio.shield(session.close())
 
 
 async def _roll_back(session: AsyncSession) -> None:

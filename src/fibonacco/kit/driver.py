@@ -144,39 +144,6 @@ class UnitSession(Session):
             pooled.close()
 
 
-async def end_driver_unit(session: AsyncSession) -> bool:
-    """Ends a unit of work whose every statement was a driver read (`UnitSession.pooled`, the session never ran
-    one): rolls its transaction back on the driver and gives the connection back to the pool, without the
-    session's close, whose greenlet and bookkeeping cost a read-only request about as much CPU as one of its
-    round trips (bench/README.md, API, eighth pass). False, having done nothing, for any other session: close
-    it as usual.
-
-    Such a unit only read, so a ROLLBACK that fails (a lost connection) loses nothing: as the pool does when its
-    own reset fails, the connection is invalidated (closed, never reused) and the unit ends normally. One that
-    is interrupted (a cancelled task) invalidates it too, and the cancellation goes on."""
-    sync = session.sync_session
-    if not isinstance(sync, UnitSession) or sync.pooled is None or sync._on_pooled is not None:
-        return False
-    if sync.get_transaction() is not None:
-        return False
-    pooled, sync.pooled = sync.pooled, None
-    adapted: Any = pooled.dbapi_connection
-    # The adapter forgets its transaction first, so the pool's reset on return finds nothing to roll back (the
-    # private attribute `driver_connection` sets through `_start_transaction`; tests/kit/test_driver.py).
-    transaction, adapted._transaction = adapted._transaction, None
-    try:
-        if transaction is not None:
-            await transaction.rollback()
-    except Exception as exc:
-        pooled.invalidate(exc)  # outside a greenlet, SQLAlchemy terminates the connection without a round trip
-    except BaseException:
-        pooled.invalidate()
-        raise
-    else:
-        pooled.close()
-    return True
-
-
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under `session`, inside the unit of work's transaction (begun here when no statement
     has begun it yet), so what a driver read binds (`kit.tenancy`) the session's statements see, and the reverse.
