@@ -4,17 +4,17 @@ import gc
 import inspect
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 
 from fibonacco.app import create_app
 from fibonacco.auth.dependencies import Authorize
 from fibonacco.config import Settings
 from fibonacco.kit.dependencies import UnitOfWorkRoute
+from fibonacco.kit.openapi import api_routes
 
 
 class TestOpenApi:
@@ -27,6 +27,11 @@ class TestOpenApi:
         for path in ("/api/v1/messages", "/api/v1/knowledge", "/api/v1/search/{mode}", "/api/v1/queue/stats"):
             assert path in document["paths"], path
         assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+        # `Authorize` reads the header itself; the document still says which operations need the token.
+        assert document["paths"]["/api/v1/knowledge"]["get"]["security"] == [{"HTTPBearer": []}]
+        assert document["paths"]["/api/v1/knowledge/{entry_id}"]["patch"]["security"] == [{"HTTPBearer": []}]
+        assert "security" not in login and "security" not in document["paths"]["/health"]["get"]
+        assert "security" not in document["paths"]["/api/v1/public/{tenant}/knowledge"]["get"]
 
     async def test_docs_page_is_served(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/docs")
@@ -76,17 +81,9 @@ def _calls(dependant: Dependant) -> Iterator[tuple[str, Callable[..., Any]]]:
         yield from _calls(dependency)
 
 
-def _api_routes(routes: Iterable[object]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        # An included router (FastAPI keeps it whole, as `original_router`) or a mount.
-        yield from _api_routes(getattr(getattr(route, "original_router", route), "routes", []))
-
-
 def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings) -> None:
     """FastAPI runs a plain `def` endpoint or dependency in its thread pool, a thread hop per request."""
-    routes = list(_api_routes(create_app(settings).routes))
+    routes = list(api_routes(create_app(settings).routes))
     assert len(routes) > 50
     in_threads = {
         f"{route.path}: {name}"
@@ -99,7 +96,7 @@ def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings
 
 def test_every_route_can_hand_out_the_unit_of_work_s_session(settings: Settings) -> None:
     """`SessionDep` is the session of the unit of work a `UnitOfWorkRoute` opens (every router's `route_class`)."""
-    routes = list(_api_routes(create_app(settings).routes))
+    routes = list(api_routes(create_app(settings).routes))
     assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []
 
 
@@ -108,7 +105,7 @@ def test_no_endpoint_authenticates_twice(settings: Settings) -> None:
     twice (FastAPI caches a dependency's result per callable, and each alias is one)."""
     counted = {
         f"{sorted(route.methods)} {route.path}": sum(isinstance(call, Authorize) for _, call in _calls(route.dependant))
-        for route in _api_routes(create_app(settings).routes)
+        for route in api_routes(create_app(settings).routes)
     }
     assert {route: count for route, count in counted.items() if count > 1} == {}
     assert sum(count == 1 for count in counted.values()) > 40  # the check sees the authenticated routes
@@ -126,8 +123,8 @@ def test_no_path_is_answered_by_two_routers(settings: Settings) -> None:
     decide no request (within one router, the order of its routes still may)."""
     app = create_app(settings)
     routers = [route for route in app.router.routes if hasattr(route, "original_router")]
-    owner = {id(route): index for index, router in enumerate(routers) for route in _api_routes([router])}
-    routes = list(_api_routes(routers))
+    owner = {id(route): index for index, router in enumerate(routers) for route in api_routes([router])}
+    routes = list(api_routes(routers))
     clashes = [
         (route.path, other.path)
         for route in routes

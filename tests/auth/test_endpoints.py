@@ -78,6 +78,18 @@ class TestLogin:
 
 
 class TestTokens:
+    async def test_only_a_bearer_header_with_a_token_authenticates(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        """The scheme is case-insensitive and the token is trimmed, as FastAPI's `HTTPBearer` reads them."""
+        token = (await make_actor()).headers["Authorization"].removeprefix("Bearer ")
+        for accepted in (f"Bearer {token}", f"bearer {token}", f"Bearer   {token} "):
+            assert (await client.get("/api/v1/auth/me", headers={"Authorization": accepted})).status_code == 200
+        for refused in ("", "Bearer", "Bearer ", token, f"Basic {token}", f"Token {token}"):
+            response = await client.get("/api/v1/auth/me", headers={"Authorization": refused})
+            assert response.status_code == 401, refused
+            assert response.json()["error"]["code"] == "unauthenticated"
+
     async def test_create_list_revoke(self, client: httpx.AsyncClient, make_actor: MakeActor) -> None:
         actor = await make_actor(Role.viewer)
         created = await client.post(

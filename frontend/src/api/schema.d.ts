@@ -3606,15 +3606,67 @@ export interface components {
         SegmentCreate: {
             /** Description */
             description?: string | null;
-            filters: components["schemas"]["CustomerFilters"];
+            filters: components["schemas"]["SegmentFilters"];
             /** Name */
             name: string;
+        };
+        /**
+         * SegmentFilters
+         * @description The filters a segment stores, as its JSON body sends them: a boolean is a JSON boolean, not the `0` or
+         *     `"true"` a query string's lax parsing takes.
+         */
+        SegmentFilters: {
+            /**
+             * Active From
+             * @description last activity at or after
+             */
+            active_from?: string | null;
+            /**
+             * Active To
+             * @description last activity before
+             */
+            active_to?: string | null;
+            /**
+             * Consent
+             * @description channel:status, e.g. email:subscribed
+             */
+            consent?: string[];
+            /** Created From */
+            created_from?: string | null;
+            /** Created To */
+            created_to?: string | null;
+            /**
+             * Custom
+             * @description custom field conditions: key:value (equals; contains for multi-select), key>=value, key<=value
+             */
+            custom?: string[];
+            /** Do Not Contact */
+            do_not_contact?: boolean | null;
+            /** Industry */
+            industry?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /**
+             * Q
+             * @description search name, email, phone or slug, typos tolerated
+             */
+            q?: string | null;
+            /**
+             * Stage
+             * @description any of these stages
+             */
+            stage?: components["schemas"]["Stage"][];
+            /**
+             * Tag
+             * @description all of these tags
+             */
+            tag?: string[];
         };
         /** SegmentUpdate */
         SegmentUpdate: {
             /** Description */
             description?: string | null;
-            filters?: components["schemas"]["CustomerFilters"];
+            filters?: components["schemas"]["SegmentFilters"];
             /** Name */
             name?: string;
         };

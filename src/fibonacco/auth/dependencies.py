@@ -3,17 +3,19 @@ aliases built from them live in each domain's `auth.py` (`CurrentAuth` in `auth/
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security.utils import get_authorization_scheme_param
 
 from fibonacco.auth.models import Role
 from fibonacco.auth.service import AuthContext, authenticate_token
 from fibonacco.kit.dependencies import SessionDep
 from fibonacco.kit.errors import Forbidden, Unauthenticated
+from fibonacco.kit.openapi import SecurityScheme
 
-_bearer = HTTPBearer(auto_error=False, description="A personal access token: `Authorization: Bearer fib_…`")
+BEARER = SecurityScheme(
+    "HTTPBearer",
+    {"type": "http", "scheme": "bearer", "description": "A personal access token: `Authorization: Bearer fib_…`"},
+)
 
 
 class Authorize:
@@ -22,19 +24,22 @@ class Authorize:
 
     One dependency does both, with no `authenticate` dependency under it: FastAPI resolves each level of the tree
     on every request, and every authenticated request passes here (bench/README.md, API, sixth pass). No route
-    declares two of these, so none authenticates twice (`tests/test_app.py` checks every route).
+    declares two of these, so none authenticates twice (`tests/test_app.py` checks every route). It reads the
+    header itself, as FastAPI's `HTTPBearer` would (a dependency level less again, bench/README.md, API, eighth
+    pass); the OpenAPI document still names the scheme on each operation (`openapi_security`, `kit.openapi`).
     """
+
+    openapi_security = BEARER
 
     def __init__(self, role: Role = Role.viewer, ability: str | None = None) -> None:
         self.role = role
         self.ability = ability
 
-    async def __call__(
-        self, session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> AuthContext:
-        if credentials is None:
+    async def __call__(self, request: Request, session: SessionDep) -> AuthContext:
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()
-        auth = await authenticate_token(session, credentials.credentials)
+        auth = await authenticate_token(session, token)
         if not auth.user.role.at_least(self.role):
             raise Forbidden(f"This action needs the {self.role.value} role or higher.")
         if self.ability is not None and not auth.token.can(self.ability):

@@ -3,16 +3,20 @@
 The kit's middleware refuses hostile input for every route (413 for an oversized body, 422 for NUL characters or
 JSON nested too deep), validation answers 422 wherever there is input, and a body that is not even text (invalid
 UTF-8) is a 400: those answers are added to every operation they can come from, in the error envelope, so a
-generated client can trust the document.
+generated client can trust the document. A dependency that reads its credentials itself names its security
+scheme (`openapi_security`), which is documented on every operation that depends on it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from fibonacco.kit.errors import BadRequest, FibonaccoError, PayloadTooLarge, ValidationFailed
 
@@ -58,6 +62,43 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(matching)
 
 
+class SecurityScheme(NamedTuple):
+    """An OpenAPI security scheme: its name under `components.securitySchemes`, and its definition."""
+
+    name: str
+    definition: dict[str, Any]
+
+
+def _security(dependant: Dependant) -> Iterator[SecurityScheme]:
+    scheme = getattr(dependant.call, "openapi_security", None)
+    if isinstance(scheme, SecurityScheme):
+        yield scheme
+    for dependency in dependant.dependencies:
+        yield from _security(dependency)
+
+
+def api_routes(routes: Iterable[object]) -> Iterator[APIRoute]:
+    """Every API route under `routes`, inside included routers (FastAPI keeps each whole, as `original_router`)
+    and mounts too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        yield from api_routes(getattr(getattr(route, "original_router", route), "routes", []))
+
+
+def _document_security(app: FastAPI, schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {})
+    for route in api_routes(app.routes):
+        schemes = {scheme.name: scheme.definition for scheme in _security(route.dependant)}
+        if not schemes:
+            continue
+        operations = schema.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            if (operation := operations.get(method.lower())) is not None:
+                operation["security"] = [{name: []} for name in schemes]
+        components.setdefault("securitySchemes", {}).update(schemes)
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -65,6 +106,7 @@ def install_openapi(app: FastAPI) -> None:
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
                     _complete(operation)
+            _document_security(app, schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
