@@ -254,8 +254,8 @@ def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AbstractAsyn
 
 
 class _UnitOfWork:
-    """`unit_of_work`'s context manager: a class, not an `asynccontextmanager` generator, whose frames cost a
-    read-only request more than some of its round trips (bench/README.md, API, eighth pass)."""
+    """`unit_of_work`'s context manager: a class, not an `asynccontextmanager` generator, whose frames every
+    request and job paid for (bench/README.md, API, eighth pass)."""
 
     __slots__ = ("_session", "_sessionmaker")
 
