@@ -46,7 +46,7 @@ from fibonacco.config import Settings
 from fibonacco.crm import service
 from fibonacco.crm.cli import CONCURRENT_CHUNKS, import_chunks
 from fibonacco.crm.models import ImportKey
-from fibonacco.crm.schemas import CustomerFilters, CustomerSort, SegmentCreate, TimelineFilters
+from fibonacco.crm.schemas import CustomerFilters, CustomerSort, SegmentCreate, SegmentFilters, TimelineFilters
 from fibonacco.kit.db import create_engine, create_sessionmaker, unit_of_work
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.responses import Page
@@ -381,7 +381,7 @@ async def run(options: Options, settings: Settings) -> None:
             segment_ids = [
                 (
                     await service.create_segment(
-                        session, tenant_id, SegmentCreate(name=name, filters=CustomerFilters(**filters))
+                        session, tenant_id, SegmentCreate(name=name, filters=SegmentFilters(**filters))
                     )
                 ).id
                 for name, filters in (
