@@ -4,17 +4,16 @@ import gc
 import inspect
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-from fastapi.dependencies.models import Dependant
 
 from fibonacco.app import create_app
 from fibonacco.auth.dependencies import Authorize
 from fibonacco.config import Settings
 from fibonacco.kit.dependencies import UnitOfWorkRoute
-from fibonacco.kit.openapi import api_routes
+from fibonacco.kit.routes import api_routes, dependency_calls
 
 
 class TestOpenApi:
@@ -74,21 +73,14 @@ def _runs_on_the_event_loop(call: Callable[..., Any]) -> bool:
     return not inspect.isfunction(call) and inspect.iscoroutinefunction(getattr(call, "__call__", None))
 
 
-def _calls(dependant: Dependant) -> Iterator[tuple[str, Callable[..., Any]]]:
-    if dependant.call is not None:
-        yield getattr(dependant.call, "__qualname__", type(dependant.call).__qualname__), dependant.call
-    for dependency in dependant.dependencies:
-        yield from _calls(dependency)
-
-
 def test_every_endpoint_and_dependency_runs_on_the_event_loop(settings: Settings) -> None:
     """FastAPI runs a plain `def` endpoint or dependency in its thread pool, a thread hop per request."""
     routes = list(api_routes(create_app(settings).routes))
     assert len(routes) > 50
     in_threads = {
-        f"{route.path}: {name}"
+        f"{route.path}: {getattr(call, '__qualname__', type(call).__qualname__)}"
         for route in routes
-        for name, call in _calls(route.dependant)
+        for call in dependency_calls(route.dependant)
         if not _runs_on_the_event_loop(call)
     }
     assert in_threads == set()
@@ -104,7 +96,9 @@ def test_no_endpoint_authenticates_twice(settings: Settings) -> None:
     """`Authorize` authenticates as well as it checks: two of them on one route would run the token's statement
     twice (FastAPI caches a dependency's result per callable, and each alias is one)."""
     counted = {
-        f"{sorted(route.methods)} {route.path}": sum(isinstance(call, Authorize) for _, call in _calls(route.dependant))
+        f"{sorted(route.methods)} {route.path}": sum(
+            isinstance(call, Authorize) for call in dependency_calls(route.dependant)
+        )
         for route in api_routes(create_app(settings).routes)
     }
     assert {route: count for route, count in counted.items() if count > 1} == {}

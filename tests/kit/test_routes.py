@@ -69,31 +69,31 @@ async def _count(engine: AsyncEngine, slug: str) -> int:
         return count
 
 
-async def _client(app: FastAPI) -> httpx.AsyncClient:
+def _client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
 async def test_what_a_route_wrote_is_committed_before_its_response(engine: AsyncEngine, slug: str) -> None:
-    async with await _client(_app(engine, slug)) as client:
+    async with _client(_app(engine, slug)) as client:
         response = await client.post("/written")
     assert response.status_code == 200 and await _count(engine, slug) == 1
 
 
 async def test_a_route_that_raises_after_writing_leaves_nothing(engine: AsyncEngine, slug: str) -> None:
-    async with await _client(_app(engine, slug)) as client:
+    async with _client(_app(engine, slug)) as client:
         response = await client.post("/refused")
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
     assert await _count(engine, slug) == 0
 
 
 async def test_a_route_without_the_session_opens_no_unit(engine: AsyncEngine, slug: str) -> None:
-    async with await _client(_app(engine, slug)) as client:
+    async with _client(_app(engine, slug)) as client:
         assert (await client.get("/sessionless")).json() == {"sessions": 0}
         await client.post("/written")
         assert (await client.get("/sessionless")).json() == {"sessions": 1}
 
 
-async def test_the_session_outside_a_unit_of_work_route_is_a_clear_error(engine: AsyncEngine, slug: str) -> None:
+async def test_the_session_outside_a_unit_of_work_route_is_a_clear_error(engine: AsyncEngine) -> None:
     app = FastAPI()
     app.state.sessionmaker = create_sessionmaker(engine)
 

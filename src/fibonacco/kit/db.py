@@ -269,20 +269,25 @@ class _UnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         session = self._session
         try:
-            if exc_type is not None:
+            if exc_type is None:
+                await _commit(session)
+            else:
                 await _roll_back(session)
-                return
-            try:
-                if has_written(session):
-                    await session.commit()
-            except BaseException:
-                await _roll_back(session)
-                raise
-            for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
-                await hook(session)
         finally:
             # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt.
             await asyncio.shield(session.close())
+
+
+async def _commit(session: AsyncSession) -> None:
+    """Commits what the unit wrote (rolled back if that fails), then runs its after-commit hooks."""
+    try:
+        if has_written(session):
+            await session.commit()
+    except BaseException:
+        await _roll_back(session)
+        raise
+    for hook in session.info.pop(_AFTER_COMMIT_KEY, []):
+        await hook(session)
 
 
 async def _roll_back(session: AsyncSession) -> None:

@@ -12,13 +12,13 @@ from typing import Annotated, Any, TypeVar
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request, Response
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.config import Settings
 from fibonacco.kit.clients import ClientKey, Clients
 from fibonacco.kit.db import unit_of_work
+from fibonacco.kit.routes import dependency_calls
 
 C = TypeVar("C")
 
@@ -28,15 +28,10 @@ _SESSION_KEY = "fibonacco.session"  # the request scope's key for its unit of wo
 
 async def _session(request: Request) -> AsyncSession:
     """The session of the unit of work the route opened for this request (`UnitOfWorkRoute`)."""
-    session = request.scope.get(_SESSION_KEY)
+    session: AsyncSession | None = request.scope.get(_SESSION_KEY)
     if session is None:
         raise RuntimeError(f"{request.url.path}: its router needs route_class=UnitOfWorkRoute to hand out sessions")
-    assert isinstance(session, AsyncSession)
     return session
-
-
-def _uses_session(dependant: Dependant) -> bool:
-    return dependant.call is _session or any(_uses_session(dependency) for dependency in dependant.dependencies)
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -51,7 +46,7 @@ class UnitOfWorkRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
-        if not _uses_session(self.dependant):
+        if _session not in dependency_calls(self.dependant):
             return handle
 
         async def handle_in_unit_of_work(request: Request) -> Response:

@@ -10,15 +10,13 @@ scheme (`openapi_security`), which is documented on every operation that depends
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 
 from fibonacco.kit.errors import BadRequest, FibonaccoError, PayloadTooLarge, ValidationFailed
+from fibonacco.kit.routes import api_routes, dependency_calls
 
 # Every route declares its errors with this model (`error_responses`), so the document always has it.
 _ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
@@ -69,27 +67,14 @@ class SecurityScheme(NamedTuple):
     definition: dict[str, Any]
 
 
-def _security(dependant: Dependant) -> Iterator[SecurityScheme]:
-    scheme = getattr(dependant.call, "openapi_security", None)
-    if isinstance(scheme, SecurityScheme):
-        yield scheme
-    for dependency in dependant.dependencies:
-        yield from _security(dependency)
-
-
-def api_routes(routes: Iterable[object]) -> Iterator[APIRoute]:
-    """Every API route under `routes`, inside included routers (FastAPI keeps each whole, as `original_router`)
-    and mounts too."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        yield from api_routes(getattr(getattr(route, "original_router", route), "routes", []))
-
-
 def _document_security(app: FastAPI, schema: dict[str, Any]) -> None:
     components = schema.setdefault("components", {})
     for route in api_routes(app.routes):
-        schemes = {scheme.name: scheme.definition for scheme in _security(route.dependant)}
+        schemes = {
+            scheme.name: scheme.definition
+            for call in dependency_calls(route.dependant)
+            if isinstance(scheme := getattr(call, "openapi_security", None), SecurityScheme)
+        }
         if not schemes:
             continue
         operations = schema.get("paths", {}).get(route.path_format, {})
