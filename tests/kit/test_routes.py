@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from fibonacco.kit.db import create_sessionmaker
-from fibonacco.kit.dependencies import SessionDep, UnitOfWorkRoute
+from fibonacco.kit.dependencies import SessionDep, UnitOfWorkRoute, session_of
 from fibonacco.kit.errors import Conflict
 from fibonacco.kit.handlers import install_error_handlers
 from fibonacco.kit.tenancy import cross_tenant
 from fibonacco.tenant.models import Tenant
+
+
+class _AddsTenant:
+    """A dependency that reads the unit's session itself, as auth's `Authorize` does (the slug from the query)."""
+
+    uses_session = True
+
+    async def __call__(self, request: Request) -> str:
+        slug = request.query_params["slug"]
+        session_of(request).add(Tenant(name="Through a dependency", slug=slug))
+        return slug
+
+
+AddedTenant = Annotated[str, Depends(_AddsTenant())]
 
 
 def _app(engine: AsyncEngine, slug: str) -> FastAPI:
@@ -33,6 +48,10 @@ def _app(engine: AsyncEngine, slug: str) -> FastAPI:
         session.add(Tenant(name="Refused", slug=slug))
         await session.flush()  # the row is in the database's transaction: only a rollback removes it
         raise Conflict("refused after writing")
+
+    @router.post("/through-a-dependency")
+    async def through_a_dependency(added: AddedTenant) -> dict[str, str]:
+        return {"slug": added}
 
     @router.get("/sessionless")
     async def sessionless() -> dict[str, int]:
@@ -84,6 +103,12 @@ async def test_a_route_that_raises_after_writing_leaves_nothing(engine: AsyncEng
         response = await client.post("/refused")
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
     assert await _count(engine, slug) == 0
+
+
+async def test_a_dependency_that_uses_the_session_itself_gets_the_unit(engine: AsyncEngine, slug: str) -> None:
+    async with _client(_app(engine, slug)) as client:
+        response = await client.post("/through-a-dependency", params={"slug": slug})
+    assert response.status_code == 200 and await _count(engine, slug) == 1
 
 
 async def test_a_route_without_the_session_opens_no_unit(engine: AsyncEngine, slug: str) -> None:

@@ -8,7 +8,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from fibonacco.auth.models import Role
 from fibonacco.auth.service import AuthContext, authenticate_token
-from fibonacco.kit.dependencies import SessionDep
+from fibonacco.kit.dependencies import session_of
 from fibonacco.kit.errors import Forbidden, Unauthenticated
 from fibonacco.kit.openapi import SecurityScheme
 
@@ -26,16 +26,19 @@ class Authorize:
     on every request, and every authenticated request passes here (bench/README.md, API, sixth pass). No route
     declares two of these, so none authenticates twice (`tests/test_app.py` checks every route). It reads the
     header itself, as FastAPI's `HTTPBearer` would (a dependency level less again, bench/README.md, API, eighth
-    pass); the OpenAPI document still names the scheme on each operation (`openapi_security`, `kit.openapi`).
+    pass), and the unit's session (`session_of`, ninth pass); the OpenAPI document still names the scheme on each
+    operation (`openapi_security`, `kit.openapi`).
     """
 
     openapi_security = BEARER
+    uses_session = True  # reads the unit's session itself (`session_of`): one dependency level less
 
     def __init__(self, role: Role = Role.viewer, ability: str | None = None) -> None:
         self.role = role
         self.ability = ability
 
-    async def __call__(self, request: Request, session: SessionDep) -> AuthContext:
+    async def __call__(self, request: Request) -> AuthContext:
+        session = session_of(request)
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()

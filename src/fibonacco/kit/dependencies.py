@@ -26,27 +26,39 @@ C = TypeVar("C")
 _SESSION_KEY = "fibonacco.session"  # the request scope's key for its unit of work's session
 
 
-async def _session(request: Request) -> AsyncSession:
-    """The session of the unit of work the route opened for this request (`UnitOfWorkRoute`)."""
+def session_of(request: Request) -> AsyncSession:
+    """The session of the unit of work the route opened for this request (`UnitOfWorkRoute`).
+
+    `SessionDep` hands it out. A dependency that every request of many routes solves may read it here instead,
+    saving FastAPI a level of the dependency tree per request (auth's `Authorize`, bench/README.md, API, ninth
+    pass), if it declares `uses_session = True` so its routes open the unit."""
     session: AsyncSession | None = request.scope.get(_SESSION_KEY)
     if session is None:
         raise RuntimeError(f"{request.url.path}: its router needs route_class=UnitOfWorkRoute to hand out sessions")
     return session
 
 
+async def _session(request: Request) -> AsyncSession:
+    return session_of(request)
+
+
+def _uses_session(call: Callable[..., Any]) -> bool:
+    return call is _session or getattr(call, "uses_session", False) is True
+
+
 class UnitOfWorkRoute(APIRoute):
     """A route (every router's `route_class`) that runs in one unit of work (`kit.db.unit_of_work`) when anything
-    it depends on asks for the session (`SessionDep`): opened before its dependencies are solved; committed, when
-    it wrote, after the endpoint has returned and its response is rendered, before anything is sent (a failed
-    commit is an error response, not a lie); rolled back when anything raises, before the error handlers render
-    the error. A route that needs no session opens none.
+    it depends on asks for the session (`SessionDep`, or a dependency with `uses_session` that calls `session_of`):
+    opened before its dependencies are solved; committed, when it wrote, after the endpoint has returned and its
+    response is rendered, before anything is sent (a failed commit is an error response, not a lie); rolled back
+    when anything raises, before the error handlers render the error. A route that needs no session opens none.
 
     What a `yield` dependency would do, without FastAPI's machinery for one, which cost a read-only request
     about as much CPU as one of its round trips (bench/README.md, API, eighth pass)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
-        if _session not in dependency_calls(self.dependant):
+        if not any(_uses_session(call) for call in dependency_calls(self.dependant)):
             return handle
 
         async def handle_in_unit_of_work(request: Request) -> Response:
