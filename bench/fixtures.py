@@ -23,7 +23,7 @@ from fibonacco.devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_po
 from fibonacco.integrations.embeddings import Embedder, pad_to
 from fibonacco.kit.db import ProcessingStatus, create_engine, create_sessionmaker, unit_of_work
 from fibonacco.kit.tenancy import bind_tenant
-from fibonacco.knowledge.models import KnowledgeEntry, ValidationStatus
+from fibonacco.knowledge.models import KnowledgeEntry, KnowledgeEntryEmbedding, ValidationStatus
 from fibonacco.knowledge.repository import embedding_text
 from fibonacco.migrations.runner import migrate
 from fibonacco.tenant.models import Tenant
@@ -131,13 +131,17 @@ async def seed_tenant(settings: Settings, slug: str, entries: Sequence[EntryData
                     category=entry.category,
                     is_public=entry.is_public,
                     validation_status=ValidationStatus.validated,
-                    embedding=pad_to(vector),
                     embedding_model=embedder.model_name,
                     embedding_status=ProcessingStatus.completed,
                 )
                 for entry, vector in zip(entries, vectors, strict=True)
             ]
             session.add_all(rows)
+            await session.flush()
+            session.add_all(
+                KnowledgeEntryEmbedding(entry_id=row.id, tenant_id=tenant.id, embedding=pad_to(vector))
+                for row, vector in zip(rows, vectors, strict=True)
+            )
             await session.flush()
             seeded = SeededTenant(tenant.id, slug, token, [row.id for row in rows])
     finally:

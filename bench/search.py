@@ -1,4 +1,4 @@
-"""Semantic search benchmark: HNSW vs exact search on the real `knowledge_entries` table.
+"""Semantic search benchmark: HNSW vs exact search on the real `knowledge_entries` and their vectors' table.
 
     .venv/bin/python bench/search.py --smoke          # 10,000 entries (CI)
     .venv/bin/python bench/search.py                  # 100,000 entries
@@ -40,11 +40,11 @@ from fibonacco.config import Settings, load_settings
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION, pad_to
 from fibonacco.kit.db import create_engine, create_sessionmaker
 from fibonacco.kit.vectors import HNSW_EF_SEARCH
-from fibonacco.knowledge.models import HNSW_EF_CONSTRUCTION, HNSW_M, KnowledgeEntry
+from fibonacco.knowledge.models import HNSW_EF_CONSTRUCTION, HNSW_M, KnowledgeEntryEmbedding
 from fibonacco.knowledge.repository import KnowledgeEntryRepository
 from fibonacco.knowledge.schemas import KnowledgeFilters
 
-HNSW_INDEX = next(index for index in KnowledgeEntry.__table__.indexes if index.name.endswith("embedding_hnsw"))
+HNSW_INDEX = next(index for index in KnowledgeEntryEmbedding.__table__.indexes if index.name.endswith("_hnsw"))
 K = 10
 COPY_BATCH = 5_000
 # Clustered data, like real embeddings (topics), rather than uniform noise, which no index handles well.
@@ -170,15 +170,21 @@ async def load(connection: asyncpg.Connection, options: Options, generator: Gene
         "INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)",
         [(tenant_id, f"Bench {i}", f"bench-{i}") for i, tenant_id in enumerate(tenant_ids)],
     )
-    columns = ["id", "tenant_id", "title", "content", "embedding", "embedding_model", "embedding_status"]
+    columns = ["id", "tenant_id", "title", "content", "embedding_model", "embedding_status"]
     model = f"bench-{options.dims}"
     for start in range(0, options.n, COPY_BATCH):
+        ids = [
+            (uuid.uuid4(), tenant_ids[i % options.tenants]) for i in range(start, min(options.n, start + COPY_BATCH))
+        ]
         records = [
-            (uuid.uuid4(), tenant_ids[i % options.tenants], f"Entry {i}", f"Synthetic entry number {i}.",
-             Vector(generator.vector()), model, "completed")
-            for i in range(start, min(options.n, start + COPY_BATCH))
-        ]  # fmt: skip
+            (entry_id, tenant_id, f"Entry {start + i}", f"Synthetic entry number {start + i}.", model, "completed")
+            for i, (entry_id, tenant_id) in enumerate(ids)
+        ]
         await connection.copy_records_to_table("knowledge_entries", records=records, columns=columns)
+        vectors = [(entry_id, tenant_id, Vector(generator.vector())) for entry_id, tenant_id in ids]
+        await connection.copy_records_to_table(
+            "knowledge_entry_embeddings", records=vectors, columns=["entry_id", "tenant_id", "embedding"]
+        )
     return tenant_ids
 
 
@@ -190,6 +196,7 @@ async def build_index(connection: asyncpg.Connection) -> float:
     await connection.execute(str(CreateIndex(HNSW_INDEX).compile(dialect=postgresql.dialect())))
     elapsed = time.perf_counter() - started
     await connection.execute("VACUUM ANALYZE knowledge_entries")
+    await connection.execute("VACUUM ANALYZE knowledge_entry_embeddings")
     return elapsed
 
 
@@ -228,8 +235,11 @@ class Figures:
 class Searcher:
     """Raw HNSW and raw exact queries (the tenant-scoped application call is `nearest_ids`)."""
 
-    NEAREST = f"SELECT id FROM knowledge_entries ORDER BY embedding <=> $1 LIMIT {K}"
-    NEAREST_IN_TENANT = f"SELECT id FROM knowledge_entries WHERE tenant_id = $2 ORDER BY embedding <=> $1, id LIMIT {K}"
+    NEAREST = f"SELECT entry_id FROM knowledge_entry_embeddings ORDER BY embedding <=> $1 LIMIT {K}"
+    NEAREST_IN_TENANT = (
+        "SELECT entry_id FROM knowledge_entry_embeddings WHERE tenant_id = $2"
+        f" ORDER BY embedding <=> $1, entry_id LIMIT {K}"
+    )
 
     def __init__(self, connection: asyncpg.Connection, model: str) -> None:
         self.connection = connection
@@ -239,7 +249,7 @@ class Searcher:
         async with self.connection.transaction():
             await self.connection.execute(f"SET LOCAL hnsw.ef_search = {ef_search}")
             rows = await self.connection.fetch(self.NEAREST, Vector(query))
-        return [row["id"] for row in rows]
+        return [row["entry_id"] for row in rows]
 
     async def exact(self, query: list[float], tenant_id: uuid.UUID | None = None) -> list[uuid.UUID]:
         async with self.connection.transaction():
@@ -248,7 +258,7 @@ class Searcher:
                 rows = await self.connection.fetch(self.NEAREST, Vector(query))
             else:
                 rows = await self.connection.fetch(self.NEAREST_IN_TENANT, Vector(query), tenant_id)
-        return [row["id"] for row in rows]
+        return [row["entry_id"] for row in rows]
 
 
 async def nearest_ids(repository: KnowledgeEntryRepository, query: list[float], model: str) -> list[uuid.UUID]:
@@ -270,7 +280,7 @@ async def run(options: Options, settings: Settings) -> None:
         "SELECT current_setting('server_version') AS pg, current_setting('shared_buffers') AS buffers, "
         "(SELECT extversion FROM pg_extension WHERE extname = 'vector') AS pgvector, "
         f"pg_size_pretty(pg_relation_size('{HNSW_INDEX.name}')) AS index_size, "
-        "pg_size_pretty(pg_total_relation_size('knowledge_entries')) AS table_size"
+        "pg_size_pretty(pg_total_relation_size('knowledge_entry_embeddings')) AS table_size"
     )
     queries = [generator.vector() for _ in range(options.queries)]
     searcher = Searcher(connection, f"bench-{options.dims}")
@@ -335,7 +345,7 @@ async def run(options: Options, settings: Settings) -> None:
         f"  HNSW m={HNSW_M} ef_construction={HNSW_EF_CONSTRUCTION}; k={K}; {options.queries} timed queries, "
         f"{len(truth)} of them also exact for recall"
     )
-    print(f"  index size {versions['index_size']}, table size {versions['table_size']}")
+    print(f"  index size {versions['index_size']}, vectors' table size {versions['table_size']}")
     print("figures:")
     print(f"  load (COPY) {load_seconds:.1f} s; HNSW index build {build_seconds:.1f} s")
     for figures in (*results, filtered, exact):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fibonacco.auth.models import Role
 from fibonacco.integrations.embeddings import HashingEmbedder, pad_to
-from fibonacco.knowledge.models import KnowledgeEntry
+from fibonacco.knowledge.models import KnowledgeEntry, KnowledgeEntryEmbedding
 from fibonacco.knowledge.repository import KnowledgeEntryRepository, embedding_text
 from fibonacco.knowledge.schemas import KnowledgeFilters
 from fibonacco.knowledge.service import fuse_scores
@@ -273,7 +273,7 @@ async def add_embedded_entries(session: AsyncSession, tenant: Tenant, count: int
     """`count` entries with vectors from the offline embedder, written in bulk (faster than the pipeline)."""
     embedder = HashingEmbedder()
     model = embedder.model_name
-    rows = []
+    rows, vectors = [], []
     for i in range(count):
         title, content = f"{category} note {i}", f"Notes about {category} topic {i % 37} and item {i}."
         vector = pad_to(embedder.embed_one(embedding_text(title, content)))
@@ -283,18 +283,28 @@ async def add_embedded_entries(session: AsyncSession, tenant: Tenant, count: int
                 title=title,
                 content=content,
                 category=category,
-                embedding=vector,
                 embedding_model=model,
                 embedding_status="completed",
             )
         )
+        vectors.append(vector)
     session.add_all(rows)
+    await session.flush()
+    session.add_all(
+        KnowledgeEntryEmbedding(entry_id=row.id, tenant_id=tenant.id, embedding=vector)
+        for row, vector in zip(rows, vectors, strict=True)
+    )
     await session.flush()
 
 
 # Planner settings under which only the HNSW index can produce the order, so these tests exercise it (on so few
 # rows the planner would rather filter through the btree and sort, which is exact anyway).
 HNSW_ONLY = {"enable_seqscan": "off", "enable_bitmapscan": "off", "enable_sort": "off"}
+# The tenant's rare entries, nearest the query first (the raw SQL the tests compare the repository with).
+_RARE_BY_DISTANCE = (
+    "SELECT e.id FROM knowledge_entries e JOIN knowledge_entry_embeddings v ON v.entry_id = e.id"
+    " WHERE e.tenant_id = :tenant AND e.category = 'rare' ORDER BY v.embedding <=> CAST(:query AS vector)"
+)
 
 
 class TestSelectiveFilters:
@@ -310,6 +320,7 @@ class TestSelectiveFilters:
         await add_embedded_entries(session, viewer.tenant, 1980, "general")
         await add_embedded_entries(session, viewer.tenant, 25, "rare")
         await session.execute(text("ANALYZE knowledge_entries"))
+        await session.execute(text("ANALYZE knowledge_entry_embeddings"))
         return viewer
 
     async def test_plain_hnsw_scan_would_come_back_short(self, session: AsyncSession, tenant: Actor) -> None:
@@ -317,13 +328,10 @@ class TestSelectiveFilters:
         # leaves a few. Had this returned LIMIT rows, the test below would prove nothing.
         query = pad_to(HashingEmbedder().embed_one(self.QUERY))
         await set_local(session, **HNSW_ONLY, hnsw__iterative_scan="off", hnsw__ef_search="40")
-        statement = text(
-            "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
-            "ORDER BY embedding <=> CAST(:query AS vector) LIMIT :limit"
-        )
+        statement = text(f"{_RARE_BY_DISTANCE} LIMIT :limit")
         params = {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT}
         plan = "\n".join((await session.execute(text(f"EXPLAIN {statement.text}"), params)).scalars())
-        assert "ix_knowledge_entries_embedding_hnsw" in plan
+        assert "ix_knowledge_entry_embeddings_hnsw" in plan
         rows = (await session.execute(statement, params)).all()
         assert len(rows) < self.LIMIT
 
@@ -357,10 +365,7 @@ class TestSelectiveFilters:
         exact = (
             (
                 await session.execute(
-                    text(
-                        "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
-                        "ORDER BY embedding <=> CAST(:query AS vector), id LIMIT :limit"
-                    ),
+                    text(f"{_RARE_BY_DISTANCE}, e.id LIMIT :limit"),
                     {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT},
                 )
             )
@@ -376,10 +381,7 @@ class TestSelectiveFilters:
         brute_force = (
             (
                 await session.execute(
-                    text(
-                        "SELECT id FROM knowledge_entries WHERE tenant_id = :tenant AND category = 'rare' "
-                        "ORDER BY embedding <=> CAST(:query AS vector), id"
-                    ),
+                    text(f"{_RARE_BY_DISTANCE}, e.id"),
                     {"tenant": tenant.tenant.id, "query": query},
                 )
             )

@@ -78,12 +78,7 @@ class KnowledgeEntry(TenantOwnedModel):
         server_default=EmbeddingStatus.pending.value,
     )
     embedding_error: Mapped[str | None] = mapped_column(Text, default=None)
-    # Zero-padded to the widest model in use (DESIGN.md §6); `embedding_model` says which space it lives in.
-    # Never loaded with the row (no response contains it; 1536 floats a row): a caller that needs it asks for it
-    # (`undefer`, or select the column), and reading it unloaded raises instead of a hidden query.
-    embedding: Mapped[list[float] | None] = mapped_column(
-        Vector(EMBEDDING_COLUMN_DIMENSION), default=None, deferred=True, deferred_raiseload=True
-    )
+    # The model of the entry's vector (`KnowledgeEntryEmbedding`, a table of its own), and when it was made.
     embedding_model: Mapped[str | None] = mapped_column(String(200), default=None)
     embedded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
@@ -111,8 +106,29 @@ class KnowledgeEntry(TenantOwnedModel):
         # No GIN index on search_vector, tags or industry_codes (migration 0014): under row-level security `@@` and
         # `@>` are never index conditions (they are not LEAKPROOF), so such an index only costs every write.
         # Full-text search finds its candidates in `knowledge_entry_terms`.
+    )
+
+
+class KnowledgeEntryEmbedding(Model):
+    """An entry's vector, zero-padded to the widest model in use (DESIGN.md §6; its entry's `embedding_model` says
+    which space it lives in), in a table of its own (migration 0015). A row is the vector and its keys, and stays
+    whole on its page (`toast_tuple_target`), so an exact search reads one page per entry and no TOAST, and
+    nothing else reads it: lists and details never touch it, and a write to the entry (a use counted, a vote)
+    never inserts into the HNSW graph, which it did for every update PostgreSQL could not make HOT.
+    A tenant's rows under the forced policy, like the entries' (the tenant is the entry's: the pipeline copies it);
+    deleting the entry, or its tenant, deletes its vector (the key's cascade)."""
+
+    __tablename__ = "knowledge_entry_embeddings"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("knowledge_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column()
+    embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_COLUMN_DIMENSION))
+
+    __table_args__ = (
         Index(
-            "ix_knowledge_entries_embedding_hnsw",
+            "ix_knowledge_entry_embeddings_hnsw",
             "embedding",
             postgresql_using="hnsw",
             postgresql_with={"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION},

@@ -27,6 +27,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    join,
     literal,
     literal_column,
     or_,
@@ -34,7 +35,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, insert
 from sqlalchemy.orm import aliased
 
 from fibonacco.kit.driver import Row, fetch
@@ -46,6 +47,7 @@ from fibonacco.knowledge.models import (
     EmbeddingStatus,
     FaqCategory,
     KnowledgeEntry,
+    KnowledgeEntryEmbedding,
     KnowledgeEntryTerm,
     KnowledgeVote,
 )
@@ -69,7 +71,7 @@ TITLE_WEIGHT = 3
 _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\w')
 
 
-# An entry as a plain row of the columns responses show (every mapped one but the deferred vector and search
+# An entry as a plain row of the columns responses show (every mapped one but the deferred search
 # column), under the attributes' names: lists build no ORM objects (identity map, instance state, attribute
 # instrumentation), which cost about half of a 50-row page's CPU. They are the table's columns, and the statements
 # selecting them run on the unit of work's connection (`Repository.rows`), so the rows come straight from Core's
@@ -416,27 +418,38 @@ def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) 
 
 def _vector_conditions(conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None) -> list[Any]:
     gate = [has_meaningful_word(text)] if text is not None else []
-    return [
-        *conditions,
-        *gate,
-        KnowledgeEntry.embedding_model == bindparam(_MODEL),
-        KnowledgeEntry.embedding.is_not(None),
-    ]
+    return [*conditions, *gate, KnowledgeEntry.embedding_model == bindparam(_MODEL)]
+
+
+# The entries with a vector, each beside it. Equal tenants: the planner carries the scope's tenant over to the
+# vectors, so an HNSW scan drops other tenants' rows before the join.
+_EMBEDDED = join(
+    KnowledgeEntryEmbedding,
+    KnowledgeEntry,
+    and_(
+        KnowledgeEntry.id == KnowledgeEntryEmbedding.entry_id,
+        KnowledgeEntry.tenant_id == KnowledgeEntryEmbedding.tenant_id,
+    ),
+)
+
+
+def _scored(conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None) -> tuple[Select[Any], Any]:
+    """(id, distance) of the entries meeting the conditions, and the distance expression."""
+    distance = KnowledgeEntryEmbedding.embedding.cosine_distance(bindparam(_VECTOR))
+    statement = (
+        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+        .select_from(_EMBEDDED)
+        .where(*_vector_conditions(conditions, text))
+    )
+    return statement, distance
 
 
 def _approximate_nearest_statement(
     conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
 ) -> Select[Any]:
-    distance = KnowledgeEntry.embedding.cosine_distance(bindparam(_VECTOR))
+    scored, distance = _scored(conditions, text)
     # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
-    candidates = (
-        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-        .where(*_vector_conditions(conditions, text))
-        .order_by(distance)
-        .limit(limit)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED")
-    )
+    candidates = scored.order_by(distance).limit(limit).cte("candidates").prefix_with("MATERIALIZED")
     return select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
 
 
@@ -445,13 +458,7 @@ def _exact_nearest_statement(
 ) -> Select[Any]:
     """Exact by construction, not by planner settings (a cached generic plan would ignore those): the sort sits
     outside a materialised CTE, where no index can provide the order. Only ids and distances are kept."""
-    distance = KnowledgeEntry.embedding.cosine_distance(bindparam(_VECTOR))
-    scored = (
-        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-        .where(*_vector_conditions(conditions, text))
-        .cte("scored")
-        .prefix_with("MATERIALIZED")
-    )
+    scored = _scored(conditions, text)[0].cte("scored").prefix_with("MATERIALIZED")
     return select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
 
 
@@ -574,15 +581,26 @@ class EmbeddingQueue(Repository[KnowledgeEntry]):
             update(KnowledgeEntry)
             .where(*self._unchanged(work))
             .values(
-                embedding=vector,
                 embedding_model=model_name,
                 embedding_status=EmbeddingStatus.completed,
                 embedding_error=None,
                 embedded_at=func.now(),
             )
+            .returning(KnowledgeEntry.tenant_id)
             .execution_options(synchronize_session=False)
         )
-        return await self.rowcount(statement) == 1
+        tenant_id = (await self.session.execute(statement)).scalar_one_or_none()
+        if tenant_id is None:
+            return False
+        vector_row = insert(KnowledgeEntryEmbedding).values(
+            entry_id=work.entry_id, tenant_id=tenant_id, embedding=vector
+        )
+        await self.session.execute(
+            vector_row.on_conflict_do_update(
+                index_elements=[KnowledgeEntryEmbedding.entry_id], set_={"embedding": vector_row.excluded.embedding}
+            )
+        )
+        return True
 
     async def fail(self, work: EmbeddingWork, error: str) -> None:
         statement = (
