@@ -39,6 +39,7 @@ from sqlalchemy.schema import CreateIndex
 from fibonacco.config import Settings, load_settings
 from fibonacco.integrations.embeddings import EMBEDDING_COLUMN_DIMENSION, pad_to
 from fibonacco.kit.db import create_engine, create_sessionmaker
+from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.kit.vectors import HNSW_EF_SEARCH
 from fibonacco.knowledge.models import HNSW_EF_CONSTRUCTION, HNSW_M, KnowledgeEntryEmbedding
 from fibonacco.knowledge.repository import KnowledgeEntryRepository
@@ -315,6 +316,7 @@ async def run(options: Options, settings: Settings) -> None:
     async with sessionmaker() as session:
         for i, query in enumerate(queries):
             tenant_id = tenant_ids[i % len(tenant_ids)]
+            await bind_tenant(session, tenant_id)  # as a request does: row-level security shows only its rows
             repository = KnowledgeEntryRepository(session, tenant_id)
             seconds, ids = await timed(partial(nearest_ids, repository, query, searcher.model))
             filtered_times.append(seconds)
@@ -324,6 +326,8 @@ async def run(options: Options, settings: Settings) -> None:
                 filtered_truth.append(await searcher.exact(query, tenant_id))
         await session.rollback()
     await engine.dispose()
+    if min(sizes) < K:  # a broken path would otherwise time nothing, fast
+        raise SystemExit(f"the application path returned {min(sizes)} rows where {K} were asked for")
     filtered = Figures(
         f"tenant-filtered, application path (1/{options.tenants} of rows)",
         statistics.median(filtered_times) * 1000,

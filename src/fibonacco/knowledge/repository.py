@@ -214,6 +214,10 @@ _VECTOR = "vector"
 _MODEL = "model"
 _ENTRY_ID = "entry_id"
 _ENTRY_IDS = "entry_ids"
+# Up to this many entries, a tenant's nearest entries are found exactly (`_nearest_statement`): about 1 µs of
+# database time an entry at 400 (bench/README.md, API, tenth pass), so a few milliseconds here, against 5 to 15
+# for a filtered HNSW scan among 100,000 vectors (bench/search.py).
+EXACT_SEARCH_MAX_ENTRIES = 2_000
 # Transaction-local, read by the index when the scan starts (so cached plans honour it too). It touches nothing
 # but HNSW scans, and every HNSW scan is preceded by `_deepen_scan`, so it needs no undoing.
 _EF_SEARCH = select(func.set_config("hnsw.ef_search", bindparam("ef_search", type_=Text), True))
@@ -410,56 +414,96 @@ def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) 
     if kind.startswith("hybrid "):
         return _hybrid_statement(conditions, query, limit, web_syntax=kind == "hybrid web text")
     if kind == "approximate":
-        return _approximate_nearest_statement(conditions, query if gated else None, limit)
+        return _nearest_statement(conditions, query if gated else None, limit)
     if kind == "exact":
         return _exact_nearest_statement(conditions, query if gated else None, limit)
     return _text_statement(conditions, query, limit, web_syntax=kind == "web text")
 
 
-def _vector_conditions(conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None) -> list[Any]:
-    gate = [has_meaningful_word(text)] if text is not None else []
-    return [*conditions, *gate, KnowledgeEntry.embedding_model == bindparam(_MODEL)]
-
-
-# The entries with a vector, each beside it. Equal tenants: the planner carries the scope's tenant over to the
-# vectors, so an HNSW scan drops other tenants' rows before the join.
-_EMBEDDED = join(
-    KnowledgeEntryEmbedding,
-    KnowledgeEntry,
-    and_(
-        KnowledgeEntry.id == KnowledgeEntryEmbedding.entry_id,
-        KnowledgeEntry.tenant_id == KnowledgeEntryEmbedding.tenant_id,
-    ),
-)
-
-
-def _scored(conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None) -> tuple[Select[Any], Any]:
-    """(id, distance) of the entries meeting the conditions, and the distance expression."""
-    distance = KnowledgeEntryEmbedding.embedding.cosine_distance(bindparam(_VECTOR))
-    statement = (
-        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
-        .select_from(_EMBEDDED)
-        .where(*_vector_conditions(conditions, text))
-    )
-    return statement, distance
+def _nearest_statement(
+    conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
+) -> Select[Any]:
+    """The `limit` nearest entries meeting the conditions, in one statement: exactly for a tenant of at most
+    `EXACT_SEARCH_MAX_ENTRIES` entries (a few milliseconds at most, and no approximation where it buys nothing),
+    through the HNSW graph beyond that. The tenant's size is counted up to the bound (its tenant index, no more
+    than that many keys); each side runs only when the count says so (a one-time filter), so one of them scans.
+    Not left to the planner: with the tenant in both the scope and the row-level policy it expects about a
+    hundredth of the tenant's rows, and at 100,000 entries over 10 tenants it sorted all of a tenant's distances
+    on every search (bench/README.md, API, tenth pass)."""
+    counted = select(literal(1)).where(KnowledgeEntry.tenant_id == bindparam(TENANT_PARAMETER))
+    size = select(func.count()).select_from(counted.limit(EXACT_SEARCH_MAX_ENTRIES + 1).subquery()).cte("tenant_size")
+    tenant_size = select(size.c[0]).scalar_subquery()
+    exact = _exact_nearest_statement(conditions, text, limit, when=tenant_size <= EXACT_SEARCH_MAX_ENTRIES)
+    approximate = _approximate_nearest_statement(conditions, text, limit, when=tenant_size > EXACT_SEARCH_MAX_ENTRIES)
+    sides = union_all(exact.subquery().select(), approximate).subquery("nearest_side")
+    return select(sides.c.id, sides.c.distance).order_by(sides.c.distance, sides.c.id)
 
 
 def _approximate_nearest_statement(
-    conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
+    conditions: list[ColumnElement[bool]],
+    text: ColumnElement[str] | None,
+    limit: BindParameter[int],
+    when: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
-    scored, distance = _scored(conditions, text)
+    """The HNSW scan of the tenant's vectors drives, and each vector it yields is kept if its entry meets the
+    conditions, asked of the entry by its key in a sub-select that PostgreSQL may not turn into a join (`OFFSET 0`),
+    so the iterative scan walks on until `limit` entries pass. As a join, the planner could start from the entries
+    instead (their tenant index) and sort every distance. The vectors' table has no index but its key and the
+    graph, so its order can come from nothing else. `when`: a condition on which it runs at all."""
+    vector = KnowledgeEntryEmbedding
+    distance = vector.embedding.cosine_distance(bindparam(_VECTOR))
+    entry_qualifies = (
+        select(literal(1))
+        .where(KnowledgeEntry.id == vector.entry_id, KnowledgeEntry.tenant_id == vector.tenant_id, *conditions)
+        .where(KnowledgeEntry.embedding_model == bindparam(_MODEL))
+        .offset(0)
+        .exists()
+    )
+    gate = [has_meaningful_word(text)] if text is not None else []
     # Materialised so relaxed-order candidates are re-sorted exactly, as pgvector's documentation advises.
-    candidates = scored.order_by(distance).limit(limit).cte("candidates").prefix_with("MATERIALIZED")
-    return select(candidates.c.id, candidates.c.distance).order_by(candidates.c.distance)
+    candidates = (
+        select(vector.entry_id.label("id"), distance.label("distance"))
+        .where(vector.tenant_id == bindparam(TENANT_PARAMETER), *gate, *_when(when), entry_qualifies)
+        .order_by(distance)
+        .limit(limit)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(candidates.c.id, candidates.c.distance)
 
 
 def _exact_nearest_statement(
-    conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
+    conditions: list[ColumnElement[bool]],
+    text: ColumnElement[str] | None,
+    limit: BindParameter[int],
+    when: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
     """Exact by construction, not by planner settings (a cached generic plan would ignore those): the sort sits
-    outside a materialised CTE, where no index can provide the order. Only ids and distances are kept."""
-    scored = _scored(conditions, text)[0].cte("scored").prefix_with("MATERIALIZED")
+    outside a materialised CTE, where no index can provide the order. Only ids and distances are kept. The
+    vectors and the entries meeting the conditions are joined (on equal tenants too, so the planner carries the
+    scope's tenant over to the vectors). `when`: a condition on which it runs at all."""
+    distance = KnowledgeEntryEmbedding.embedding.cosine_distance(bindparam(_VECTOR))
+    embedded = join(
+        KnowledgeEntryEmbedding,
+        KnowledgeEntry,
+        and_(
+            KnowledgeEntry.id == KnowledgeEntryEmbedding.entry_id,
+            KnowledgeEntry.tenant_id == KnowledgeEntryEmbedding.tenant_id,
+        ),
+    )
+    gate = [has_meaningful_word(text)] if text is not None else []
+    scored = (
+        select(KnowledgeEntry.id.label("id"), distance.label("distance"))
+        .select_from(embedded)
+        .where(*conditions, *gate, *_when(when), KnowledgeEntry.embedding_model == bindparam(_MODEL))
+        .cte(f"scored{'' if when is None else '_small'}")
+        .prefix_with("MATERIALIZED")
+    )
     return select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
+
+
+def _when(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [] if condition is None else [condition]
 
 
 def _text_statement(
@@ -482,7 +526,7 @@ def _hybrid_statement(
 ) -> Select[Any]:
     """(side, id, score) rows: the approximate nearest entries (score: distance, nearest first), then the BM25 best
     (score: rank, best first), each side limited by itself."""
-    nearest = _approximate_nearest_statement(conditions, query, limit).subquery("nearest")
+    nearest = _nearest_statement(conditions, query, limit).subquery("nearest")
     ranked = _text_statement(conditions, query, limit, web_syntax=web_syntax).subquery("ranked")
     sides = union_all(
         select(literal(_SEMANTIC_SIDE).label("side"), nearest.c.id, nearest.c.distance.label("score")),
