@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -152,7 +153,16 @@ class KnowledgeEntryTerm(Model):
     title_occurrences: Mapped[int] = mapped_column(Integer)
     entry_length: Mapped[int] = mapped_column(Integer)  # the entry's distinct lexemes: its length for BM25
 
-    __table_args__ = (Index("ix_knowledge_entry_terms_entry", "entry_id"),)
+    __table_args__ = (
+        # The counts ride in the key's index, so BM25 reads a word's postings index-only (migration 0016).
+        PrimaryKeyConstraint(
+            "tenant_id",
+            "lexeme",
+            "entry_id",
+            postgresql_include=["occurrences", "title_occurrences", "entry_length"],
+        ),
+        Index("ix_knowledge_entry_terms_entry", "entry_id"),
+    )
 
 
 class FaqCategory(TenantOwnedModel):
