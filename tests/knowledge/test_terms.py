@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fibonacco.auth.models import Role
+from fibonacco.kit.repository import TENANT_PARAMETER
 from fibonacco.kit.tenancy import bind_tenant
 from fibonacco.knowledge.models import KnowledgeEntry, KnowledgeEntryTerm
-from fibonacco.knowledge.repository import KnowledgeEntryRepository, _search_statement
+from fibonacco.knowledge.repository import KnowledgeEntryRepository, PublicKnowledgeEntryRepository, _search_statement
 from fibonacco.tenant.models import Tenant
 from tests.fixtures import MakeActor, MakeTenant
 from tests.knowledge.conftest import MakeEntry
@@ -119,3 +120,36 @@ def test_full_text_ranking_reads_postings_not_search_vectors() -> None:
     sql = str(statement.compile())
     assert "knowledge_entry_terms" in sql
     assert "unnest" not in sql.lower()
+
+
+def _postings_read(repository: type[KnowledgeEntryRepository], shape: tuple[str, ...]) -> str:
+    """The SQL of the `hits` CTE (the postings read) of a full-text statement, as the repository builds it."""
+    statement = _search_statement(repository.scope_for(bindparam(TENANT_PARAMETER)), "text", shape, False)
+    sql = str(statement.compile())
+    return sql[sql.index("hits AS") : sql.index("document_frequency AS")]
+
+
+def test_postings_join_the_entries_only_when_a_condition_needs_them() -> None:
+    """Every posting of the bound tenant is one of its entries (the triggers keep them so), so an unfiltered
+    search reads the postings alone; a filter, or the Learning Center's public entries, asks the entries."""
+    assert "JOIN knowledge_entries" not in _postings_read(KnowledgeEntryRepository, ())
+    assert "JOIN knowledge_entries" in _postings_read(KnowledgeEntryRepository, ("category",))
+    assert "JOIN knowledge_entries" in _postings_read(PublicKnowledgeEntryRepository, ())
+
+
+async def test_a_filtered_and_an_unfiltered_search_rank_alike(
+    client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry
+) -> None:
+    """The two reads of the postings score the same entries the same way."""
+    viewer = await make_actor(Role.viewer)
+    for i in range(6):
+        await make_entry(
+            viewer.tenant, title=f"Invoice {i}", content="Invoices and refunds. " * (i + 1), category="billing"
+        )
+    path = "/api/v1/search/full-text?q=invoice+refund"
+    unfiltered = (await client.get(path, headers=viewer.headers)).json()["data"]["hits"]
+    filtered = (await client.get(path + "&category=billing", headers=viewer.headers)).json()["data"]["hits"]
+    assert [(hit["entry"]["id"], hit["score"]) for hit in unfiltered] == [
+        (hit["entry"]["id"], hit["score"]) for hit in filtered
+    ]
+    assert len(unfiltered) == 6

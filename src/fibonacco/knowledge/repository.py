@@ -176,19 +176,21 @@ def _bm25(
     query_words = cast(once_per_statement(func.tsvector_to_array(func.to_tsvector(_REGCONFIG, query))), ARRAY(Text))
     # One row per (entry, query word it contains), with the word's frequency there; title positions count more.
     frequency = term.occurrences + (TITLE_WEIGHT - 1) * term.title_occurrences
-    hits = (
-        select(
-            term.entry_id.label("id"),
-            term.entry_length.label("length"),
-            term.lexeme,
-            cast(frequency, Float).label("frequency"),
-        )
+    postings = select(
+        term.entry_id.label("id"),
+        term.entry_length.label("length"),
+        term.lexeme,
+        cast(frequency, Float).label("frequency"),
+    ).where(term.lexeme == any_(query_words))
+    tenant_scope = KnowledgeEntry.tenant_id == bindparam(TENANT_PARAMETER)
+    beyond_tenant = [condition for condition in (*conditions, *narrowing) if not condition.compare(tenant_scope)]
+    if beyond_tenant:  # the entries must be asked (a filter, public entries only, a phrase)
         # Equal tenants: the planner carries the scope's tenant over to the postings' primary key.
-        .join(KnowledgeEntry, and_(KnowledgeEntry.id == term.entry_id, KnowledgeEntry.tenant_id == term.tenant_id))
-        .where(term.lexeme == any_(query_words), *conditions, *narrowing)
-        .cte("hits")
-        .prefix_with("MATERIALIZED")
-    )
+        entry = and_(KnowledgeEntry.id == term.entry_id, KnowledgeEntry.tenant_id == term.tenant_id)
+        postings = postings.join(KnowledgeEntry, entry).where(*conditions, *narrowing)
+    else:  # every posting of the tenant is an entry of the tenant (the triggers keep them so): no join
+        postings = postings.where(term.tenant_id == bindparam(TENANT_PARAMETER))
+    hits = postings.cte("hits").prefix_with("MATERIALIZED")
     matched = select(hits.c.id, hits.c.length).distinct().subquery("matched")
     entries_with = select(hits.c.lexeme, func.count().label("count")).group_by(hits.c.lexeme).cte("document_frequency")
     corpus = select(cast(func.count(), Float)).select_from(KnowledgeEntry).where(*conditions).scalar_subquery()
