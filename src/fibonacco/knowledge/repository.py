@@ -272,7 +272,8 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     ) -> list[VectorMatch]:
         """The `limit` entries closest in cosine distance among those embedded by `model_name`.
 
-        The HNSW attempt normally suffices. If it comes back short (a very selective filter exhausted
+        The first statement answers exactly for a tenant of at most `EXACT_SEARCH_MAX_ENTRIES` entries, and through
+        the HNSW graph beyond. If the graph's answer comes back short (a very selective filter exhausted
         `max_scan_tuples`, or fewer rows match), the exact search answers, so a filtered query returns `limit`
         rows whenever that many match. With `text` (the query `vector` embeds), nothing matches unless the text
         has a word full-text search would use (`has_meaningful_word`).
@@ -285,7 +286,8 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     async def approximate_nearest(
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
-        """HNSW search with a pgvector 0.8 iterative scan (every connection's, `kit.vectors.HNSW_SCAN_SETTINGS`):
+        """Exact up to `EXACT_SEARCH_MAX_ENTRIES` entries a tenant, else (`_nearest_statement`) HNSW search with a
+        pgvector 0.8 iterative scan (every connection's, `kit.vectors.HNSW_SCAN_SETTINGS`):
         the graph walk goes on until `limit` rows pass the filters (or `max_scan_tuples` is reached), instead of
         filtering a fixed `ef_search` candidates. `ef_search` is raised to `limit` when more rows are asked for
         (for the rest of the transaction: a later, smaller search of the same unit keeps it, a little slower)."""
@@ -498,7 +500,7 @@ def _exact_nearest_statement(
         select(KnowledgeEntry.id.label("id"), distance.label("distance"))
         .select_from(embedded)
         .where(*conditions, *gate, *_when(when), KnowledgeEntry.embedding_model == bindparam(_MODEL))
-        .cte(f"scored{'' if when is None else '_small'}")
+        .cte("scored")
         .prefix_with("MATERIALIZED")
     )
     return select(scored.c.id, scored.c.distance).order_by(scored.c.distance, scored.c.id).limit(limit)
