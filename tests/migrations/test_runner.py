@@ -66,6 +66,50 @@ class TestMigrate:
         await engine.dispose()
         assert sorted(postings) == [("card", 1, 0), ("reach", 1, 0), ("refund", 2, 1)]
 
+    async def test_0015_moves_existing_vectors_to_their_table_and_back(self, fresh: Settings) -> None:
+        vector = "[" + ",".join(["0.5", "0.25"] + ["0"] * 1534) + "]"
+        await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0014")
+        engine = create_async_engine(fresh.database_url())
+        async with engine.begin() as connection:
+            tenant_id = await connection.scalar(
+                text("INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'T', 't') RETURNING id")
+            )
+            entry_id = await connection.scalar(
+                text(
+                    "INSERT INTO knowledge_entries (id, tenant_id, title, content, embedding, embedding_model)"
+                    " VALUES (gen_random_uuid(), :tenant, 'Refunds', 'A refund.', CAST(:vector AS vector), 'm'),"
+                    " (gen_random_uuid(), :tenant, 'Not embedded', 'Yet.', NULL, NULL) RETURNING id"
+                ),
+                {"tenant": tenant_id, "vector": vector},
+            )
+
+        await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0015")
+        async with engine.connect() as connection:
+            moved = (
+                await connection.execute(
+                    text("SELECT entry_id, tenant_id, embedding::text FROM knowledge_entry_embeddings")
+                )
+            ).all()
+            column_left = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'knowledge_entries' AND column_name = 'embedding'"
+                )
+            )
+        assert [(row[0], row[1]) for row in moved] == [(entry_id, tenant_id)]
+        assert moved[0][2].startswith("[0.5,0.25,0,")
+        assert column_left == 0
+
+        await asyncio.to_thread(command.downgrade, alembic_config(fresh), "0014")
+        async with engine.connect() as connection:
+            back = (
+                await connection.execute(
+                    text("SELECT id, embedding::text FROM knowledge_entries WHERE embedding IS NOT NULL")
+                )
+            ).all()
+        await engine.dispose()
+        assert [row[0] for row in back] == [entry_id] and back[0][1].startswith("[0.5,0.25,0,")
+
 
 class TestModelsMatchMigrations:
     async def test_autogenerate_finds_nothing_to_do(self, engine: AsyncEngine) -> None:
