@@ -231,6 +231,18 @@ class TestLeanRequests:
             assert len(search) == 2 + settings and sum("set_config" in sql for sql in search) == settings, search
             assert "knowledge_entry_terms" in search[-2] and "<=>" in search[-2]  # both sides, one statement
 
+    async def test_a_small_tenants_short_answer_is_not_searched_again(
+        self, client: httpx.AsyncClient, tenant_with_entries: Actor, recorder: Recorder
+    ) -> None:
+        """75 candidates asked of 60 entries: the exact side answers with all 60, which is the whole answer, so no
+        exact search follows (only `ef_search`'s setting, for 75 > 40, comes before)."""
+        hybrid = "/api/v1/search/hybrid?q=download+an+invoice&limit=25"
+        await get(client, hybrid, tenant_with_entries)  # the token's first use; asyncpg learns the types
+        recorder.clear()
+        await get(client, hybrid, tenant_with_entries)
+        _token, *search = recorder.queries()
+        assert len(search) == 3 and "set_config" in search[0] and "<=>" in search[1], search
+
     async def test_a_write_still_commits(
         self, client: httpx.AsyncClient, tenant_with_entries: Actor, make_actor: MakeActor, recorder: Recorder
     ) -> None:

@@ -340,10 +340,11 @@ class TestSelectiveFilters:
         await set_local(session, **HNSW_ONLY)  # the plan the control test checks
         repository = KnowledgeEntryRepository(session, tenant.tenant.id)
         query = pad_to(HashingEmbedder().embed_one(self.QUERY))
-        matches = await repository.approximate_nearest(
+        matches, exact = await repository.approximate_nearest(
             query, HashingEmbedder().model_name, KnowledgeFilters(category="rare"), self.LIMIT
         )
         assert len(matches) == self.LIMIT
+        assert exact is False  # beyond the bound: the graph answered
 
     async def test_hybrid_candidates_fall_back_to_the_exact_search(self, session: AsyncSession, tenant: Actor) -> None:
         """Both sides come in one statement; when its HNSW side comes back short (plain HNSW here, as in the

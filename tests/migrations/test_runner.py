@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from fibonacco.config import Settings
 from fibonacco.devstack.embedded import EmbeddedPostgres
@@ -20,6 +22,18 @@ def fresh(settings: Settings, embedded_postgres: EmbeddedPostgres) -> Settings:
     name = f"migrate_{uuid.uuid4().hex[:8]}"
     embedded_postgres.create_database(name)
     return settings.model_copy(update={"DB_DATABASE": name})
+
+
+async def _insert_tenant(connection: AsyncConnection) -> uuid.UUID:
+    tenant_id: uuid.UUID = await connection.scalar(
+        text("INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'T', 't') RETURNING id")
+    )
+    return tenant_id
+
+
+async def _fetch(engine: AsyncEngine, sql: str) -> Sequence[Row[Any]]:
+    async with engine.connect() as connection:
+        return (await connection.execute(text(sql))).all()
 
 
 class TestMigrate:
@@ -44,9 +58,7 @@ class TestMigrate:
         await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0013")
         engine = create_async_engine(fresh.database_url())
         async with engine.begin() as connection:
-            tenant_id = await connection.scalar(
-                text("INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'T', 't') RETURNING id")
-            )
+            tenant_id = await _insert_tenant(connection)
             await connection.execute(
                 text(
                     "INSERT INTO knowledge_entries (id, tenant_id, title, content)"
@@ -57,12 +69,7 @@ class TestMigrate:
 
         applied = await asyncio.to_thread(migrate, fresh)
         assert applied and applied[0].startswith("0014:")
-        async with engine.connect() as connection:
-            postings = (
-                await connection.execute(
-                    text("SELECT lexeme, occurrences, title_occurrences FROM knowledge_entry_terms")
-                )
-            ).all()
+        postings = await _fetch(engine, "SELECT lexeme, occurrences, title_occurrences FROM knowledge_entry_terms")
         await engine.dispose()
         assert sorted(postings) == [("card", 1, 0), ("reach", 1, 0), ("refund", 2, 1)]
 
@@ -71,9 +78,7 @@ class TestMigrate:
         await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0014")
         engine = create_async_engine(fresh.database_url())
         async with engine.begin() as connection:
-            tenant_id = await connection.scalar(
-                text("INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'T', 't') RETURNING id")
-            )
+            tenant_id = await _insert_tenant(connection)
             entry_id = await connection.scalar(
                 text(
                     "INSERT INTO knowledge_entries (id, tenant_id, title, content, embedding, embedding_model)"
@@ -84,29 +89,18 @@ class TestMigrate:
             )
 
         await asyncio.to_thread(command.upgrade, alembic_config(fresh), "0015")
-        async with engine.connect() as connection:
-            moved = (
-                await connection.execute(
-                    text("SELECT entry_id, tenant_id, embedding::text FROM knowledge_entry_embeddings")
-                )
-            ).all()
-            column_left = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.columns"
-                    " WHERE table_name = 'knowledge_entries' AND column_name = 'embedding'"
-                )
-            )
+        moved = await _fetch(engine, "SELECT entry_id, tenant_id, embedding::text FROM knowledge_entry_embeddings")
+        ((column_left,),) = await _fetch(
+            engine,
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'knowledge_entries' AND column_name = 'embedding'",
+        )
         assert [(row[0], row[1]) for row in moved] == [(entry_id, tenant_id)]
         assert moved[0][2].startswith("[0.5,0.25,0,")
         assert column_left == 0
 
         await asyncio.to_thread(command.downgrade, alembic_config(fresh), "0014")
-        async with engine.connect() as connection:
-            back = (
-                await connection.execute(
-                    text("SELECT id, embedding::text FROM knowledge_entries WHERE embedding IS NOT NULL")
-                )
-            ).all()
+        back = await _fetch(engine, "SELECT id, embedding::text FROM knowledge_entries WHERE embedding IS NOT NULL")
         await engine.dispose()
         assert [row[0] for row in back] == [entry_id] and back[0][1].startswith("[0.5,0.25,0,")
 

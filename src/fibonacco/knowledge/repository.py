@@ -278,21 +278,23 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         rows whenever that many match. With `text` (the query `vector` embeds), nothing matches unless the text
         has a word full-text search would use (`has_meaningful_word`).
         """
-        matches = await self.approximate_nearest(vector, model_name, filters, limit, text=text)
-        if len(matches) < limit:
+        matches, exact = await self.approximate_nearest(vector, model_name, filters, limit, text=text)
+        if len(matches) < limit and not exact:
             matches = await self.exact_nearest(vector, model_name, filters, limit, text=text)
         return matches
 
     async def approximate_nearest(
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
-    ) -> list[VectorMatch]:
-        """Exact up to `EXACT_SEARCH_MAX_ENTRIES` entries a tenant, else (`_nearest_statement`) HNSW search with a
-        pgvector 0.8 iterative scan (every connection's, `kit.vectors.HNSW_SCAN_SETTINGS`):
-        the graph walk goes on until `limit` rows pass the filters (or `max_scan_tuples` is reached), instead of
-        filtering a fixed `ef_search` candidates. `ef_search` is raised to `limit` when more rows are asked for
-        (for the rest of the transaction: a later, smaller search of the same unit keeps it, a little slower)."""
+    ) -> tuple[list[VectorMatch], bool]:
+        """The nearest entries, and whether they are the exact answer: exact up to `EXACT_SEARCH_MAX_ENTRIES`
+        entries a tenant, else (`_nearest_statement`) HNSW search with a pgvector 0.8 iterative scan (every
+        connection's, `kit.vectors.HNSW_SCAN_SETTINGS`): the graph walk goes on until `limit` rows pass the filters
+        (or `max_scan_tuples` is reached), instead of filtering a fixed `ef_search` candidates. `ef_search` is
+        raised to `limit` when more rows are asked for (for the rest of the transaction: a later, smaller search of
+        the same unit keeps it, a little slower). No row says nothing of which side answered (False)."""
         await self._deepen_scan(limit)
-        return await self._vector_search("approximate", vector, model_name, filters, limit, text)
+        rows = await self._vector_rows("approximate", vector, model_name, filters, limit, text)
+        return [_vector_match(row["id"], row["distance"]) for row in rows], _answered_exactly(rows)
 
     async def _deepen_scan(self, limit: int) -> None:
         if limit > HNSW_EF_SEARCH:
@@ -302,9 +304,10 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         self, vector: list[float], model_name: str, filters: KnowledgeFilters, limit: int, *, text: str | None = None
     ) -> list[VectorMatch]:
         """Exact search: every filtered row's distance, then the best `limit` (`_exact_nearest_statement`)."""
-        return await self._vector_search("exact", vector, model_name, filters, limit, text)
+        rows = await self._vector_rows("exact", vector, model_name, filters, limit, text)
+        return [_vector_match(row["id"], row["distance"]) for row in rows]
 
-    async def _vector_search(
+    async def _vector_rows(
         self,
         kind: str,
         vector: list[float],
@@ -312,13 +315,13 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         filters: KnowledgeFilters,
         limit: int,
         text: str | None,
-    ) -> list[VectorMatch]:
+    ) -> list[Row]:
         shape, values = filter_shape(filters)
         statement = self._built(_search_statement, kind, shape, text is not None)
         parameters = {**self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _LIMIT: limit}
         if text is not None:
             parameters[_QUERY] = text
-        return [_vector_match(row["id"], row["distance"]) for row in await self.rows(statement, parameters)]
+        return await self.rows(statement, parameters)
 
     async def matching_text(self, query: str, filters: KnowledgeFilters, limit: int) -> list[TextMatch]:
         """Entries sharing any meaningful word with `query`, ranked by BM25 (snippets: `get_many(highlight=...)`).
@@ -338,7 +341,8 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
         self, vector: list[float], model_name: str, query: str, filters: KnowledgeFilters, limit: int
     ) -> tuple[list[VectorMatch], list[TextMatch]]:
         """`nearest(vector, ..., text=query)` and `matching_text(query, ...)`, both in one statement (one round
-        trip); the exact search still answers, in a second, when the HNSW side comes back short."""
+        trip); the exact search still answers, in a second, when the HNSW side comes back short (not when the
+        exact side answered with fewer rows: that many match)."""
         await self._deepen_scan(limit)
         shape, values = filter_shape(filters)
         statement = self._built(_search_statement, f"hybrid {_text_kind(query)}", shape, True)
@@ -346,9 +350,10 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
             **self.scope_parameters(), **values, _VECTOR: vector, _MODEL: model_name, _QUERY: query, _LIMIT: limit,
         }  # fmt: skip
         rows = await self.rows(statement, parameters)
-        semantic = [_vector_match(row["id"], row["score"]) for row in rows if row["side"] == _SEMANTIC_SIDE]
+        nearest = [row for row in rows if row["side"] == _SEMANTIC_SIDE]
+        semantic = [_vector_match(row["id"], row["score"]) for row in nearest]
         textual = [_text_match(row["id"], row["score"]) for row in rows if row["side"] == _TEXT_SIDE]
-        if len(semantic) < limit:
+        if len(semantic) < limit and not _answered_exactly(nearest):
             semantic = await self.exact_nearest(vector, model_name, filters, limit, text=query)
         return semantic, textual
 
@@ -364,6 +369,11 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
 
 def _text_kind(query: str) -> str:
     return "web text" if _WEB_SYNTAX.search(query) else "text"
+
+
+def _answered_exactly(rows: Sequence[Row]) -> bool:
+    """Whether rows of `_nearest_statement` come from its exact side (then a short answer is the whole answer)."""
+    return bool(rows) and rows[0]["exact"] is True
 
 
 def _vector_match(entry_id: uuid.UUID, distance: float) -> VectorMatch:
@@ -427,7 +437,8 @@ def _search_statement(scope: Scope, kind: str, shape: FilterShape, gated: bool) 
 def _nearest_statement(
     conditions: list[ColumnElement[bool]], text: ColumnElement[str] | None, limit: BindParameter[int]
 ) -> Select[Any]:
-    """The `limit` nearest entries meeting the conditions, in one statement: exactly for a tenant of at most
+    """(id, distance, exact) of the `limit` nearest entries meeting the conditions, in one statement: exactly for a
+    tenant of at most
     `EXACT_SEARCH_MAX_ENTRIES` entries (a few milliseconds at most, and no approximation where it buys nothing),
     through the HNSW graph beyond that. The tenant's size is counted up to the bound (its tenant index, no more
     than that many keys); each side runs only when the count says so (a one-time filter), so one of them scans.
@@ -437,10 +448,15 @@ def _nearest_statement(
     counted = select(literal(1)).where(KnowledgeEntry.tenant_id == bindparam(TENANT_PARAMETER))
     size = select(func.count()).select_from(counted.limit(EXACT_SEARCH_MAX_ENTRIES + 1).subquery()).cte("tenant_size")
     tenant_size = select(size.c[0]).scalar_subquery()
-    exact = _exact_nearest_statement(conditions, text, limit, when=tenant_size <= EXACT_SEARCH_MAX_ENTRIES)
-    approximate = _approximate_nearest_statement(conditions, text, limit, when=tenant_size > EXACT_SEARCH_MAX_ENTRIES)
-    sides = union_all(exact.subquery().select(), approximate).subquery("nearest_side")
-    return select(sides.c.id, sides.c.distance).order_by(sides.c.distance, sides.c.id)
+    exact = _exact_nearest_statement(conditions, text, limit, when=tenant_size <= EXACT_SEARCH_MAX_ENTRIES).subquery()
+    approximate = _approximate_nearest_statement(
+        conditions, text, limit, when=tenant_size > EXACT_SEARCH_MAX_ENTRIES
+    ).subquery()
+    sides = union_all(
+        select(exact.c.id, exact.c.distance, literal(True).label("exact")),
+        select(approximate.c.id, approximate.c.distance, literal(False).label("exact")),
+    ).subquery("nearest_side")
+    return select(sides.c.id, sides.c.distance, sides.c.exact).order_by(sides.c.distance, sides.c.id)
 
 
 def _approximate_nearest_statement(
@@ -528,16 +544,20 @@ _TEXT_SIDE = "text"
 def _hybrid_statement(
     conditions: list[ColumnElement[bool]], query: ColumnElement[str], limit: BindParameter[int], *, web_syntax: bool
 ) -> Select[Any]:
-    """(side, id, score) rows: the approximate nearest entries (score: distance, nearest first), then the BM25 best
-    (score: rank, best first), each side limited by itself."""
+    """(side, id, score, exact) rows: the nearest entries (score: distance, nearest first; exact: whether the exact
+    side of `_nearest_statement` answered), then the BM25 best (score: rank, best first), each side limited by
+    itself."""
     nearest = _nearest_statement(conditions, query, limit).subquery("nearest")
     ranked = _text_statement(conditions, query, limit, web_syntax=web_syntax).subquery("ranked")
     sides = union_all(
-        select(literal(_SEMANTIC_SIDE).label("side"), nearest.c.id, nearest.c.distance.label("score")),
-        select(literal(_TEXT_SIDE).label("side"), ranked.c.id, ranked.c.rank.label("score")),
+        select(literal(_SEMANTIC_SIDE).label("side"), nearest.c.id, nearest.c.distance.label("score"), nearest.c.exact),
+        select(
+            literal(_TEXT_SIDE).label("side"), ranked.c.id, ranked.c.rank.label("score"), literal(None).label("exact")
+        ),
     ).subquery("sides")
     in_side_order = case((sides.c.side == _SEMANTIC_SIDE, sides.c.score), else_=-sides.c.score)
-    return select(sides.c.side, sides.c.id, sides.c.score).order_by(sides.c.side, in_side_order, sides.c.id)
+    columns = (sides.c.side, sides.c.id, sides.c.score, sides.c.exact)
+    return select(*columns).order_by(sides.c.side, in_side_order, sides.c.id)
 
 
 class FaqCategoryRepository(TenantScopedRepository[FaqCategory]):
