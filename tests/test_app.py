@@ -47,6 +47,14 @@ class TestStartup:
         finally:
             gc.unfreeze()  # the rest of the test session collects as usual
 
+    async def test_the_pool_is_open_when_the_api_starts(self, settings: Settings) -> None:
+        app = create_app(settings.model_copy(update={"DB_POOL_SIZE": 2}))
+        try:
+            async with app.router.lifespan_context(app):
+                assert app.state.engine.pool.checkedin() == 2
+        finally:
+            gc.unfreeze()  # the lifespan froze the heap; the rest of the test session collects as usual
+
     async def test_a_request_waits_for_the_pool_and_gets_a_503_instead_of_a_connection_more(
         self, settings: Settings
     ) -> None:

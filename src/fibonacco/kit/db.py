@@ -6,7 +6,7 @@ import asyncio
 import select
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, suppress
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -188,6 +188,26 @@ def create_engine(
     event.listen(engine.sync_engine, "connect", register_vector_codec)
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
+
+
+async def fill_pool(engine: AsyncEngine, size: int, seconds: float = 5.0) -> int:
+    """Opens `size` of the pool's connections at once and gives them back to it; returns how many opened.
+
+    Why: a connection the pool opens on demand costs a backend's start-up, its settings and its codecs (several ms),
+    and under the first burst after a start every request in flight waits behind those connects: the tail of that
+    burst's latencies (bench/README.md, API, eleventh pass). Best effort: a database that is unreachable, or slower
+    than `seconds`, leaves the rest to be opened on demand, as it would be anyway.
+    """
+    async with AsyncExitStack() as held:
+        opened: list[AsyncConnection] = []
+
+        async def open_one() -> None:
+            opened.append(await held.enter_async_context(engine.connect()))
+
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await asyncio.gather(*(open_one() for _ in range(size)), return_exceptions=True)
+        return len(opened)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
