@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from fibonacco.auth.models import Role
 from fibonacco.kit.db import create_sessionmaker, has_written, unit_of_work
 from fibonacco.kit.repository import TENANT_PARAMETER, _paged
-from fibonacco.knowledge import repository
+from fibonacco.knowledge import repository, schemas
 from fibonacco.knowledge.models import KnowledgeEntry, KnowledgeEntryEmbedding
 from fibonacco.knowledge.schemas import KnowledgeFilters
 from fibonacco.tenant.models import Tenant
@@ -358,3 +358,47 @@ def per_row_expressions(node: dict[str, Any]) -> Iterator[str]:
     yield from node.get("Output", [])
     for child in node.get("Plans", []):
         yield from per_row_expressions(child)
+
+
+class TestRenderedAsTheModels:
+    """The list, the detail and the public list render their rows straight to JSON (`kit.responses.rows_page`):
+    what each sends is what its response model makes of the same entry."""
+
+    async def test_each_read_sends_what_its_model_makes_of_the_entry(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, session: AsyncSession
+    ) -> None:
+        viewer = await make_actor(Role.viewer)
+        entity = await make_entry(
+            viewer.tenant,
+            title='Refunds "within" 30 days',
+            content="Ask support for a refund \u2014 any time.",
+            category="billing",
+            tags=["refund", "money"],
+            industry_codes=["7372"],
+            is_public=True,
+            extra={"source_row": 3, "nested": {"ok": True}},
+        )
+        await session.refresh(entity)
+        private = schemas.KnowledgeEntry.model_validate(entity).model_dump(mode="json", by_alias=True)
+        public = schemas.PublicKnowledgeEntry.model_validate(entity).model_dump(mode="json", by_alias=True)
+
+        detail = await get(client, f"/api/v1/knowledge/{entity.id}", viewer)
+        listed = await get(client, "/api/v1/knowledge?category=billing", viewer)
+        listed_publicly = await get(client, f"/api/v1/public/{viewer.tenant.slug}/knowledge")
+
+        assert detail == {"data": private, "message": None, "meta": None}
+        assert listed["data"] == [private] and listed["meta"]["pagination"]["total"] == 1
+        assert listed_publicly["data"] == [public]
+        assert private["metadata"] == {"source_row": 3, "nested": {"ok": True}}
+        assert "tenant_id" not in public and "metadata" not in public
+
+    async def test_the_routes_still_document_their_models(self, client: httpx.AsyncClient) -> None:
+        document = (await client.get("/openapi.json")).json()
+
+        def schema_of(path: str) -> str:
+            response = document["paths"][path]["get"]["responses"]["200"]
+            return str(response["content"]["application/json"]["schema"]["$ref"])
+
+        assert schema_of("/api/v1/knowledge").endswith("PaginatedEnvelope_KnowledgeEntry_")
+        assert schema_of("/api/v1/knowledge/{entry_id}").endswith("Envelope_KnowledgeEntry_")
+        assert schema_of("/api/v1/public/{tenant}/knowledge").endswith("PaginatedEnvelope_PublicKnowledgeEntry_")

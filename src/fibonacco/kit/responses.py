@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
+from pydantic_core import CoreSchema, SchemaSerializer, core_schema
 
 T = TypeVar("T")
 
@@ -61,11 +64,81 @@ def ok(data: T, message: str | None = None) -> Envelope[T]:
     return Envelope[T](data=data, message=message)
 
 
-def paginated(items: list[T], total: int, page: Page, message: str | None = None) -> PaginatedEnvelope[T]:
+def _list_meta(total: int, page: Page) -> ListMeta:
     pagination = PaginationMeta(
         page=page.page,
         per_page=page.per_page,
         total=total,
         total_pages=math.ceil(total / page.per_page) if total else 0,
     )
-    return PaginatedEnvelope[T](data=items, message=message, meta=ListMeta(pagination=pagination))
+    return ListMeta(pagination=pagination)
+
+
+def paginated(items: list[T], total: int, page: Page, message: str | None = None) -> PaginatedEnvelope[T]:
+    return PaginatedEnvelope[T](data=items, message=message, meta=_list_meta(total, page))
+
+
+# --- read-only rows, rendered without models ---
+Row = Mapping[str, Any]
+
+
+def row_response(model: type[BaseModel], row: Row, message: str | None = None) -> Response:
+    """`ok(model.model_validate(row))` for a read-only row (`Repository.rows`: a dict of typed columns), rendered
+    as that envelope would be, without building the model: see `_serializer`. Declare the route's
+    `response_model=Envelope[model]`; its OpenAPI document is the model's."""
+    rendered = _serializer(model, paged=False).to_json(
+        {"data": row, "message": message, "meta": None}, by_alias=True, warnings="error"
+    )
+    return Response(rendered, media_type="application/json")
+
+
+def rows_page(model: type[BaseModel], rows: Sequence[Row], total: int, page: Page) -> Response:
+    """`paginated([model.model_validate(row) for row in rows], total, page)` for read-only rows, rendered without
+    building the models (`row_response`). Declare the route's `response_model=PaginatedEnvelope[model]`."""
+    envelope = {"data": rows, "message": None, "meta": _list_meta(total, page)}
+    rendered = _serializer(model, paged=True).to_json(envelope, by_alias=True, warnings="error")
+    return Response(rendered, media_type="application/json")
+
+
+@cache
+def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
+    """The envelope's serializer with `model`'s fields as a typed dict, keyed as its validation reads them (a row's
+    column names) and written under the names its JSON has, each by the model's own field serializer.
+
+    Why: rows from the database are already of their columns' types; validating them into models only to dump
+    those again cost a 50-row list page about a third of its rendering (bench/README.md, API, eleventh pass).
+    The JSON is the model's, but for the order of keys, which is the row's (its columns' order). What a row has
+    beyond the model's fields (a window count) is left out, as validation would; a field the row lacks is left out
+    too, where validation would fail (tests compare each endpoint's rows with the model's rendering); a value
+    of another type than its field's fails the request (a `PydanticSerializationError`). A model with
+    computed fields or serializers of its own is refused: only its instances have them."""
+    schema: CoreSchema = model.__pydantic_core_schema__
+    definitions: list[CoreSchema] | None = None
+    if schema["type"] == "definitions":
+        schema, definitions = schema["schema"], schema["definitions"]
+    fields = schema.get("schema") if schema["type"] == "model" else None
+    if fields is None or fields["type"] != "model-fields" or fields.get("computed_fields") or "serialization" in schema:
+        raise TypeError(f"{model.__name__}: only a model of plain fields renders straight from rows")
+    row_fields = {}
+    for name, field in fields["fields"].items():
+        key = field.get("validation_alias", name)
+        if not isinstance(key, str):
+            raise TypeError(f"{model.__name__}.{name}: a row's key is a single name")
+        row_fields[key] = core_schema.typed_dict_field(
+            field["schema"],
+            serialization_alias=field.get("serialization_alias") or (name if key != name else None),
+            serialization_exclude=field.get("serialization_exclude"),
+        )
+    row: CoreSchema = core_schema.typed_dict_schema(row_fields, config=schema.get("config"))
+    data = core_schema.list_schema(row) if paged else row
+    meta = ListMeta.__pydantic_core_schema__ if paged else core_schema.nullable_schema(core_schema.dict_schema())
+    envelope: CoreSchema = core_schema.typed_dict_schema(
+        {
+            "data": core_schema.typed_dict_field(data),
+            "message": core_schema.typed_dict_field(core_schema.nullable_schema(core_schema.str_schema())),
+            "meta": core_schema.typed_dict_field(meta),
+        }
+    )
+    if definitions is not None:
+        envelope = core_schema.definitions_schema(envelope, definitions)
+    return SchemaSerializer(envelope)

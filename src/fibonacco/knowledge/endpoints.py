@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
@@ -19,7 +19,7 @@ from fibonacco.kit.errors import (
     error_responses,
 )
 from fibonacco.kit.ratelimit import enforce_rate_limit
-from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
+from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, row_response, rows_page
 from fibonacco.knowledge import service, tasks
 from fibonacco.knowledge.auth import KnowledgeImport, KnowledgeRead, KnowledgeWrite
 from fibonacco.knowledge.models import KnowledgeEntry as KnowledgeEntryRow
@@ -44,8 +44,6 @@ from fibonacco.knowledge.schemas import (
     SearchResults,
     Vote,
     VoteResult,
-    entry_list,
-    public_entry_list,
 )
 
 entries = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"], route_class=UnitOfWorkRoute)
@@ -82,9 +80,9 @@ async def list_entries(
     page: PageDep,
     filters: FiltersParam,
     sort: SortParam = KnowledgeSort.newest,
-) -> PaginatedEnvelope[KnowledgeEntry]:
+) -> Response:
     rows, total = await service.list_entries(session, auth.tenant_id, filters, sort, page)
-    return paginated(entry_list(rows), total, page)
+    return rows_page(KnowledgeEntry, rows, total, page)
 
 
 @entries.post("", response_model=Envelope[KnowledgeEntry], status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
@@ -110,8 +108,8 @@ async def import_file(
 
 
 @entries.get("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)
-async def get_entry(entry_id: uuid.UUID, auth: KnowledgeRead, session: SessionDep) -> Envelope[KnowledgeEntry]:
-    return ok(KnowledgeEntry.model_validate(await service.get_entry(session, auth.tenant_id, entry_id)))
+async def get_entry(entry_id: uuid.UUID, auth: KnowledgeRead, session: SessionDep) -> Response:
+    return row_response(KnowledgeEntry, await service.get_entry(session, auth.tenant_id, entry_id))
 
 
 @entries.patch("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_WRITE_ERRORS)
@@ -215,9 +213,9 @@ async def list_public_entries(
     page: PageDep,
     filters: PublicFiltersParam,
     sort: SortParam = KnowledgeSort.newest,
-) -> PaginatedEnvelope[PublicKnowledgeEntry]:
+) -> Response:
     rows, total = await service.list_public_entries(session, tenant, filters, sort, page)
-    return paginated(public_entry_list(rows), total, page)
+    return rows_page(PublicKnowledgeEntry, rows, total, page)
 
 
 @public.get("/knowledge/{entry_id}", response_model=Envelope[PublicKnowledgeEntry], responses=_PUBLIC_ERRORS)

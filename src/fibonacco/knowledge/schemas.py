@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from fibonacco.kit.schemas import METADATA_ATTRIBUTE, Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
@@ -71,19 +70,6 @@ class PublicKnowledgeEntry(BaseModel):
     helpful_count: int
     not_helpful_count: int
     updated_at: datetime
-
-
-# A page of read-only entry rows (`repository.ENTRY_COLUMNS`, as dicts) validated in one call, not row by row.
-_ENTRY_LIST = TypeAdapter(list[KnowledgeEntry])
-_PUBLIC_ENTRY_LIST = TypeAdapter(list[PublicKnowledgeEntry])
-
-
-def entry_list(rows: Sequence[Mapping[str, Any]]) -> list[KnowledgeEntry]:
-    return _ENTRY_LIST.validate_python(rows)
-
-
-def public_entry_list(rows: Sequence[Mapping[str, Any]]) -> list[PublicKnowledgeEntry]:
-    return _PUBLIC_ENTRY_LIST.validate_python(rows)
 
 
 class _EntryFields(BaseModel):

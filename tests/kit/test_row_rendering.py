@@ -1,0 +1,91 @@
+"""`row_response` and `rows_page` render read-only rows as their models would, without building the models."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field, computed_field
+from pydantic_core import PydanticSerializationError
+
+from fibonacco.kit.responses import Page, ok, paginated, row_response, rows_page
+
+
+class Colour(StrEnum):
+    red = "red"
+    blue = "blue"
+
+
+class Thing(BaseModel):
+    id: uuid.UUID
+    name: str
+    colour: Colour
+    tags: list[str]
+    score: float | None
+    seen_at: datetime
+    details: dict[str, Any] = Field(validation_alias="extra")  # as the domains map `metadata`
+
+
+def thing_row(**changes: Any) -> dict[str, Any]:
+    # In a column order of its own, with a column the model does not have (a page's window count).
+    row = {
+        "seen_at": datetime(2026, 12, 4, 1, 2, 3, 456789, tzinfo=UTC),
+        "name": 'A "quoted" name \u00e9',
+        "extra": {"source": "import", "n": [1, 2]},
+        "colour": Colour.blue,
+        "tags": ["a", "b"],
+        "score": None,
+        "id": uuid.UUID("01a23e99-bbda-765d-9ed0-f246a2198e71"),
+        "total": 7,
+    }
+    return {**row, **changes}
+
+
+def as_json(body: bytes | memoryview) -> Any:
+    return json.loads(bytes(body))
+
+
+def test_a_row_renders_as_its_model() -> None:
+    row = thing_row()
+    expected = ok(Thing.model_validate(row), "Found.").model_dump(mode="json", by_alias=True)
+    assert as_json(row_response(Thing, row, "Found.").body) == expected
+    assert "total" not in expected["data"] and expected["data"]["details"] == row["extra"]
+
+
+def test_a_page_of_rows_renders_as_its_models() -> None:
+    rows = [thing_row(), thing_row(id=uuid.uuid4(), colour=Colour.red, score=0.25)]
+    page = Page(page=2, per_page=2)
+    models = [Thing.model_validate(row) for row in rows]
+    expected = paginated(models, 7, page).model_dump(mode="json", by_alias=True)
+    rendered = rows_page(Thing, rows, 7, page)
+    assert rendered.media_type == "application/json"
+    assert as_json(rendered.body) == expected
+    assert expected["meta"]["pagination"] == {"page": 2, "per_page": 2, "total": 7, "total_pages": 4}
+
+
+def test_an_empty_page() -> None:
+    expected = paginated([], 0, Page()).model_dump(mode="json", by_alias=True)
+    assert as_json(rows_page(Thing, [], 0, Page()).body) == expected
+
+
+def test_a_value_of_another_type_fails_instead_of_rendering_unchecked() -> None:
+    with pytest.raises(PydanticSerializationError):
+        row_response(Thing, thing_row(tags="not a list"))
+
+
+class WithComputed(BaseModel):
+    name: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_a_model_whose_instances_compute_fields_is_refused() -> None:
+    with pytest.raises(TypeError, match="plain fields"):
+        row_response(WithComputed, {"name": "x"})
