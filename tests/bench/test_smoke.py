@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from fibonacco.config import PROJECT_ROOT
 
@@ -52,3 +55,9 @@ class TestBenchmarks:
     def test_crm_smoke(self) -> None:
         output = run_bench("-m", "bench.crm", "--smoke")
         assert "rows/s" in output and "trigram search" in output and "conditions:" in output and "EXPLAIN" in output
+
+    def test_instructions_smoke(self) -> None:
+        if shutil.which("valgrind") is None:
+            pytest.skip("valgrind is not installed (Debian package valgrind)")
+        output = run_bench("-m", "bench.instructions", "--smoke")
+        assert "M instr./req" in output and "entry by id" in output and "conditions:" in output

@@ -6,10 +6,10 @@ import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, Field, computed_field
+from pydantic import AfterValidator, BaseModel, Field, computed_field
 from pydantic_core import PydanticSerializationError
 
 from fibonacco.kit.responses import Page, ok, paginated, row_response, rows_page
@@ -89,3 +89,12 @@ class WithComputed(BaseModel):
 def test_a_model_whose_instances_compute_fields_is_refused() -> None:
     with pytest.raises(TypeError, match="plain fields"):
         row_response(WithComputed, {"name": "x"})
+
+
+class WithValidator(BaseModel):
+    names: list[Annotated[str, AfterValidator(str.title)]]
+
+
+def test_a_model_whose_validation_changes_values_is_refused() -> None:
+    with pytest.raises(TypeError, match="validator"):
+        rows_page(WithValidator, [{"names": ["ada"]}], 1, Page())

@@ -111,7 +111,8 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
     beyond the model's fields (a window count) is left out, as validation would; a field the row lacks is left out
     too, where validation would fail (tests compare each endpoint's rows with the model's rendering); a value
     of another type than its field's fails the request (a `PydanticSerializationError`). A model with
-    computed fields or serializers of its own is refused: only its instances have them."""
+    computed fields or serializers of its own is refused (only its instances have them), and so is one with
+    validators (rendering skips them)."""
     schema: CoreSchema = model.__pydantic_core_schema__
     definitions: list[CoreSchema] | None = None
     if schema["type"] == "definitions":
@@ -124,6 +125,8 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
         key = field.get("validation_alias", name)
         if not isinstance(key, str):
             raise TypeError(f"{model.__name__}.{name}: a row's key is a single name")
+        if _validates_with_code(field["schema"]):
+            raise TypeError(f"{model.__name__}.{name}: its validator would change what a row renders as")
         row_fields[key] = core_schema.typed_dict_field(
             field["schema"],
             serialization_alias=field.get("serialization_alias") or (name if key != name else None),
@@ -142,3 +145,15 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
     if definitions is not None:
         envelope = core_schema.definitions_schema(envelope, definitions)
     return SchemaSerializer(envelope)
+
+
+_CODE_VALIDATORS = frozenset({"function-before", "function-after", "function-wrap", "function-plain"})
+
+
+def _validates_with_code(schema: object) -> bool:
+    """Whether a field's core schema runs a validator function anywhere inside it (a list's items included)."""
+    if isinstance(schema, dict):
+        return schema.get("type") in _CODE_VALIDATORS or any(_validates_with_code(part) for part in schema.values())
+    if isinstance(schema, list | tuple):
+        return any(_validates_with_code(part) for part in schema)
+    return False
