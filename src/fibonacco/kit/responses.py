@@ -78,11 +78,10 @@ def paginated(items: list[T], total: int, page: Page, message: str | None = None
     return PaginatedEnvelope[T](data=items, message=message, meta=_list_meta(total, page))
 
 
-# --- read-only rows, rendered without models ---
-Row = Mapping[str, Any]
+# --- read-only rows (`kit.driver.Row`), rendered without models ---
 
 
-def row_response(model: type[BaseModel], row: Row, message: str | None = None) -> Response:
+def row_response(model: type[BaseModel], row: Mapping[str, Any], message: str | None = None) -> Response:
     """`ok(model.model_validate(row))` for a read-only row (`Repository.rows`: a dict of typed columns), rendered
     as that envelope would be, without building the model: see `_serializer`. Declare the route's
     `response_model=Envelope[model]`; its OpenAPI document is the model's."""
@@ -92,7 +91,7 @@ def row_response(model: type[BaseModel], row: Row, message: str | None = None) -
     return Response(rendered, media_type="application/json")
 
 
-def rows_page(model: type[BaseModel], rows: Sequence[Row], total: int, page: Page) -> Response:
+def rows_page(model: type[BaseModel], rows: Sequence[Mapping[str, Any]], total: int, page: Page) -> Response:
     """`paginated([model.model_validate(row) for row in rows], total, page)` for read-only rows, rendered without
     building the models (`row_response`). Declare the route's `response_model=PaginatedEnvelope[model]`."""
     envelope = {"data": rows, "message": None, "meta": _list_meta(total, page)}
