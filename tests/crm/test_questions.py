@@ -267,6 +267,29 @@ class TestConversations:
         assert (await client.delete(url, headers=staff.headers)).status_code == 200
         assert (await client.get(url, headers=staff.headers)).status_code == 404
 
+    async def test_one_recorded_with_a_start_long_ago_ends_with_its_duration(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
+    ) -> None:
+        """Found by the OpenAPI fuzzer: the duration outgrew a 32-bit integer (68 years) and ending was a 500; and
+        year 1 is refused (asyncpg would store its first instant as -infinity)."""
+        staff = await make_actor(Role.staff)
+        customer = await make_customer(staff.tenant)
+        body = {"customer_id": str(customer.id), "channel": "phone", "started_at": "1900-01-01T00:00:00Z"}
+        created = await client.post("/api/v1/conversations", json=body, headers=staff.headers)
+        assert created.status_code == 201, created.text
+        ended = await client.post(
+            f"/api/v1/conversations/{created.json()['data']['id']}/end", json={}, headers=staff.headers
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["data"]["duration_seconds"] > 2**31  # about 4 billion seconds
+
+        for too_early_or_late in ("0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "9999-12-31T23:59:59Z"):
+            refused = await client.post(
+                "/api/v1/conversations", json={**body, "started_at": too_early_or_late}, headers=staff.headers
+            )
+            assert refused.status_code == 422, (too_early_or_late, refused.text)
+            assert "1900" in refused.text
+
     async def test_across_customers_with_names_most_overdue_follow_up_first(
         self, client: httpx.AsyncClient, make_actor: MakeActor, make_customer: MakeCustomer
     ) -> None:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Computed,
@@ -313,7 +314,7 @@ class Conversation(TenantOwnedModel):
     follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    duration_seconds: Mapped[int | None] = mapped_column(BigInteger, default=None)  # from any start (0017)
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict, server_default="{}")
     # Not a column: the customer's name, read through a join by `ConversationRepository.list_page`.
     customer_name: Mapped[str | None] = query_expression()

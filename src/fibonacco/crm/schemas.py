@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
@@ -140,7 +140,19 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TE
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
 Tags = Annotated[list[Label], Field(max_length=MAX_LIST), AfterValidator(check_tags_size)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(check_rfc3339)]
+# What a CRM record's time may be. Not the full range datetime allows: asyncpg sends datetime.min and datetime.max
+# as -infinity and +infinity and reads them back without their offset, and no customer's history predates 1900.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def check_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be from {EARLIEST.year} up to (not including) the year {LATEST.year}")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(check_rfc3339), AfterValidator(check_range)]
 
 
 class Address(BaseModel):
