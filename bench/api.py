@@ -132,14 +132,17 @@ async def vacuum_analyze(env: dict[str, str]) -> None:
         await admin.close()
 
 
+def app_environment(env: dict[str, str], embedder_name: str, data_dir: str) -> dict[str, str]:
+    """The environment the measured API process runs in (a server here, `bench/instructions.py`'s app)."""
+    return {**os.environ, **env, "APP_ENV": "development", "EMBEDDINGS_PROVIDER": embedder_name, "DATA_DIR": data_dir}
+
+
 @contextmanager
 def api_server(env: dict[str, str], embedder_name: str) -> Iterator[tuple[str, int]]:
     """`fibonacco serve` in its own process; yields its base URL and pid."""
     port = free_port()
-    server_env = {
-        **os.environ, **env, "APP_ENV": "development", "EMBEDDINGS_PROVIDER": embedder_name,
-        "PORT": str(port), "DATA_DIR": tempfile.mkdtemp(prefix="fibonacco-bench-data-"),
-    }  # fmt: skip
+    data_dir = tempfile.mkdtemp(prefix="fibonacco-bench-data-")
+    server_env = {**app_environment(env, embedder_name, data_dir), "PORT": str(port)}
     process = subprocess.Popen(
         [sys.executable, "-m", "fibonacco", "serve", "--port", str(port)],
         env=server_env,

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.api import Options, cases, seed, vacuum_analyze
+from bench.api import Options, app_environment, cases, seed, vacuum_analyze
 from bench.fixtures import servers
 from fibonacco.app import create_app
 
@@ -72,9 +72,9 @@ async def _request(app: object, path: str, token: str) -> None:
 
 
 def _counting(on: bool) -> None:
-    if os.environ.get("BENCH_UNDER_CALLGRIND"):
-        state = "on" if on else "off"
-        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], capture_output=True, check=True)
+    """Switches callgrind's counting for this process (which `count` started under it)."""
+    command = ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())]
+    subprocess.run(command, capture_output=True, check=True)
 
 
 async def child(path: str, token: str, requests: int) -> None:
@@ -93,10 +93,7 @@ def count(env: dict[str, str], path: str, token: str, requests: int) -> float:
     """Instructions per request of `path`, counted in a process of its own."""
     with tempfile.TemporaryDirectory(prefix="fibonacco-callgrind-") as workdir:
         out = Path(workdir) / "callgrind.out"
-        child_env = {
-            **os.environ, **env, "APP_ENV": "development", "EMBEDDINGS_PROVIDER": "hashing",
-            "DATA_DIR": workdir, "BENCH_UNDER_CALLGRIND": "1",
-        }  # fmt: skip
+        child_env = app_environment(env, "hashing", workdir)
         command = [
             "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
             sys.executable, "-m", "bench.instructions", "--child", path, token, str(requests),

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import pytest
-from pydantic import AfterValidator, BaseModel, Field, computed_field
+from pydantic import AfterValidator, BaseModel, Field, computed_field, field_serializer
 from pydantic_core import PydanticSerializationError
 
 from fibonacco.kit.responses import Page, ok, paginated, row_response, rows_page
@@ -98,3 +98,16 @@ class WithValidator(BaseModel):
 def test_a_model_whose_validation_changes_values_is_refused() -> None:
     with pytest.raises(TypeError, match="validator"):
         rows_page(WithValidator, [{"names": ["ada"]}], 1, Page())
+
+
+class WithSerializer(BaseModel):
+    name: str
+
+    @field_serializer("name")
+    def _shout(self, value: str) -> str:
+        return value.upper()
+
+
+def test_a_model_whose_fields_serialize_with_code_is_refused() -> None:
+    with pytest.raises(TypeError, match="serializer"):
+        row_response(WithSerializer, {"name": "x"})

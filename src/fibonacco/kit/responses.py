@@ -85,17 +85,17 @@ def row_response(model: type[BaseModel], row: Mapping[str, Any], message: str | 
     """`ok(model.model_validate(row))` for a read-only row (`Repository.rows`: a dict of typed columns), rendered
     as that envelope would be, without building the model: see `_serializer`. Declare the route's
     `response_model=Envelope[model]`; its OpenAPI document is the model's."""
-    rendered = _serializer(model, paged=False).to_json(
-        {"data": row, "message": message, "meta": None}, by_alias=True, warnings="error"
-    )
-    return Response(rendered, media_type="application/json")
+    return _rendered(model, {"data": row, "message": message, "meta": None}, paged=False)
 
 
 def rows_page(model: type[BaseModel], rows: Sequence[Mapping[str, Any]], total: int, page: Page) -> Response:
     """`paginated([model.model_validate(row) for row in rows], total, page)` for read-only rows, rendered without
     building the models (`row_response`). Declare the route's `response_model=PaginatedEnvelope[model]`."""
-    envelope = {"data": rows, "message": None, "meta": _list_meta(total, page)}
-    rendered = _serializer(model, paged=True).to_json(envelope, by_alias=True, warnings="error")
+    return _rendered(model, {"data": rows, "message": None, "meta": _list_meta(total, page)}, paged=True)
+
+
+def _rendered(model: type[BaseModel], envelope: dict[str, Any], *, paged: bool) -> Response:
+    rendered = _serializer(model, paged=paged).to_json(envelope, by_alias=True, warnings="error")
     return Response(rendered, media_type="application/json")
 
 
@@ -109,13 +109,10 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
     The JSON is the model's, but for the order of keys, which is the row's (its columns' order). What a row has
     beyond the model's fields (a window count) is left out, as validation would; a field the row lacks is left out
     too, where validation would fail (tests compare each endpoint's rows with the model's rendering); a value
-    of another type than its field's fails the request (a `PydanticSerializationError`). A model with
-    computed fields or serializers of its own is refused (only its instances have them), and so is one with
-    validators (rendering skips them)."""
+    of another type than its field's fails the request (a `PydanticSerializationError`). Refused: a model with
+    computed fields, or a validator or serializer function of its own anywhere (rendering from a dict would skip or
+    misapply it), or nested models kept as shared definitions."""
     schema: CoreSchema = model.__pydantic_core_schema__
-    definitions: list[CoreSchema] | None = None
-    if schema["type"] == "definitions":
-        schema, definitions = schema["schema"], schema["definitions"]
     fields = schema.get("schema") if schema["type"] == "model" else None
     if fields is None or fields["type"] != "model-fields" or fields.get("computed_fields") or "serialization" in schema:
         raise TypeError(f"{model.__name__}: only a model of plain fields renders straight from rows")
@@ -124,8 +121,8 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
         key = field.get("validation_alias", name)
         if not isinstance(key, str):
             raise TypeError(f"{model.__name__}.{name}: a row's key is a single name")
-        if _validates_with_code(field["schema"]):
-            raise TypeError(f"{model.__name__}.{name}: its validator would change what a row renders as")
+        if _runs_code(field["schema"]):
+            raise TypeError(f"{model.__name__}.{name}: a validator or serializer of its own would not run on a row")
         row_fields[key] = core_schema.typed_dict_field(
             field["schema"],
             serialization_alias=field.get("serialization_alias") or (name if key != name else None),
@@ -134,25 +131,24 @@ def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
     row: CoreSchema = core_schema.typed_dict_schema(row_fields, config=schema.get("config"))
     data = core_schema.list_schema(row) if paged else row
     meta = ListMeta.__pydantic_core_schema__ if paged else core_schema.nullable_schema(core_schema.dict_schema())
-    envelope: CoreSchema = core_schema.typed_dict_schema(
+    envelope = core_schema.typed_dict_schema(
         {
             "data": core_schema.typed_dict_field(data),
             "message": core_schema.typed_dict_field(core_schema.nullable_schema(core_schema.str_schema())),
             "meta": core_schema.typed_dict_field(meta),
         }
     )
-    if definitions is not None:
-        envelope = core_schema.definitions_schema(envelope, definitions)
     return SchemaSerializer(envelope)
 
 
-_CODE_VALIDATORS = frozenset({"function-before", "function-after", "function-wrap", "function-plain"})
+# Core schema types that call a function: validators, and (under a schema's `serialization`) serializers.
+_FUNCTIONS = frozenset({"function-before", "function-after", "function-wrap", "function-plain"})
 
 
-def _validates_with_code(schema: object) -> bool:
-    """Whether a field's core schema runs a validator function anywhere inside it (a list's items included)."""
+def _runs_code(schema: object) -> bool:
+    """Whether a field's core schema calls a function anywhere inside it (a list's items, its serializer)."""
     if isinstance(schema, dict):
-        return schema.get("type") in _CODE_VALIDATORS or any(_validates_with_code(part) for part in schema.values())
+        return schema.get("type") in _FUNCTIONS or any(_runs_code(part) for part in schema.values())
     if isinstance(schema, list | tuple):
-        return any(_validates_with_code(part) for part in schema)
+        return any(_runs_code(part) for part in schema)
     return False
