@@ -109,12 +109,15 @@ class Repository(Generic[M]):
     async def paginate_rows(
         self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None = None
     ) -> tuple[list[Row], int]:
-        """`paginate` for a statement of plain columns: whole read-only rows, as `rows` reads them (each also has
-        the `total` column)."""
+        """`paginate` for a statement of plain columns: whole read-only rows, as `rows` reads them (without the
+        window's `total` column, which comes apart)."""
         rows = await fetch(self.session, _paged(statement), _page_values(page, parameters))
-        if rows:
-            return rows, int(rows[0]["total"])
-        return [], await self._total_past_the_end(statement, page, parameters)
+        if not rows:
+            return [], await self._total_past_the_end(statement, page, parameters)
+        total = int(rows[0]["total"])
+        for row in rows:
+            del row["total"]
+        return rows, total
 
     async def _total_past_the_end(
         self, statement: Select[Any], page: Page, parameters: Mapping[str, object] | None

@@ -51,7 +51,7 @@ from fibonacco.knowledge.models import (
     KnowledgeEntryTerm,
     KnowledgeVote,
 )
-from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
+from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort, PublicKnowledgeEntry
 
 # Snippet markers: control characters absent from real text, so the snippet can be HTML-escaped and the markers
 # turned into <mark> afterwards.
@@ -80,6 +80,11 @@ ENTRY_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
     attribute.columns[0].label(attribute.key)
     for attribute in KnowledgeEntry.__mapper__.column_attrs
     if not attribute.deferred
+)
+# What a Learning Center's pages show of an entry (`schemas.PublicKnowledgeEntry`'s fields), so public lists read
+# no internal column, and their rows render as that model (`kit.responses.rows_page`).
+PUBLIC_ENTRY_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    getattr(KnowledgeEntry, name).label(name) for name in PublicKnowledgeEntry.model_fields
 )
 
 _SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
@@ -228,10 +233,13 @@ _EF_SEARCH = select(func.set_config("hnsw.ef_search", bindparam("ef_search", typ
 class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
+    # The columns of a list's rows.
+    list_columns = ENTRY_COLUMNS
+
     async def list_page(self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page) -> tuple[list[Row], int]:
-        """One page of `ENTRY_COLUMNS` rows (read-only, not entities) and the total."""
+        """One page of `list_columns` rows (read-only, not entities) and the total."""
         shape, values = filter_shape(filters)
-        statement = self._built(_list_statement, shape, sort)
+        statement = self._built(_list_statement, self.list_columns, shape, sort)
         return await self.paginate_rows(statement, page, {**self.scope_parameters(), **values})
 
     async def get_row(self, entry_id: uuid.UUID) -> Row | None:
@@ -387,6 +395,8 @@ def _text_match(entry_id: uuid.UUID, rank: float) -> TextMatch:
 class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
     """One tenant's public entries: no query of the Learning Center can reach a private entry."""
 
+    list_columns = PUBLIC_ENTRY_COLUMNS
+
     @classmethod
     def scope_for(cls, tenant_id: uuid.UUID | BindParameter[uuid.UUID]) -> list[ColumnElement[bool]]:
         return [*super().scope_for(tenant_id), KnowledgeEntry.is_public.is_(True)]
@@ -399,8 +409,10 @@ _BUILT: dict[tuple[object, ...], Select[Any]] = {}
 Scope = list[ColumnElement[bool]]
 
 
-def _list_statement(scope: Scope, shape: FilterShape, sort: KnowledgeSort) -> Select[Any]:
-    statement = select(*ENTRY_COLUMNS).where(*scope, *filter_conditions(shape))
+def _list_statement(
+    scope: Scope, columns: tuple[ColumnElement[Any], ...], shape: FilterShape, sort: KnowledgeSort
+) -> Select[Any]:
+    statement = select(*columns).where(*scope, *filter_conditions(shape))
     return statement.order_by(_SORT_COLUMNS[sort], KnowledgeEntry.id)
 
 

@@ -309,7 +309,7 @@ async def public_tenant(session: AsyncSession, slug_or_domain: str) -> uuid.UUID
 async def list_public_entries(
     session: AsyncSession, learning_center: str, filters: PublicKnowledgeFilters, sort: KnowledgeSort, page: Page
 ) -> tuple[list[Row], int]:
-    """One page of a Learning Center's public entries, as read-only rows (`repository.ENTRY_COLUMNS`)."""
+    """One page of a Learning Center's public entries, as read-only rows (`repository.PUBLIC_ENTRY_COLUMNS`)."""
     tenant_id = await public_tenant(session, learning_center)
     return await PublicKnowledgeEntryRepository(session, tenant_id).list_page(_narrowed(filters), sort, page)
 
