@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from fibonacco.app import create_app
 from fibonacco.auth.dependencies import Authorize
@@ -136,3 +138,33 @@ def test_no_path_is_answered_by_two_routers(settings: Settings) -> None:
         and other.path_regex.match(_sample_path(route.path))
     ]
     assert len(routes) > 90 and clashes == []
+
+
+_PATH_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def _a_path_of(route: APIRoute) -> str:
+    """The route's path with a value that its parameters' convertors take."""
+    values = {"uuid": str(uuid.UUID(int=1)), "int": "1", "path": "a/b"}
+    return _PATH_PARAMETER.sub(lambda match: values.get(match.group(2) or "", "x"), route.path)
+
+
+async def test_every_route_is_reached_through_its_router(app: FastAPI) -> None:
+    """`DomainRouter` turns away a path outside its prefix before trying its routes: a request for any route's
+    path and method still reaches that very route (none is shadowed by another, or lost to a router's prefix)."""
+    reached: dict[str, object] = {}
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        await app(scope, receive, send)
+        reached[f"{scope['method']} {scope['path']}"] = scope.get("route")
+
+    transport = httpx.ASGITransport(app=recording, raise_app_exceptions=False)
+    missed = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for route in api_routes(app.routes):
+            method, path = sorted(route.methods)[0], _a_path_of(route)
+            await client.request(method, path)
+            if reached.get(f"{method} {path}") is not route:
+                missed.append(f"{method} {route.path}")
+    assert missed == []
+    assert len(reached) > 60  # the check sees the app's routes

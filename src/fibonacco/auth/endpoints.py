@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from fibonacco.auth import service
 from fibonacco.auth.auth import CurrentAuth, DirectoryRead, TokensRead, TokensWrite, UsersRead, UsersWrite
@@ -20,7 +20,7 @@ from fibonacco.auth.schemas import (
     UserCreate,
     UserUpdate,
 )
-from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep, UnitOfWorkRoute
+from fibonacco.kit.dependencies import ClientAddressDep, DomainRouter, RedisDep, SessionDep, SettingsDep
 from fibonacco.kit.errors import (
     Conflict,
     Forbidden,
@@ -34,8 +34,8 @@ from fibonacco.kit.ratelimit import enforce_rate_limit
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.tenant.schemas import Tenant
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=UnitOfWorkRoute)
-users_router = APIRouter(prefix="/api/v1/users", tags=["users"], route_class=UnitOfWorkRoute)
+router = DomainRouter(prefix="/api/v1/auth", tags=["auth"])
+users_router = DomainRouter(prefix="/api/v1/users", tags=["users"])
 
 _AUTHED = error_responses(Unauthenticated, ValidationFailed)
 _TOKENS = error_responses(Unauthenticated, Forbidden, ValidationFailed)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import File, Form, Query, Response, UploadFile, status
 
 from fibonacco.crm import service
 from fibonacco.crm.auth import CrmAdmin, CrmPrivacy, CrmRead, CrmWrite
@@ -54,15 +54,15 @@ from fibonacco.crm.schemas import (
     SegmentWithCount,
     TimelineFilters,
 )
-from fibonacco.kit.dependencies import SessionDep, UnitOfWorkRoute
+from fibonacco.kit.dependencies import DomainRouter, SessionDep
 from fibonacco.kit.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed, error_responses
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 
-customers = APIRouter(prefix="/api/v1/customers", tags=["crm"], route_class=UnitOfWorkRoute)
-fields = APIRouter(prefix="/api/v1/customer-fields", tags=["crm"], route_class=UnitOfWorkRoute)
-segments = APIRouter(prefix="/api/v1/segments", tags=["crm"], route_class=UnitOfWorkRoute)
-conversations = APIRouter(prefix="/api/v1/conversations", tags=["crm"], route_class=UnitOfWorkRoute)
-questions = APIRouter(prefix="/api/v1/pending-questions", tags=["crm"], route_class=UnitOfWorkRoute)
+customers = DomainRouter(prefix="/api/v1/customers", tags=["crm"])
+fields = DomainRouter(prefix="/api/v1/customer-fields", tags=["crm"])
+segments = DomainRouter(prefix="/api/v1/segments", tags=["crm"])
+conversations = DomainRouter(prefix="/api/v1/conversations", tags=["crm"])
+questions = DomainRouter(prefix="/api/v1/pending-questions", tags=["crm"])
 
 _ERRORS = error_responses(Unauthenticated, Forbidden, NotFound, ValidationFailed)
 _WRITE_ERRORS = {**_ERRORS, **error_responses(Conflict)}

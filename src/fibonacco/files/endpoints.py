@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from fibonacco.clients import PROVIDERS
 from fibonacco.integrations.storage import LocalStorage, guess_content_type
-from fibonacco.kit.dependencies import UnitOfWorkRoute, client
+from fibonacco.kit.dependencies import DomainRouter, client
 from fibonacco.kit.errors import NotFound, error_responses
 from fibonacco.messages.providers import Providers
 
-router = APIRouter(tags=["files"], route_class=UnitOfWorkRoute)
+router = DomainRouter(tags=["files"])
 
 
 @router.get("/files/{key:path}", response_class=FileResponse, responses=error_responses(NotFound))

@@ -3,14 +3,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from fibonacco.kit.dependencies import UnitOfWorkRoute
+from fibonacco.kit.dependencies import DomainRouter
 from fibonacco.kit.handlers import error_response
 
-router = APIRouter(tags=["health"], route_class=UnitOfWorkRoute)
+router = DomainRouter(tags=["health"])
 
 READINESS_TIMEOUT_SECONDS = 2.0
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import File, Path, Query, Response, UploadFile, status
 
 from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
-from fibonacco.kit.dependencies import ClientAddressDep, RedisDep, SessionDep, SettingsDep, UnitOfWorkRoute, client
+from fibonacco.kit.dependencies import ClientAddressDep, DomainRouter, RedisDep, SessionDep, SettingsDep, client
 from fibonacco.kit.errors import (
     Conflict,
     Forbidden,
@@ -46,10 +46,10 @@ from fibonacco.knowledge.schemas import (
     VoteResult,
 )
 
-entries = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"], route_class=UnitOfWorkRoute)
-categories = APIRouter(prefix="/api/v1/faq-categories", tags=["knowledge"], route_class=UnitOfWorkRoute)
-search = APIRouter(prefix="/api/v1/search", tags=["search"], route_class=UnitOfWorkRoute)
-public = APIRouter(prefix="/api/v1/public/{tenant}", tags=["learning center"], route_class=UnitOfWorkRoute)
+entries = DomainRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+categories = DomainRouter(prefix="/api/v1/faq-categories", tags=["knowledge"])
+search = DomainRouter(prefix="/api/v1/search", tags=["search"])
+public = DomainRouter(prefix="/api/v1/public/{tenant}", tags=["learning center"])
 
 # Unauthenticated callers share these per client address.
 PUBLIC_SEARCHES_PER_MINUTE = 60

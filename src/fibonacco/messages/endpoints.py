@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import Body, Depends, Query, Request, status
 from fastapi.responses import Response
 from twilio.request_validator import RequestValidator
 
 from fibonacco.clients import PROVIDERS, SNS_VERIFIER
-from fibonacco.kit.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute, client
+from fibonacco.kit.dependencies import DomainRouter, SessionDep, SettingsDep, client
 from fibonacco.kit.errors import (
     Forbidden,
     NotFound,
@@ -25,8 +25,8 @@ from fibonacco.messages.providers import CALL_STATUS_PATH, SMS_STATUS_PATH, Prov
 from fibonacco.messages.schemas import Message, MessageCreate, MessageFilters, TtsAudio, TtsCreate
 from fibonacco.messages.sns import SnsVerifier
 
-router = APIRouter(prefix="/api/v1", tags=["messages"], route_class=UnitOfWorkRoute)
-callbacks = APIRouter(tags=["provider callbacks"], route_class=UnitOfWorkRoute)
+router = DomainRouter(prefix="/api/v1", tags=["messages"])
+callbacks = DomainRouter(tags=["provider callbacks"])
 
 ProvidersDep = Annotated[Providers, client(PROVIDERS)]
 SnsVerifierDep = Annotated[SnsVerifier, client(SNS_VERIFIER)]

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
-from fibonacco.kit.dependencies import RedisDep, SessionDep, UnitOfWorkRoute
+from fibonacco.kit.dependencies import DomainRouter, RedisDep, SessionDep
 from fibonacco.kit.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed, error_responses
 from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, paginated
 from fibonacco.worker import service
 from fibonacco.worker.auth import QueueRead, QueueWrite
 from fibonacco.worker.schemas import FailedJob, JobBatch, QueueStats, RetriedJobs
 
-router = APIRouter(prefix="/api/v1/queue", tags=["queue"], route_class=UnitOfWorkRoute)
+router = DomainRouter(prefix="/api/v1/queue", tags=["queue"])
 
 _ERRORS = error_responses(Unauthenticated, Forbidden, ValidationFailed)
 _ERRORS_404 = error_responses(Unauthenticated, Forbidden, NotFound, ValidationFailed)
