@@ -88,6 +88,12 @@ async def list_customers(
     return paginated([Customer.model_validate(row) for row in rows], total, page)
 
 
+# Reads before writes: FastAPI tries a router's routes in this order (`kit.dependencies.DomainRouter`).
+@customers.get("/{customer_id:uuid}", response_model=Envelope[Customer], responses=_ERRORS)
+async def get_customer(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[Customer]:
+    return ok(Customer.model_validate(await service.get_customer(session, auth.tenant_id, customer_id)))
+
+
 @customers.post("", response_model=Envelope[Customer], status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
 async def create_customer(body: CustomerCreate, auth: CrmWrite, session: SessionDep) -> Envelope[Customer]:
     customer = await service.create_customer(session, auth.tenant_id, body, user_id=auth.user.id)
@@ -152,11 +158,6 @@ async def get_import(import_id: uuid.UUID, auth: CrmRead, session: SessionDep) -
 @customers.get("/slug/{slug}", response_model=Envelope[Customer], responses=_ERRORS)
 async def get_customer_by_slug(slug: str, auth: CrmRead, session: SessionDep) -> Envelope[Customer]:
     return ok(Customer.model_validate(await service.get_customer_by_slug(session, auth.tenant_id, slug)))
-
-
-@customers.get("/{customer_id:uuid}", response_model=Envelope[Customer], responses=_ERRORS)
-async def get_customer(customer_id: uuid.UUID, auth: CrmRead, session: SessionDep) -> Envelope[Customer]:
-    return ok(Customer.model_validate(await service.get_customer(session, auth.tenant_id, customer_id)))
 
 
 @customers.patch("/{customer_id:uuid}", response_model=Envelope[Customer], responses=_WRITE_ERRORS)

@@ -85,6 +85,12 @@ async def list_entries(
     return rows_page(KnowledgeEntry, rows, total, page)
 
 
+# Reads before writes: FastAPI tries a router's routes in this order (`kit.dependencies.DomainRouter`).
+@entries.get("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)
+async def get_entry(entry_id: uuid.UUID, auth: KnowledgeRead, session: SessionDep) -> Response:
+    return row_response(KnowledgeEntry, await service.get_entry(session, auth.tenant_id, entry_id))
+
+
 @entries.post("", response_model=Envelope[KnowledgeEntry], status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
 async def create_entry(
     body: KnowledgeEntryCreate, auth: KnowledgeWrite, session: SessionDep
@@ -105,11 +111,6 @@ async def import_file(
     content = await file.read(service.MAX_IMPORT_BYTES + 1)
     started = await tasks.start_import(session, auth.tenant_id, file.filename or "upload", content)
     return ok(started, f"Importing {started.records} record(s).")
-
-
-@entries.get("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_ERRORS)
-async def get_entry(entry_id: uuid.UUID, auth: KnowledgeRead, session: SessionDep) -> Response:
-    return row_response(KnowledgeEntry, await service.get_entry(session, auth.tenant_id, entry_id))
 
 
 @entries.patch("/{entry_id:uuid}", response_model=Envelope[KnowledgeEntry], responses=_WRITE_ERRORS)
