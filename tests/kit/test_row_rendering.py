@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import pytest
-from pydantic import AfterValidator, BaseModel, Field, computed_field, field_serializer
+from pydantic import AfterValidator, AliasChoices, BaseModel, Field, computed_field, field_serializer
 
 from fibonacco.kit.responses import Envelope, Page, ok, paginated, row_response, rows_page
 
@@ -28,15 +28,15 @@ class Thing(BaseModel):
     tags: list[str]
     score: float | None
     seen_at: datetime
-    details: dict[str, Any] = Field(validation_alias="extra")  # as the domains map `metadata`
+    details: dict[str, Any] = Field(validation_alias=AliasChoices("extra", "details"))  # as domains map `metadata`
 
 
 def thing_row(**changes: Any) -> dict[str, Any]:
-    # In a column order of its own, under the names validation reads (`extra`).
+    # In a column order of its own, under the names of the model's JSON.
     row = {
         "seen_at": datetime(2026, 12, 4, 1, 2, 3, 456789, tzinfo=UTC),
         "name": 'A "quoted" name \u00e9 \u2028\x01\n',
-        "extra": {"source": "import", "n": [1, 2.5, None], "deep": {"ok": True}},
+        "details": {"source": "import", "n": [1, 2.5, None], "deep": {"ok": True}},
         "colour": Colour.blue,
         "tags": ["a", "b"],
         "score": None,
@@ -60,8 +60,7 @@ def test_the_bytes_are_the_models_own() -> None:
     """In the model's field order, a row's JSON is byte for byte what the model's serializer writes: strings
     escaped alike, times in UTC with a Z, numbers alike."""
     model = Thing.model_validate(thing_row(score=0.1 + 0.2, seen_at=datetime(2026, 1, 1, tzinfo=UTC)))
-    in_field_order = {"id": model.id, "name": model.name, "colour": model.colour, "tags": model.tags,
-                      "score": model.score, "seen_at": model.seen_at, "extra": model.details}  # fmt: skip
+    in_field_order = model.model_dump()  # the same values, in the field order
     assert (
         bytes(row_response(Thing, in_field_order).body)
         == Envelope[Thing](data=model).model_dump_json(by_alias=True).encode()
@@ -100,10 +99,10 @@ def test_a_value_of_another_type_fails_instead_of_rendering_unchecked() -> None:
 
 def test_what_orjson_does_not_write_the_model_renders() -> None:
     """An integer beyond 64 bits (a JSON column can hold one): the model's serializer writes it, exactly."""
-    row = thing_row(extra={"n": 2**70})
+    row = thing_row(details={"n": 2**70})
     expected = ok(Thing.model_validate(row)).model_dump(mode="json", by_alias=True)
     assert as_json(row_response(Thing, row).body) == expected
-    assert b"1180591620717411303424" in bytes(row_response(Thing, thing_row(extra={"n": 2**70})).body)
+    assert b"1180591620717411303424" in bytes(row_response(Thing, thing_row(details={"n": 2**70})).body)
 
 
 class WithComputed(BaseModel):
@@ -156,3 +155,13 @@ def test_fields_rows_do_not_hold_as_such_are_refused() -> None:
         row_response(Priced, {"price": Decimal("1.50")})
     with pytest.raises(TypeError, match="things"):
         row_response(Nested, {"things": []})
+
+
+class ReadUnderAnotherName(BaseModel):
+    details: dict[str, Any] = Field(validation_alias="extra")
+
+
+def test_a_model_that_does_not_read_its_json_names_is_refused() -> None:
+    """Where orjson does not write a value, the rows are validated into their model: under their JSON names."""
+    with pytest.raises(TypeError, match="AliasChoices"):
+        row_response(ReadUnderAnotherName, {"details": {}})

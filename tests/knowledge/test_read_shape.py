@@ -311,7 +311,7 @@ class TestStatementsBuiltOnce:
     ) -> None:
         entries = repository.KnowledgeEntryRepository(session, tenant_with_entries.tenant.id)
         assert await entries.get_row(uuid.uuid4()) is None
-        statement = entries._built(repository._row_statement)
+        statement = entries._built(repository._row_statement, entries.row_columns)
         with pytest.raises(StatementError, match="scope_tenant_id"):
             await session.execute(statement, {"entry_id": uuid.uuid4()})
         with pytest.raises(TypeError, match="scope_tenant_id"):  # the same on the driver (`kit.driver`)
@@ -391,6 +391,33 @@ class TestRenderedAsTheModels:
         assert listed_publicly["data"] == [public]
         assert private["metadata"] == {"source_row": 3, "nested": {"ok": True}}
         assert "tenant_id" not in public and "metadata" not in public
+
+    async def test_search_hits_send_what_their_models_make_of_the_entry(
+        self, client: httpx.AsyncClient, make_actor: MakeActor, make_entry: MakeEntry, session: AsyncSession
+    ) -> None:
+        """Search results render their hits' rows straight to JSON too (`endpoints._results`): each hit has its
+        model's fields, its entry what the entry's model makes of it (the public one: nothing internal)."""
+        viewer = await make_actor(Role.viewer)
+        entity = await make_entry(
+            viewer.tenant, title="Refunds within 30 days", content="Ask support for a refund.", is_public=True,
+            extra={"source_row": 3},
+        )  # fmt: skip
+        await session.refresh(entity)
+        private = schemas.KnowledgeEntry.model_validate(entity).model_dump(mode="json", by_alias=True)
+        public = schemas.PublicKnowledgeEntry.model_validate(entity).model_dump(mode="json", by_alias=True)
+
+        found = (await get(client, "/api/v1/search/full-text?q=refund", viewer))["data"]
+        found_publicly = (await get(client, f"/api/v1/public/{viewer.tenant.slug}/search?q=refund&mode=full-text"))[
+            "data"
+        ]
+
+        assert found["mode"] == "full-text" and found["query"] == "refund" and found["embedding_model"] is None
+        (hit,) = found["hits"]
+        assert set(hit) == set(schemas.SearchHit.model_fields) and hit["entry"] == private
+        assert "<mark>" in hit["highlight"] and hit["text_score"] == hit["score"] and hit["semantic_score"] is None
+        assert set(found_publicly) == set(schemas.PublicSearchResults.model_fields)
+        (public_hit,) = found_publicly["hits"]
+        assert set(public_hit) == set(schemas.PublicSearchHit.model_fields) and public_hit["entry"] == public
 
     async def test_the_routes_still_document_their_models(self, client: httpx.AsyncClient) -> None:
         document = (await client.get("/openapi.json")).json()

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import BindParameter, ColumnElement, Executable, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,13 @@ def once_per_statement(expression: ColumnElement[Any]) -> ColumnElement[Any]:
     parameters unknown: an expression of them inside a row's condition is then computed for every row (the
     knowledge search's query parsing took a full-text search of 400 entries from 17 to 120 ms that way)."""
     return select(expression).scalar_subquery()
+
+
+def response_columns(entity: type[Any], model: type[BaseModel]) -> tuple[ColumnElement[Any], ...]:
+    """The columns of `entity`'s table that `model` shows, each under the field's name, which is the column's:
+    a read of plain rows (`Repository.rows`) that render as `model` (`kit.responses.rows_page`, `row_response`)."""
+    table = entity.__table__
+    return tuple(table.c[name].label(name) for name in model.model_fields)
 
 
 _PLAN_FOR_VALUES = select(func.set_config("plan_cache_mode", "force_custom_plan", True))

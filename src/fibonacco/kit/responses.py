@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
-from pydantic_core import CoreSchema, SchemaSerializer, core_schema
+from pydantic_core import CoreSchema
 
 from fibonacco.kit.driver import Row
 
@@ -84,36 +84,42 @@ def paginated(items: list[T], total: int, page: Page, message: str | None = None
 
 
 def row_response(model: type[BaseModel], row: Row, message: str | None = None) -> Response:
-    """`ok(model.model_validate(row))` for a read-only row (`Repository.rows`: a dict of typed columns), rendered
-    as that envelope would be, without building the model (`_render`). The row must have exactly the model's
-    fields, under the names its validation reads; it is renamed in place to the JSON's. Declare the route's
-    `response_model=Envelope[model]`; its OpenAPI document is the model's."""
-    return _render(model, [row], {"data": row, "message": message, "meta": None}, paged=False)
+    """`ok(model.model_validate(row))` for a read-only row (`Repository.rows`: a dict of typed columns, under the
+    names the model's JSON has), rendered as that envelope would be, without building the model
+    (`json_response`). Declare the route's `response_model=Envelope[model]`; its OpenAPI document is the model's."""
+    envelope = {"data": row, "message": message, "meta": None}
+    return json_response(envelope, {model: [row]}, lambda: ok(model.model_validate(row), message))
 
 
 def rows_page(model: type[BaseModel], rows: Sequence[Row], total: int, page: Page) -> Response:
     """`paginated([model.model_validate(row) for row in rows], total, page)` for read-only rows, rendered without
     building the models (`row_response`). Declare the route's `response_model=PaginatedEnvelope[model]`."""
-    meta = {"pagination": _pagination(total, page)}
-    return _render(model, rows, {"data": rows, "message": None, "meta": meta}, paged=True)
+    envelope = {"data": rows, "message": None, "meta": {"pagination": _pagination(total, page)}}
+    return json_response(
+        envelope, {model: rows}, lambda: paginated([model.model_validate(r) for r in rows], total, page)
+    )
 
 
-def _render(model: type[BaseModel], rows: Sequence[Row], envelope: dict[str, Any], *, paged: bool) -> Response:
-    """The envelope as JSON, by orjson: the same bytes as the model's serializer for the types rows hold (tests
-    compare them), about six times faster on a 50-row page (bench/README.md, API, twelfth pass). Before that,
-    each row is checked to hold exactly the model's fields (nothing else goes out; the first row's values are
-    type-checked too, as rows of one statement share their columns' types) and renamed to the JSON's names.
-    What orjson does not write (an integer beyond 64 bits, as a JSON column may hold) the model's serializer
-    renders, checking every value."""
-    shape = _row_shape(model)
-    for row in rows:
-        shape.conform(row)
-    if rows:
-        shape.check_types(rows[0])
+def json_response(
+    envelope: dict[str, Any], rows: Mapping[type[BaseModel], Sequence[Row]], as_models: Callable[[], BaseModel]
+) -> Response:
+    """An envelope of plain values and read-only rows, rendered by orjson: the bytes the models would write for
+    the types rows hold (tests compare them), about six times faster than the models on a 50-row page
+    (bench/README.md, API, eleventh and twelfth passes). Each row of `rows` is checked first: exactly its model's
+    fields, so nothing else goes out, and the first row's values of the types the model has (the rows of a
+    statement share their columns' types; later rows' values are the columns' too, unchecked). What orjson does
+    not write (an integer beyond 64 bits, as a JSON column may hold) `as_models` renders: the same envelope of
+    models, validated."""
+    for model, of_model in rows.items():
+        shape = _row_shape(model)
+        for row in of_model:
+            shape.check_fields(row)
+        if of_model:
+            shape.check_types(of_model[0])
     try:
         body = orjson.dumps(envelope, default=_uuid_text, option=orjson.OPT_UTC_Z)
     except orjson.JSONEncodeError:
-        body = _serializer(model, paged=paged).to_json(envelope, warnings="error")
+        body = as_models().model_dump_json(by_alias=True).encode()
     return Response(body, media_type="application/json")
 
 
@@ -126,16 +132,13 @@ def _uuid_text(value: object) -> str:
 
 @dataclass(frozen=True)
 class _RowShape:
-    keys: frozenset[str]  # what validation reads: a row's column names
-    renames: tuple[tuple[str, str], ...]  # (column, JSON name) where they differ
-    types: tuple[tuple[str, tuple[type, ...]], ...]  # (JSON name, the Python types its value may have)
+    names: frozenset[str]  # the model's fields, as its JSON names them: a row's keys
+    types: tuple[tuple[str, tuple[type, ...]], ...]  # (name, the Python types its value may have)
 
-    def conform(self, row: Row) -> None:
-        if row.keys() != self.keys:
-            missing, extra = sorted(self.keys - row.keys()), sorted(row.keys() - self.keys)
+    def check_fields(self, row: Row) -> None:
+        if row.keys() != self.names:
+            missing, extra = sorted(self.names - row.keys()), sorted(row.keys() - self.names)
             raise TypeError(f"a row renders with exactly its model's fields: missing {missing}, extra {extra}")
-        for column, name in self.renames:
-            row[name] = row.pop(column)
 
     def check_types(self, row: Row) -> None:
         for name, types in self.types:
@@ -174,16 +177,20 @@ def _plain_items(schema: CoreSchema) -> bool:
 
 @cache
 def _row_shape(model: type[BaseModel]) -> _RowShape:
-    """Which columns a row of `model` has, what they are called in its JSON, and their types. Refused: a model
-    with computed fields, or a validator or serializer function of its own anywhere (rendering from a dict would
-    skip or misapply it), or a field of a type rows do not hold as such (nested models, decimals, …)."""
-    fields = _model_fields(model)
-    keys, renames, types = [], [], []
-    for name, field in fields.items():
-        column = field.get("validation_alias", name)
+    """The names and types of a row of `model`. Refused: a model with computed fields, or a validator or
+    serializer function of its own anywhere (rendering from a dict would skip or misapply it), a field of a type
+    rows do not hold as such (nested models, decimals, …), or one its validation does not read under its JSON
+    name (the rows must validate into the model where orjson does not write them)."""
+    schema: CoreSchema = model.__pydantic_core_schema__
+    fields = schema.get("schema") if schema["type"] == "model" else None
+    if fields is None or fields["type"] != "model-fields" or fields.get("computed_fields") or "serialization" in schema:
+        raise TypeError(f"{model.__name__}: only a model of plain fields renders straight from rows")
+    names, types = [], []
+    for name, field in fields["fields"].items():
         json_name = field.get("serialization_alias") or name
-        if not isinstance(column, str):
-            raise TypeError(f"{model.__name__}.{name}: a row's key is a single name")
+        read_as = field.get("validation_alias", json_name)
+        if read_as != json_name and not (isinstance(read_as, list) and [json_name] in read_as):
+            raise TypeError(f"{model.__name__}.{name}: its validation must read {json_name!r} (AliasChoices)")
         if field.get("serialization_exclude"):
             raise TypeError(f"{model.__name__}.{name}: a row has only what its model shows")
         if _runs_code(field["schema"]):
@@ -192,39 +199,8 @@ def _row_shape(model: type[BaseModel]) -> _RowShape:
             types.append((json_name, _value_types(field["schema"])))
         except TypeError as refused:
             raise TypeError(f"{model.__name__}.{name}: not rendered from rows: {refused}") from None
-        keys.append(column)
-        if column != json_name:
-            renames.append((column, json_name))
-    return _RowShape(frozenset(keys), tuple(renames), tuple(types))
-
-
-def _model_fields(model: type[BaseModel]) -> dict[str, Any]:
-    schema: CoreSchema = model.__pydantic_core_schema__
-    fields = schema.get("schema") if schema["type"] == "model" else None
-    if fields is None or fields["type"] != "model-fields" or fields.get("computed_fields") or "serialization" in schema:
-        raise TypeError(f"{model.__name__}: only a model of plain fields renders straight from rows")
-    result: dict[str, Any] = fields["fields"]
-    return result
-
-
-@cache
-def _serializer(model: type[BaseModel], *, paged: bool) -> SchemaSerializer:
-    """The envelope's serializer for rows `_RowShape.conform` made: `model`'s fields as a typed dict under their
-    JSON names, each by the model's own field serializer (what `_render` falls back on)."""
-    row_fields = {
-        field.get("serialization_alias") or name: core_schema.typed_dict_field(field["schema"])
-        for name, field in _model_fields(model).items()
-    }
-    row: CoreSchema = core_schema.typed_dict_schema(row_fields, config=model.__pydantic_core_schema__.get("config"))
-    data = core_schema.list_schema(row) if paged else row
-    envelope = core_schema.typed_dict_schema(
-        {
-            "data": core_schema.typed_dict_field(data),
-            "message": core_schema.typed_dict_field(core_schema.nullable_schema(core_schema.str_schema())),
-            "meta": core_schema.typed_dict_field(core_schema.nullable_schema(core_schema.dict_schema())),
-        }
-    )
-    return SchemaSerializer(envelope)
+        names.append(json_name)
+    return _RowShape(frozenset(names), tuple(types))
 
 
 # Core schema types that call a function: validators, and (under a schema's `serialization`) serializers.

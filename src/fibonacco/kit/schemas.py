@@ -9,8 +9,10 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 # Every domain's `metadata` column is mapped to this attribute (`metadata` is reserved on declarative models);
-# its schemas keep the field name `metadata` and alias it: read with `validation_alias=METADATA_ATTRIBUTE`,
-# written with `serialization_alias=METADATA_ATTRIBUTE` and `model_dump(by_alias=True)`.
+# its schemas keep the field name `metadata` and alias it: read with `validation_alias=METADATA_ATTRIBUTE`
+# (`AliasChoices(METADATA_ATTRIBUTE, "metadata")` for a model that read-only rows render as, which name the column
+# `metadata`: `kit.responses.rows_page`), written with `serialization_alias=METADATA_ATTRIBUTE` and
+# `model_dump(by_alias=True)`.
 METADATA_ATTRIBUTE = "extra"
 
 

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import File, Path, Query, Response, UploadFile, status
+from pydantic import BaseModel
 
 from fibonacco.clients import EMBEDDER
 from fibonacco.integrations.embeddings import Embedder
@@ -19,7 +20,7 @@ from fibonacco.kit.errors import (
     error_responses,
 )
 from fibonacco.kit.ratelimit import enforce_rate_limit
-from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, ok, row_response, rows_page
+from fibonacco.kit.responses import Envelope, PageDep, PaginatedEnvelope, json_response, ok, row_response, rows_page
 from fibonacco.knowledge import service, tasks
 from fibonacco.knowledge.auth import KnowledgeImport, KnowledgeRead, KnowledgeWrite
 from fibonacco.knowledge.models import KnowledgeEntry as KnowledgeEntryRow
@@ -38,8 +39,10 @@ from fibonacco.knowledge.schemas import (
     KnowledgeSort,
     PublicKnowledgeEntry,
     PublicKnowledgeFilters,
+    PublicSearchHit,
     PublicSearchResults,
     PublicVote,
+    SearchHit,
     SearchMode,
     SearchResults,
     Vote,
@@ -197,11 +200,11 @@ async def search_entries(
     filters: FiltersParam,
     embedder: EmbedderDep,
     limit: LimitParam = 10,
-) -> Envelope[SearchResults]:
+) -> Response:
     """`semantic` (cosine similarity of embeddings), `full-text` (ranked, with highlighted snippets) or
     `hybrid` (reciprocal rank fusion of the two). Filters narrow the candidates before ranking."""
     outcome = await service.search(session, auth.tenant_id, mode, q, filters, limit, embedder)
-    return ok(SearchResults.model_validate(outcome, from_attributes=True))
+    return _results(SearchResults, SearchHit, KnowledgeEntry, outcome)
 
 
 # --- public Learning Center (no authentication; public entries only) ---
@@ -269,10 +272,24 @@ async def public_search(
     embedder: EmbedderDep,
     mode: SearchMode = SearchMode.hybrid,
     limit: LimitParam = 10,
-) -> Envelope[PublicSearchResults]:
+) -> Response:
     await enforce_rate_limit(redis, f"knowledge-search:{client}", limit=PUBLIC_SEARCHES_PER_MINUTE, window_seconds=60)
     outcome = await service.public_search(session, tenant, mode, q, filters, limit, embedder)
-    return ok(PublicSearchResults.model_validate(outcome, from_attributes=True))
+    return _results(PublicSearchResults, PublicSearchHit, PublicKnowledgeEntry, outcome)
+
+
+def _results(
+    results: type[BaseModel], hit: type[BaseModel], entry: type[BaseModel], outcome: service.SearchOutcome
+) -> Response:
+    """`ok(results.model_validate(outcome, from_attributes=True))` (a `SearchResults` of `SearchHit`s of `entry`s, or
+    the public ones), its hits' entries (rows) rendered without models (`kit.responses.json_response`): each model's
+    fields, read from the outcome and its hits."""
+    hit_fields = [name for name in hit.model_fields if name != "entry"]
+    hits = [{"entry": found.entry, **{name: getattr(found, name) for name in hit_fields}} for found in outcome.hits]
+    data = {name: getattr(outcome, name) for name in results.model_fields if name != "hits"}
+    envelope = {"data": {**data, "hits": hits}, "message": None, "meta": None}
+    entries = [found.entry for found in outcome.hits]
+    return json_response(envelope, {entry: entries}, lambda: ok(results.model_validate(outcome, from_attributes=True)))
 
 
 # Included by the app one by one, not under one aggregate router (see `fibonacco.app._include_routers`).

@@ -39,9 +39,16 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, insert
 from sqlalchemy.orm import aliased
 
 from fibonacco.kit.driver import Row, fetch
-from fibonacco.kit.repository import TENANT_PARAMETER, Repository, TenantScopedRepository, once_per_statement
+from fibonacco.kit.repository import (
+    TENANT_PARAMETER,
+    Repository,
+    TenantScopedRepository,
+    once_per_statement,
+    response_columns,
+)
 from fibonacco.kit.responses import Page
 from fibonacco.kit.vectors import HNSW_EF_SEARCH
+from fibonacco.knowledge import schemas
 from fibonacco.knowledge.models import (
     TEXT_SEARCH_CONFIG,
     EmbeddingStatus,
@@ -51,7 +58,7 @@ from fibonacco.knowledge.models import (
     KnowledgeEntryTerm,
     KnowledgeVote,
 )
-from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort, PublicKnowledgeEntry
+from fibonacco.knowledge.schemas import KnowledgeFilters, KnowledgeSort
 
 # Snippet markers: control characters absent from real text, so the snippet can be HTML-escaped and the markers
 # turned into <mark> afterwards.
@@ -71,21 +78,13 @@ TITLE_WEIGHT = 3
 _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\w')
 
 
-# An entry as a plain row of the columns responses show (every mapped one but the deferred search
-# column), under the attributes' names: lists build no ORM objects (identity map, instance state, attribute
-# instrumentation), which cost about half of a 50-row page's CPU. They are the table's columns, and the statements
-# selecting them run on the unit of work's connection (`Repository.rows`), so the rows come straight from Core's
-# result, without the ORM's loading layer. The response schemas validate them as mappings (`schemas.entries`).
-ENTRY_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    attribute.columns[0].label(attribute.key)
-    for attribute in KnowledgeEntry.__mapper__.column_attrs
-    if not attribute.deferred
-)
-# What a Learning Center's pages show of an entry (`schemas.PublicKnowledgeEntry`'s fields), so public lists read
-# no internal column, and their rows render as that model (`kit.responses.rows_page`).
-PUBLIC_ENTRY_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    getattr(KnowledgeEntry, name).label(name) for name in PublicKnowledgeEntry.model_fields
-)
+# An entry as a plain row of the columns a response shows, under the names its JSON has (`response_columns`): lists
+# build no ORM objects (identity map, instance state, attribute instrumentation), which cost about half of a 50-row
+# page's CPU; the statements selecting them run on the unit of work's connection (`Repository.rows`), so the rows
+# come straight from the driver, and render as their model (`kit.responses.rows_page`). A Learning Center's pages
+# read only what they show (no internal column).
+ENTRY_COLUMNS = response_columns(KnowledgeEntry, schemas.KnowledgeEntry)
+PUBLIC_ENTRY_COLUMNS = response_columns(KnowledgeEntry, schemas.PublicKnowledgeEntry)
 
 _SORT_COLUMNS: dict[KnowledgeSort, UnaryExpression[Any]] = {
     KnowledgeSort.newest: KnowledgeEntry.created_at.desc(),
@@ -233,22 +232,23 @@ _EF_SEARCH = select(func.set_config("hnsw.ef_search", bindparam("ef_search", typ
 class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
     model = KnowledgeEntry
 
-    # The columns of a list's rows.
-    list_columns = ENTRY_COLUMNS
+    # The columns of the rows this repository reads (lists, by id, search hits): what its responses show.
+    row_columns = ENTRY_COLUMNS
 
     async def list_page(self, filters: KnowledgeFilters, sort: KnowledgeSort, page: Page) -> tuple[list[Row], int]:
-        """One page of `list_columns` rows (read-only, not entities) and the total."""
+        """One page of `row_columns` rows (read-only, not entities) and the total."""
         shape, values = filter_shape(filters)
-        statement = self._built(_list_statement, self.list_columns, shape, sort)
+        statement = self._built(_list_statement, self.row_columns, shape, sort)
         return await self.paginate_rows(statement, page, {**self.scope_parameters(), **values})
 
     async def get_row(self, entry_id: uuid.UUID) -> Row | None:
-        """One entry as an `ENTRY_COLUMNS` row (read-only), or None."""
-        rows = await self.rows(self._built(_row_statement), {**self.scope_parameters(), _ENTRY_ID: entry_id})
+        """One entry as a `row_columns` row (read-only), or None."""
+        statement = self._built(_row_statement, self.row_columns)
+        rows = await self.rows(statement, {**self.scope_parameters(), _ENTRY_ID: entry_id})
         return rows[0] if rows else None
 
     async def get_many(self, ids: Sequence[uuid.UUID], highlight: str | None = None) -> dict[uuid.UUID, Row]:
-        """These entries as `ENTRY_COLUMNS` rows (read-only), by id; with `highlight` (a search's query), each also
+        """These entries as `row_columns` rows (read-only), by id; with `highlight` (a search's query), each also
         has a `headline`: its content's passages with the query's words between `HIGHLIGHT_START` and
         `HIGHLIGHT_STOP`, or None for an entry without any of its words. Snippets are made here, for the hits a
         search returns, not for every candidate it ranks (a hybrid search ranks three per result; each snippet
@@ -257,9 +257,9 @@ class KnowledgeEntryRepository(TenantScopedRepository[KnowledgeEntry]):
             return {}
         values = {**self.scope_parameters(), _ENTRY_IDS: list(ids)}
         if highlight is None:
-            rows = await self.rows(self._built(_rows_statement, False), values)
+            rows = await self.rows(self._built(_rows_statement, self.row_columns, False), values)
         else:
-            rows = await self.rows(self._built(_rows_statement, True), {**values, _QUERY: highlight})
+            rows = await self.rows(self._built(_rows_statement, self.row_columns, True), {**values, _QUERY: highlight})
         return {row["id"]: row for row in rows}
 
     async def get_by_source_url(self, source_url: str) -> KnowledgeEntry | None:
@@ -395,7 +395,7 @@ def _text_match(entry_id: uuid.UUID, rank: float) -> TextMatch:
 class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
     """One tenant's public entries: no query of the Learning Center can reach a private entry."""
 
-    list_columns = PUBLIC_ENTRY_COLUMNS
+    row_columns = PUBLIC_ENTRY_COLUMNS
 
     @classmethod
     def scope_for(cls, tenant_id: uuid.UUID | BindParameter[uuid.UUID]) -> list[ColumnElement[bool]]:
@@ -407,21 +407,20 @@ class PublicKnowledgeEntryRepository(KnowledgeEntryRepository):
 
 _BUILT: dict[tuple[object, ...], Select[Any]] = {}
 Scope = list[ColumnElement[bool]]
+Columns = tuple[ColumnElement[Any], ...]
 
 
-def _list_statement(
-    scope: Scope, columns: tuple[ColumnElement[Any], ...], shape: FilterShape, sort: KnowledgeSort
-) -> Select[Any]:
+def _list_statement(scope: Scope, columns: Columns, shape: FilterShape, sort: KnowledgeSort) -> Select[Any]:
     statement = select(*columns).where(*scope, *filter_conditions(shape))
     return statement.order_by(_SORT_COLUMNS[sort], KnowledgeEntry.id)
 
 
-def _row_statement(scope: Scope) -> Select[Any]:
-    return select(*ENTRY_COLUMNS).where(*scope, KnowledgeEntry.id == bindparam(_ENTRY_ID))
+def _row_statement(scope: Scope, columns: Columns) -> Select[Any]:
+    return select(*columns).where(*scope, KnowledgeEntry.id == bindparam(_ENTRY_ID))
 
 
-def _rows_statement(scope: Scope, highlighted: bool) -> Select[Any]:
-    columns = [*ENTRY_COLUMNS]
+def _rows_statement(scope: Scope, row_columns: Columns, highlighted: bool) -> Select[Any]:
+    columns = [*row_columns]
     if highlighted:
         query = once_per_statement(any_word_query(bindparam(_QUERY, type_=Text)))
         # Only an entry sharing a word with the query gets one (a hybrid hit the text side did not find gets none).

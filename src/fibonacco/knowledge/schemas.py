@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from fibonacco.kit.schemas import METADATA_ATTRIBUTE, Patch
 from fibonacco.knowledge.models import EmbeddingStatus, ValidationStatus
@@ -45,7 +45,8 @@ class KnowledgeEntry(BaseModel):
     usage_count: int
     helpful_count: int
     not_helpful_count: int
-    metadata: dict[str, Any] = Field(validation_alias=METADATA_ATTRIBUTE)
+    # The entity's attribute, or a read-only row's column (`repository.ENTRY_COLUMNS`).
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices(METADATA_ATTRIBUTE, "metadata"))
     created_by: uuid.UUID | None
     embedding_status: EmbeddingStatus
     embedding_error: str | None

@@ -332,7 +332,7 @@ async def get_public_entry(session: AsyncSession, learning_center: str, entry_id
 
 @dataclass
 class Hit:
-    entry: Row  # a read-only row of `repository.ENTRY_COLUMNS`
+    entry: Row  # a read-only row of the repository's `row_columns`
     score: float
     semantic_score: float | None = None
     text_score: float | None = None
@@ -444,17 +444,20 @@ async def _search(
         scores = fuse_scores(semantic, text_scores, embedder.hybrid_text_weight)
     ranked = list(scores)[:limit]
     entries = await repository.get_many(ranked, highlight=query if textual else None)
-    hits = [
-        Hit(
-            entry=entries[entry_id],
-            score=scores[entry_id],
-            semantic_score=semantic.get(entry_id),
-            text_score=text_scores.get(entry_id),
-            highlight=render_highlight(entries[entry_id]["headline"]) if entry_id in textual else None,
+    hits = []
+    for entry_id in ranked:
+        if (entry := entries.get(entry_id)) is None:
+            continue
+        headline = entry.pop("headline", None)  # the hit's entry is the response's: the row's columns, no more
+        hits.append(
+            Hit(
+                entry=entry,
+                score=scores[entry_id],
+                semantic_score=semantic.get(entry_id),
+                text_score=text_scores.get(entry_id),
+                highlight=render_highlight(headline) if entry_id in textual else None,
+            )
         )
-        for entry_id in ranked
-        if entry_id in entries
-    ]
     return SearchOutcome(mode=mode, query=query, embedding_model=model, hits=hits)
 
 
