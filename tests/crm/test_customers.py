@@ -125,6 +125,18 @@ class TestValidation:
         phone = next(d for d in response.json()["error"]["details"] if d["field"] == "body.phone")
         assert "phone number" in phone["message"]
 
+    async def test_a_length_is_checked_as_sent_and_the_value_stored_stripped(
+        self, client: httpx.AsyncClient, make_actor: MakeActor
+    ) -> None:
+        """The OpenAPI document's `maxLength` is the limit: a name of 201 characters is refused even when one of
+        them is surrounding whitespace (stripping first let it through, found by the fuzzer); one that fits is
+        stored without it."""
+        staff = await make_actor(Role.staff)
+        too_long = await client.post("/api/v1/customers", json={"name": "\r" + "e" * 200}, headers=staff.headers)
+        assert too_long.status_code == 422 and fields_of(too_long) == {"body.name"}
+        fits = await client.post("/api/v1/customers", json={"name": "\r" + "e" * 198 + " "}, headers=staff.headers)
+        assert fits.status_code == 201 and fits.json()["data"]["name"] == "e" * 198
+
     async def test_the_most_tags_that_fit_are_kept_and_more_are_a_422(
         self, client: httpx.AsyncClient, make_actor: MakeActor
     ) -> None:

@@ -129,17 +129,30 @@ def check_rfc3339(value: Any) -> Any:
     raise ValueError("not a date-time with its offset, e.g. 2026-01-31T09:30:00Z")
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+def _trim(min_length: int = 0) -> AfterValidator:
+    """Strips surrounding whitespace after the length is checked as sent: the limit the OpenAPI document states
+    (stripping first let a longer value through), then requires `min_length` characters of what is left."""
+
+    def trim(value: str) -> str:
+        value = value.strip()
+        if len(value) < min_length:
+            raise ValueError(f"should have at least {min_length} character(s) besides surrounding whitespace")
+        return value
+
+    return AfterValidator(trim)
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), _trim(1)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(normalize_email)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(normalize_phone)]
-Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(check_website)]
-TimeZone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(check_time_zone)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+Email = Annotated[str, StringConstraints(max_length=320), _trim(), AfterValidator(normalize_email)]
+Phone = Annotated[str, StringConstraints(max_length=40), _trim(), AfterValidator(normalize_phone)]
+Website = Annotated[str, StringConstraints(max_length=2048), _trim(), AfterValidator(check_website)]
+TimeZone = Annotated[str, StringConstraints(max_length=64), _trim(), AfterValidator(check_time_zone)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100), _trim(1)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), _trim()]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=50_000), _trim(1)]
 Tags = Annotated[list[Label], Field(max_length=MAX_LIST), AfterValidator(check_tags_size)]
-Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=100), _trim(1)]
 # What a CRM record's time may be. Not the full range datetime allows: asyncpg sends datetime.min and datetime.max
 # as -infinity and +infinity and reads them back without their offset, and no customer's history predates 1900.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -160,8 +173,8 @@ class Address(BaseModel):
     line2: Text | None = None
     city: Text | None = None
     region: Text | None = None
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
-    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20), _trim()] | None = None
+    country: Annotated[str, StringConstraints(max_length=100), _trim()] | None = None
 
 
 class BusinessContext(BaseModel):
@@ -261,7 +274,7 @@ class CustomerSort(StrEnum):
 class CustomerFilters(BaseModel):
     """The customer list's filters; a segment stores the same object."""
 
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200), _trim(1)] | None = Field(
         default=None, description="search name, email, phone or slug, typos tolerated"
     )
     stage: list[Stage] = Field(default_factory=list, max_length=4, description="any of these stages")
@@ -418,7 +431,7 @@ class TimelineFilters(BaseModel):
 
 
 class NoteCreate(BaseModel):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000), _trim(1)]
 
 
 # --- segments ---
@@ -489,7 +502,7 @@ class ConversationListItem(Conversation):
 class ConversationCreate(BaseModel):
     customer_id: uuid.UUID
     channel: ConversationChannel
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=500), _trim()] | None = None
     follow_up_at: Timestamp | None = None
     started_at: Timestamp | None = Field(default=None, description="defaults to now")
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -498,16 +511,16 @@ class ConversationCreate(BaseModel):
 class ConversationUpdate(Patch):
     nullable = frozenset({"subject", "outcome", "summary", "follow_up_at"})
 
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=500), _trim()] | None = None
     outcome: Label | None = None
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)] | None = None
+    summary: Annotated[str, StringConstraints(max_length=20_000), _trim()] | None = None
     follow_up_at: Timestamp | None = None
     metadata: dict[str, Any] | None = None
 
 
 class ConversationEnd(BaseModel):
     outcome: Label | None = None
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)] | None = None
+    summary: Annotated[str, StringConstraints(max_length=20_000), _trim()] | None = None
     follow_up_at: Timestamp | None = None
 
 
@@ -565,7 +578,7 @@ class PendingQuestion(BaseModel):
 
 
 class PendingQuestionCreate(BaseModel):
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    question: Annotated[str, StringConstraints(min_length=3, max_length=2000), _trim(3)]
     customer_id: uuid.UUID | None = None
     conversation_id: uuid.UUID | None = None
 
@@ -586,7 +599,7 @@ class PublishTarget(StrEnum):
 
 class Publish(BaseModel):
     target: PublishTarget
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = Field(
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500), _trim(1)] | None = Field(
         default=None, description="knowledge entry title (default: the question)"
     )
     category: Label | None = None
@@ -608,12 +621,12 @@ class CustomerFaq(BaseModel):
 
 
 class CustomerFaqCreate(BaseModel):
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    question: Annotated[str, StringConstraints(min_length=1, max_length=2000), _trim(1)]
     answer: LongText
 
 
 class CustomerFaqUpdate(Patch):
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    question: Annotated[str, StringConstraints(min_length=1, max_length=2000), _trim(1)] | None = None
     answer: LongText | None = None
 
 
