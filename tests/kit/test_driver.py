@@ -3,16 +3,14 @@ errors, and for SELECTs only."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from sqlalchemy import Uuid, any_, bindparam, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fibonacco.auth.models import PersonalAccessToken, Role, User
 from fibonacco.kit.db import create_sessionmaker, sqlstate, unit_of_work
@@ -162,72 +160,3 @@ class TestDriverFirstUnits:
         async with create_sessionmaker(app_engine)() as session:
             await fetch(session, _PID)
         assert app_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-
-class TestDriverOnlyUnitsEnd:
-    """A unit whose session ran nothing ends on the driver (`kit.driver.release_driver_only`): its transaction
-    rolled back, the connection back in the pool, without the session's close; and safely when the rollback fails
-    or is cancelled."""
-
-    async def test_without_the_session_s_close_unless_the_session_ran_something(
-        self, app_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        closed: list[AsyncSession] = []
-        close = AsyncSession.close
-
-        async def recorded(session: AsyncSession) -> None:
-            closed.append(session)
-            await close(session)
-
-        monkeypatch.setattr(AsyncSession, "close", recorded)
-        sessionmaker = create_sessionmaker(app_engine)
-        async with unit_of_work(sessionmaker) as driver_only:
-            pid = (await fetch(driver_only, _PID))[0]["pid"]
-        assert closed == [] and await _state(engine, pid) == "idle"  # rolled back, and back in the pool
-        async with unit_of_work(sessionmaker) as both:
-            await fetch(both, _PID)
-            await both.scalar(select(func.now()))
-        assert closed == [both]
-        assert app_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-    async def test_a_connection_lost_before_the_end_is_dropped_and_the_unit_stands(
-        self, app_engine: AsyncEngine, engine: AsyncEngine
-    ) -> None:
-        pool = app_engine.sync_engine.pool
-        async with unit_of_work(create_sessionmaker(app_engine)) as session:
-            pid = (await fetch(session, _PID))[0]["pid"]
-            await terminate(engine, pid)  # the read is done; the rollback at the end meets a closed connection
-        assert pool.checkedout() == 0  # type: ignore[attr-defined]
-        async with unit_of_work(create_sessionmaker(app_engine)) as session:
-            assert (await fetch(session, _PID))[0]["pid"] != pid  # a new connection, not the dead one
-
-    async def test_a_cancelled_end_takes_the_connection_out_of_the_pool(
-        self, app_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """Cancelled during its rollback, the unit does not give back a connection in an unknown state: it closes
-        it (PostgreSQL then ends the backend's transaction) and the cancellation goes on."""
-        started = asyncio.Event()
-        ended: list[Any] = []  # the unit's asyncpg connection
-
-        async def hanging(adapted: object, rollback: object) -> None:
-            started.set()
-            await asyncio.Event().wait()
-
-        async def read_then_end() -> None:
-            async with unit_of_work(create_sessionmaker(app_engine)) as session:
-                await fetch(session, _PID)
-                pooled = session.sync_session.pooled
-                assert pooled is not None
-                ended.append(pooled.driver_connection)
-                monkeypatch.setattr(type(pooled.dbapi_connection), "_call_and_discard", hanging)  # its rollback hangs
-
-        unit = asyncio.create_task(read_then_end())
-        await asyncio.wait_for(started.wait(), 5)
-        unit.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await unit
-        monkeypatch.undo()
-        assert ended[0].is_closed()  # closed, not handed back (PostgreSQL ends its backend's transaction)
-        assert app_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-        async with unit_of_work(create_sessionmaker(app_engine)) as session:
-            assert (await fetch(session, _PID))[0]["pid"] is not None  # the pool opens a new connection

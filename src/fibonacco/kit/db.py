@@ -40,7 +40,7 @@ from sqlalchemy.sql import visitors
 
 from fibonacco.config import Settings
 from fibonacco.kit.dbcredentials import SecretPassword
-from fibonacco.kit.driver import UnitSession, release_driver_only
+from fibonacco.kit.driver import UnitSession
 from fibonacco.kit.ids import new_id
 from fibonacco.kit.tenancy import APP_ROLE
 from fibonacco.kit.vectors import HNSW_SCAN_SETTINGS, register_vector_codec
@@ -294,10 +294,8 @@ class _UnitOfWork:
             else:
                 await _roll_back(session)
         finally:
-            # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt
-            # (a unit that only read on the driver ends without the session, and safely if cancelled).
-            if not await release_driver_only(session):
-                await asyncio.shield(session.close())
+            # As `async with AsyncSession` closes: in a task of its own, which a cancellation cannot interrupt.
+            await asyncio.shield(session.close())
 
 
 async def _commit(session: AsyncSession) -> None:

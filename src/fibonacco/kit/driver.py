@@ -23,7 +23,6 @@ from functools import lru_cache
 from typing import Any, Final
 
 import asyncpg
-import structlog
 from sqlalchemy import Dialect, Select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
@@ -32,8 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import Float, Numeric, TypeEngine
-
-log = structlog.get_logger(__name__)
 
 Row = dict[str, Any]
 AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any number of columns
@@ -145,36 +142,6 @@ class UnitSession(Session):
             on_pooled.close()
         elif pooled is not None:
             pooled.close()
-
-
-async def release_driver_only(session: AsyncSession) -> bool:
-    """Ends a unit of work whose session ran nothing itself (every statement was a driver read): its transaction
-    rolled back on the asyncpg connection, the connection given back to the pool, the session closed, with no
-    I/O left for it. `AsyncSession.close` does the same through a greenlet, in the task of its own `unit_of_work`
-    gives it (`asyncio.shield`): about a twentieth of a read by id (bench/README.md, API, twelfth pass). Any
-    other session: False, with nothing done.
-
-    A rollback that fails (the connection was lost) or is cancelled takes the connection out of the pool
-    (closed, as the pool's own reset does), so no unit gets it in an unknown state. The failure is not the unit's
-    (what it read stands), so only a cancellation is raised again. The rollback is the adapter's private one
-    (SQLAlchemy 2.1, pinned), as `driver_connection`'s begin; tests/kit/test_driver.py fails when it changes."""
-    sync = session.sync_session
-    if not isinstance(sync, UnitSession) or sync.pooled is None or sync._on_pooled is not None:
-        return False
-    pooled, sync.pooled = sync.pooled, None
-    adapted: Any = pooled.dbapi_connection
-    try:
-        if adapted._transaction is not None:  # the adapter's transaction, begun by `driver_connection`
-            await adapted._call_and_discard(adapted._transaction.rollback)  # the adapter's own rollback, awaited
-    except BaseException as exc:
-        pooled.invalidate(exc if isinstance(exc, Exception) else None)  # also gives the emptied slot back
-        if not isinstance(exc, Exception):
-            raise
-        log.warning("driver_rollback_failed", error=type(exc).__name__)
-    else:
-        pooled.close()  # the pool's reset finds no transaction left: nothing to send
-    sync.close()
-    return True
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
